@@ -24,7 +24,7 @@ enum class Rounding {
 class Decimal {
 public:
     static constexpr int kScale = 12;  // fractional digits
-    using Raw = __int128;
+    __extension__ typedef __int128 Raw;  // __extension__: silences -Wpedantic
 
     constexpr Decimal() = default;
     // An integer number of units: Decimal(100) == 100.

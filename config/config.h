@@ -1,0 +1,77 @@
+// The daemon's configuration as plain data (SPEC.md "Config"). Filled and validated by
+// config::load_file / config::parse (config/loader.h); nothing here reaches anything else.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "config/decimal.h"
+
+namespace config {
+
+struct DatabaseConfig {
+    std::string path = "storage/bot_state.db";  // relative: to the working directory
+    int busy_timeout_ms = 5000;
+};
+
+struct SimConfig {
+    std::uint64_t seed = 42;
+    int tick_ms = 50;  // wall-clock milliseconds between simulated trades
+};
+
+struct ExchangeConfig {
+    std::string name = "sim";  // "sim" | "binance"
+    std::string ws_url = "wss://stream.binance.com:9443";
+    std::string rest_url = "https://api.binance.com";
+    std::optional<std::string> ca_file;  // PEM bundle; none: the system CAs
+    SimConfig sim;
+};
+
+struct TradingConfig {
+    std::string mode = "paper";  // "paper" | "live"
+    Decimal quote_per_trade = Decimal::from_int(100);
+    Decimal max_position_quote = Decimal::from_int(1000);
+    Decimal fee_rate = Decimal::from_string("0.001");
+};
+
+// A strategy and its parameters. Only the fields of `name` are meaningful.
+struct StrategyConfig {
+    std::string name = "ema_cross";  // "ema_cross" | "rsi"
+    std::string interval = "1m";     // kline interval: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M
+    // ema_cross
+    int fast = 9;
+    int slow = 21;
+    // rsi
+    int period = 14;
+    Decimal oversold = Decimal::from_int(30);
+    Decimal overbought = Decimal::from_int(70);
+};
+
+struct SymbolConfig {
+    std::string symbol;  // upper case, e.g. "BTCUSDT"
+    StrategyConfig strategy;  // the default strategy with this symbol's overrides applied
+};
+
+struct LogConfig {
+    std::string level = "info";   // trace | debug | info | warn | error
+    int heartbeat_s = 10;
+    std::string format = "text";  // text | json
+};
+
+struct MetricsConfig {
+    std::optional<std::string> listen;  // "127.0.0.1:9464"; none: no metrics endpoint
+};
+
+struct Config {
+    DatabaseConfig database;
+    ExchangeConfig exchange;
+    TradingConfig trading;
+    StrategyConfig strategy;  // the default for every symbol
+    std::vector<SymbolConfig> symbols;
+    LogConfig log;
+    MetricsConfig metrics;
+};
+
+}  // namespace config
