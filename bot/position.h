@@ -1,0 +1,75 @@
+// Spot position accounting for one symbol, in exact decimals: quantity held, average entry
+// price, realized PnL and fees. Long only (spot): a sell never takes the quantity below zero.
+//
+// Conventions (tested with hand-computed values in tests/bot/):
+// - Fees are paid in the quote asset (USDT) and counted in fees_paid; realized_pnl is net of
+//   every fee paid, buys included.
+// - A buy moves the average entry: avg' = (qty*avg + q*price) / (qty + q), rounded half-even.
+// - A sell realizes (price - avg) * q and leaves avg unchanged; selling everything resets avg to 0.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "config/decimal.h"
+#include "exchange/order_gateway.h"
+#include "storage/records.h"
+
+namespace bot {
+
+using config::Decimal;
+
+class PositionBook {
+public:
+    PositionBook() = default;
+    explicit PositionBook(std::string symbol) : symbol_(std::move(symbol)) {}
+
+    // Applies one fill. Returns the PnL it realized (0 for buys apart from the fee; net of fee
+    // for sells). A sell larger than the position is a programming error: throws
+    // std::logic_error (the sizer never sends one).
+    Decimal apply_fill(exchange::Side side, const Decimal& price, const Decimal& quantity,
+                       const Decimal& fee);
+
+    const std::string& symbol() const { return symbol_; }
+    const Decimal& quantity() const { return quantity_; }
+    const Decimal& avg_entry_price() const { return avg_entry_; }
+    const Decimal& realized_pnl() const { return realized_pnl_; }
+    const Decimal& fees_paid() const { return fees_paid_; }
+    // (last - avg) * quantity.
+    Decimal unrealized_pnl(const Decimal& last_price) const;
+
+    // To and from the storage row (exact decimal text both ways).
+    storage::Position to_record() const;
+    // nullopt when a field is not a decimal (a damaged row): the caller logs and refuses to
+    // trade the symbol rather than guess.
+    static std::optional<PositionBook> from_record(const storage::Position& row);
+
+private:
+    std::string symbol_;
+    Decimal quantity_;
+    Decimal avg_entry_;
+    Decimal realized_pnl_;
+    Decimal fees_paid_;
+};
+
+// How much to order for a decision (the paper broker and live mode alike).
+struct SizingInput {
+    exchange::Side side;
+    Decimal price;               // last price
+    Decimal position_quantity;   // held now
+    Decimal quote_per_trade;     // trading.quote_per_trade
+    Decimal max_position_quote;  // trading.max_position_quote
+    exchange::SymbolRules rules; // step, min/max qty, min/max notional
+};
+
+struct SizingResult {
+    Decimal quantity;    // > 0 when an order should be sent
+    std::string reason;  // when quantity is 0: why not ("position cap reached", "below min notional")
+};
+
+// BUY: quote_per_trade worth, reduced so position value (at price) stays <= max_position_quote.
+// SELL: quote_per_trade worth, at most the quantity held. The quantity is rounded down to
+// rules.step_size and checked against min/max qty and notional.
+SizingResult size_order(const SizingInput& in);
+
+}  // namespace bot
