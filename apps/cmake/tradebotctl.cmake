@@ -1,0 +1,8 @@
+# tradebotctl: the operator's read-only window on a tradebot database (SPEC "tradebotctl").
+#
+# Its table and JSON rendering is the small ctl_format library (apps/ctl/): formatting only, no
+# main() and no I/O, kept out of storage/ (which knows nothing of presentation) and out of the
+# main() file so the unit tests can link it and check every byte of the output.
+add_library(ctl_format STATIC ${PROJECT_SOURCE_DIR}/apps/ctl/format.cc)
+target_include_directories(ctl_format PUBLIC ${PROJECT_SOURCE_DIR})
+target_link_libraries(ctl_format PUBLIC nlohmann_json::nlohmann_json)
