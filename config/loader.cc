@@ -1,0 +1,192 @@
+#include "config/loader.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <set>
+#include <utility>
+#include <vector>
+
+#include "config/validate.h"
+
+namespace config {
+
+ConfigError::ConfigError(std::string where, std::string problem)
+    : std::runtime_error(where + ": " + problem),
+      key_path_(std::move(where)),
+      problem_(std::move(problem)) {}
+
+namespace {
+
+using nlohmann::json;
+
+// nlohmann's what() is "[json.exception.parse_error.101] parse error at line 1, column 5:
+// <detail>"; we keep only the detail, since we report the position ourselves.
+std::string parse_error_detail(const json::parse_error& e) {
+    std::string what = e.what();
+    auto colon = what.find(": ");
+    return colon == std::string::npos ? what : what.substr(colon + 2);
+}
+
+// Line and column (both from 1) of byte offset `pos` in `text`. Columns count UTF-8 characters,
+// which is what an editor shows, not bytes.
+std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size_t pos) {
+    std::size_t line = 1, column = 1;
+    for (std::size_t i = 0; i < pos && i < text.size(); ++i) {
+        auto c = static_cast<unsigned char>(text[i]);
+        if (c == '\n') {
+            ++line;
+            column = 1;
+        } else if ((c & 0xC0) != 0x80) {  // not a UTF-8 continuation byte
+            ++column;
+        }
+    }
+    return {line, column};
+}
+
+// nlohmann keeps the last of two equal keys without a word. A repeated key in a config file is
+// nearly always an edit gone wrong (the operator changed one copy and the other wins), so it is
+// refused. The parser callback sees keys and nesting but not paths, so we track them here.
+class DuplicateKeyCheck {
+  public:
+    bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
+        switch (event) {
+            case json::parse_event_t::object_start:
+                frames_.push_back(Frame{true, {}, {}, 0});
+                break;
+            case json::parse_event_t::array_start:
+                frames_.push_back(Frame{false, {}, {}, 0});
+                break;
+            case json::parse_event_t::key: {
+                Frame& top = frames_.back();
+                top.key = parsed.get<std::string>();
+                if (!top.keys.insert(top.key).second) throw ConfigError(path(), "duplicate key");
+                break;
+            }
+            case json::parse_event_t::object_end:
+            case json::parse_event_t::array_end:
+                frames_.pop_back();
+                element_done();
+                break;
+            case json::parse_event_t::value:
+                element_done();
+                break;
+        }
+        return true;
+    }
+
+  private:
+    struct Frame {
+        bool is_object;
+        std::set<std::string> keys;
+        std::string key;    // objects: the key being read
+        std::size_t index;  // arrays: the element being read
+    };
+
+    void element_done() {
+        if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().index;
+    }
+
+    std::string path() const {
+        std::string p;
+        for (const Frame& f : frames_) {
+            if (f.is_object) {
+                if (!p.empty()) p += '.';
+                p += detail::key_segment(f.key);
+            } else {
+                p += '[' + std::to_string(f.index) + ']';
+            }
+        }
+        return p;
+    }
+
+    std::vector<Frame> frames_;
+};
+
+json parse_json(std::string_view text, std::string_view source_name) {
+    try {
+        DuplicateKeyCheck check;
+        return json::parse(text.begin(), text.end(), std::ref(check));
+    } catch (const json::parse_error& e) {
+        std::string detail = parse_error_detail(e);
+        // e.byte counts the characters read, the offending one included; at the end of input the
+        // last one read is not the culprit, so point just past the end instead.
+        std::size_t pos = e.byte == 0 ? 0 : e.byte - 1;
+        if (detail.find("unexpected end of input") != std::string::npos) pos = text.size();
+        auto [line, column] = line_column(text, pos);
+        throw ConfigError(std::string(source_name), "invalid JSON at line " + std::to_string(line) +
+                                                        " column " + std::to_string(column) + ": " +
+                                                        detail);
+    }
+}
+
+json strategy_to_json(const StrategyConfig& s) {
+    json j = {{"name", s.name}, {"interval", s.interval}};
+    if (s.name == "rsi") {
+        j["period"] = s.period;
+        j["oversold"] = s.oversold.to_string();
+        j["overbought"] = s.overbought.to_string();
+    } else {
+        j["fast"] = s.fast;
+        j["slow"] = s.slow;
+    }
+    return j;
+}
+
+}  // namespace
+
+Config parse_config(std::string_view json_text, std::string_view source_name) {
+    return detail::config_from_json(parse_json(json_text, source_name));
+}
+
+Config load_config_file(const std::string& path) {
+    // POSIX read rather than ifstream: ifstream hides errno (e.g. EISDIR, EACCES) that the
+    // operator needs to see.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) throw ConfigError(path, std::string("cannot read: ") + std::strerror(errno));
+    std::string text;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = ::read(fd, buf, sizeof buf);
+        if (n == 0) break;
+        if (n < 0) {
+            if (errno == EINTR) continue;
+            int err = errno;
+            ::close(fd);
+            throw ConfigError(path, std::string("cannot read: ") + std::strerror(err));
+        }
+        text.append(buf, static_cast<std::size_t>(n));
+    }
+    ::close(fd);
+    return parse_config(text, path);
+}
+
+nlohmann::json to_json(const Config& c) {
+    json symbols = json::array();
+    for (const SymbolConfig& s : c.symbols) {
+        symbols.push_back({{"symbol", s.symbol}, {"strategy", strategy_to_json(s.strategy)}});
+    }
+    return {
+        {"database", {{"path", c.database.path}, {"busy_timeout_ms", c.database.busy_timeout_ms}}},
+        {"exchange",
+         {{"name", c.exchange.name},
+          {"ws_url", c.exchange.ws_url},
+          {"rest_url", c.exchange.rest_url},
+          {"ca_file", c.exchange.ca_file ? json(*c.exchange.ca_file) : json(nullptr)},
+          {"sim", {{"seed", c.exchange.sim.seed}, {"tick_ms", c.exchange.sim.tick_ms}}}}},
+        {"trading",
+         {{"mode", c.trading.mode},
+          {"quote_per_trade", c.trading.quote_per_trade.to_string()},
+          {"max_position_quote", c.trading.max_position_quote.to_string()},
+          {"fee_rate", c.trading.fee_rate.to_string()}}},
+        {"strategy", strategy_to_json(c.strategy)},
+        {"symbols", std::move(symbols)},
+        {"log",
+         {{"level", c.log.level}, {"heartbeat_s", c.log.heartbeat_s}, {"format", c.log.format}}},
+        {"metrics", {{"listen", c.metrics.listen ? json(*c.metrics.listen) : json(nullptr)}}},
+    };
+}
+
+}  // namespace config

@@ -1,0 +1,50 @@
+// Reads the JSON config (SPEC.md "Config") into config::Config, validating every key, and writes
+// the fully resolved form back out for `tradebotd --check-config`.
+//
+// Every problem is a ConfigError naming where it is: a key path such as `symbols[2].strategy.fast`
+// for a bad value, or the file name for unreadable files and JSON syntax errors. tradebotd turns it
+// into exit status 78; on SIGHUP it keeps the running config and logs the message.
+#pragma once
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "config/config.h"
+
+namespace config {
+
+class ConfigError : public std::runtime_error {
+  public:
+    // what() is "<where>: <problem>".
+    ConfigError(std::string where, std::string problem);
+
+    // The key path ("symbols[2].strategy.fast", "trading", "(top level)"), or for an unreadable
+    // file or a JSON syntax error the file name.
+    const std::string& key_path() const { return key_path_; }
+    // The problem alone: "expected integer > 0, got number 0".
+    const std::string& problem() const { return problem_; }
+
+  private:
+    std::string key_path_;
+    std::string problem_;
+};
+
+// Parses and validates config text. Syntax errors are reported as
+// "<source_name>: invalid JSON at line L column C: <detail>", pointing at the last character the
+// parser read (the end of the offending token); columns count characters, from 1.
+// Every section is optional and defaults to config.h's values, except `symbols`.
+// Throws ConfigError.
+Config parse_config(std::string_view json_text, std::string_view source_name = "config");
+
+// Reads and parses a config file; an unreadable file is a ConfigError naming the path and the
+// system's reason. Throws ConfigError.
+Config load_config_file(const std::string& path);
+
+// The fully resolved config in the input's key layout: every default filled in, every symbol as
+// {"symbol": .., "strategy": {..}} with its effective strategy (only that strategy's parameters),
+// money and thresholds as exact decimal strings. parse_config(to_json(c).dump()) equals c.
+nlohmann::json to_json(const Config& c);
+
+}  // namespace config
