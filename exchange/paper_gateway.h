@@ -1,0 +1,71 @@
+// Paper trading: an OrderGateway that fills market orders in memory, at once and entirely, at the
+// price the bot last saw. Used with the sim stream (rules from sim_rules()) and in Binance paper
+// mode (rules from exchangeInfo). Nothing reaches an exchange.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+
+#include "exchange/order_gateway.h"
+
+namespace exchange {
+
+// Rules for a symbol, or nullopt when the exchange does not list it.
+using RulesProvider = std::function<std::optional<SymbolRules>(const std::string&)>;
+
+class PaperGateway final : public OrderGateway {
+  public:
+    using Clock = std::function<std::int64_t()>;  // milliseconds since the Unix epoch
+
+    // fee_rate: fraction of the notional charged in the quote asset (0.001 = 0.1%); throws
+    // std::invalid_argument when negative. clock stamps the fills; empty: the system clock.
+    PaperGateway(Decimal fee_rate, RulesProvider rules, Clock clock = {});
+
+    std::optional<SymbolRules> rules(const std::string& symbol) override;
+
+    // A valid order fills entirely at request.reference_price with one fill:
+    //   fee = price * quantity * fee_rate in the quote asset, rounded half-even to 8 decimals
+    //   (computed exactly, not from a rounded notional), exchange_order_id "paper-<n>", trade ids
+    //   "1", "2", ... in fill order.
+    // Rejected (status kRejected, reason says why; no order id): empty client_order_id,
+    // quantity or price <= 0, unknown symbol, quantity not a multiple of step_size or outside
+    // [min_qty, max_qty], notional outside [min_notional, max_notional] (zero bounds: no limit).
+    // Idempotent: a client_order_id seen before returns its first result and fills nothing.
+    // Thread-safe.
+    OrderResult place(const OrderRequest& request) override;
+
+    // The stored result of an order placed here (filled or rejected), nullopt if none with this
+    // symbol and client id.
+    std::optional<OrderResult> query(const std::string& symbol,
+                                     const std::string& client_order_id) override;
+
+    // fee = price * quantity * fee_rate rounded half-even to 8 decimals, exactly (one rounding).
+    // All three must be >= 0. Throws std::overflow_error beyond about 1e14 quote units.
+    static Decimal fee_for(const Decimal& price, const Decimal& quantity, const Decimal& fee_rate);
+
+  private:
+    struct Placed {
+        std::string symbol;
+        OrderResult result;
+    };
+
+    // REQUIRES: mu_ held. The reason a request must be rejected, or empty when it is valid.
+    std::string check(const OrderRequest& request, const std::optional<SymbolRules>& rules) const;
+
+    // Constant after construction
+    const Decimal fee_rate_;
+    const RulesProvider rules_;
+    const Clock clock_;
+
+    std::mutex mu_;
+    // Guarded by mu_
+    std::map<std::string, Placed> orders_;  // by client_order_id
+    std::int64_t next_order_id_ = 1;
+    std::int64_t next_trade_id_ = 1;
+};
+
+}  // namespace exchange
