@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
 #include <set>
 #include <utility>
 #include <vector>
@@ -142,10 +143,14 @@ Config parse_config(std::string_view json_text, std::string_view source_name) {
 }
 
 Config load_config_file(const std::string& path) {
-    // POSIX read rather than ifstream: ifstream hides errno (e.g. EISDIR, EACCES) that the
-    // operator needs to see.
+    // POSIX read rather than ifstream: ifstream hides errno (ENOENT, EACCES, EISDIR), which is
+    // the part of the message the operator needs.
+    auto unreadable = [&path](int err) {
+        return ConfigError(path, std::string("cannot read: ") + std::strerror(err));
+    };
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0) throw ConfigError(path, std::string("cannot read: ") + std::strerror(errno));
+    if (fd < 0) throw unreadable(errno);
+    std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { ::close(*f); });
     std::string text;
     char buf[65536];
     for (;;) {
@@ -153,13 +158,10 @@ Config load_config_file(const std::string& path) {
         if (n == 0) break;
         if (n < 0) {
             if (errno == EINTR) continue;
-            int err = errno;
-            ::close(fd);
-            throw ConfigError(path, std::string("cannot read: ") + std::strerror(err));
+            throw unreadable(errno);
         }
         text.append(buf, static_cast<std::size_t>(n));
     }
-    ::close(fd);
     return parse_config(text, path);
 }
 
