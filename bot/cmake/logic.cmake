@@ -11,7 +11,9 @@ add_library(bot_logic STATIC
   strategy.cc
 )
 target_include_directories(bot_logic PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(bot_logic PUBLIC config exchange nlohmann_json::nlohmann_json)
+# Of exchange/ only the plain types of market_data.h and order_gateway.h are used (header-only),
+# so the logic and its tests do not wait on the network code compiling; `bot` links exchange.
+target_link_libraries(bot_logic PUBLIC config nlohmann_json::nlohmann_json)
 target_link_libraries(bot PUBLIC bot_logic)
 
 # `bot` must own at least one source file of its own; until the runtime part adds its sources,
