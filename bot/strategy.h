@@ -36,8 +36,9 @@ public:
     virtual bool ready() const = 0;
 
     // The indicator state as a compact JSON string, persisted in bot_state so that a restarted
-    // bot resumes where it stopped; restore() returns false (and leaves the state fresh) when the
-    // text is not a state of this strategy with the same parameters.
+    // bot resumes where it stopped; restore() returns false (and leaves the state as it was:
+    // fresh when called right after construction) when the text is not a state of this strategy
+    // with the same parameters (name, periods/thresholds and kline interval) or is damaged.
     virtual std::string save_state() const = 0;
     virtual bool restore(const std::string& state) = 0;
 };
