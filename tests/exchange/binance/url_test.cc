@@ -1,0 +1,52 @@
+#include "exchange/binance/url.h"
+
+#include <catch2/catch.hpp>
+
+#include "exchange/binance/rest_client.h"
+
+using namespace exchange::binance;
+
+TEST_CASE("endpoint URLs", "[url]") {
+    std::string err;
+    auto a = parse_url("wss://stream.binance.com:9443", true, &err);
+    REQUIRE(a);
+    CHECK(a->tls);
+    CHECK(a->host == "stream.binance.com");
+    CHECK(a->port == "9443");
+    CHECK(a->base_path.empty());
+
+    auto b = parse_url("https://api.binance.com", false, &err);
+    REQUIRE(b);
+    CHECK(b->port == "443");
+
+    auto c = parse_url("http://127.0.0.1:8080/prefix/", false, &err);
+    REQUIRE(c);
+    CHECK_FALSE(c->tls);
+    CHECK(c->host == "127.0.0.1");
+    CHECK(c->base_path == "/prefix");
+
+    auto d = parse_url("ws://localhost", true, &err);
+    REQUIRE(d);
+    CHECK(d->port == "80");
+
+    CHECK_FALSE(parse_url("https://api.binance.com", true, &err));
+    CHECK(err.find("ws://") != std::string::npos);
+    CHECK_FALSE(parse_url("api.binance.com", false, &err));
+    CHECK_FALSE(parse_url("http://host:port", false, &err));
+}
+
+TEST_CASE("kline intervals in milliseconds", "[url]") {
+    CHECK(interval_ms("1s") == 1000);
+    CHECK(interval_ms("1m") == 60'000);
+    CHECK(interval_ms("15m") == 900'000);
+    CHECK(interval_ms("4h") == 14'400'000);
+    CHECK(interval_ms("1d") == 86'400'000);
+    CHECK(interval_ms("1w") == 604'800'000);
+    CHECK(interval_ms("x") == 0);
+    CHECK(interval_ms("m") == 0);
+}
+
+TEST_CASE("klines target", "[url]") {
+    CHECK(klines_target("BTCUSDT", "1m", 1000, std::nullopt, 5000) ==
+          "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=1000&limit=1000");
+}
