@@ -9,7 +9,8 @@ using Raw = Decimal::Raw;
 
 Raw checked_mul(Raw a, Raw b) {
     Raw r;
-    if (__builtin_mul_overflow(a, b, &r)) throw std::overflow_error("Decimal: multiplication overflow");
+    if (__builtin_mul_overflow(a, b, &r))
+        throw std::overflow_error("Decimal: multiplication overflow");
     return r;
 }
 

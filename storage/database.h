@@ -1,9 +1,9 @@
 // storage::Database — the one way tradebot writes state.
 //
 // Every Database opened on the same file (after normalising the path: "storage/bot_state.db" and
-// "./storage/../storage/bot_state.db" are one file) shares ONE cached SQLite connection in WAL mode,
-// as the Python predecessor did. Unlike it, threads never share a transaction by accident: every
-// write is a whole BEGIN IMMEDIATE ... COMMIT made by the connection's commit pipeline, and
+// "./storage/../storage/bot_state.db" are one file) shares ONE cached SQLite connection in WAL
+// mode, as the Python predecessor did. Unlike it, threads never share a transaction by accident:
+// every write is a whole BEGIN IMMEDIATE ... COMMIT made by the connection's commit pipeline, and
 // concurrent writes from many threads are gathered into one transaction (group commit, after
 // LevelDB's DBImpl::Write). Each caller still gets its own result, and only once its own rows are
 // committed.
@@ -16,6 +16,7 @@
 // Thread-safe: any number of threads may share one Database or open their own.
 #pragma once
 
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -47,13 +48,16 @@ struct Options {
     // when a checkpoint lets it restart.
     int wal_autocheckpoint_pages = 1000;
     std::int64_t journal_size_limit_bytes = 64 * 1024 * 1024;
+    // How long closing a connection may keep retrying queued writes (database locked by another
+    // process, disk full) before it gives up on them and reports each as kClosed.
+    std::chrono::milliseconds close_timeout{10000};
     // Where warnings go (retry episodes). Null: spdlog's default logger.
     std::shared_ptr<spdlog::logger> logger;
 };
 
 // Several writes committed atomically, in order: all of them or none.
 class WriteBatch {
-public:
+  public:
     struct PutState {
         StateEntry entry;
     };
@@ -77,7 +81,7 @@ public:
     std::size_t size() const { return ops_.size(); }
     const std::vector<Op>& ops() const { return ops_; }
 
-private:
+  private:
     WriteBatch& add(Op op) {
         ops_.push_back(std::move(op));
         return *this;
@@ -93,7 +97,7 @@ struct WriteResult {
 
 // A write in flight. Obtained from Database::submit(); shared by the caller and the pipeline.
 class PendingWrite {
-public:
+  public:
     virtual ~PendingWrite() = default;
     // True once the batch is committed or has failed for good.
     virtual bool done() const = 0;
@@ -106,18 +110,27 @@ using WriteHandle = std::shared_ptr<PendingWrite>;
 
 // Commit pipeline figures for one cached connection (heartbeat, metrics, bench).
 struct WriterStats {
-    std::uint64_t batches = 0;       // batches committed
-    std::uint64_t transactions = 0;  // COMMITs (groups)
-    std::uint64_t max_group = 0;     // largest group, in batches
-    std::uint64_t retries = 0;       // rolled-back attempts that were retried
-    std::uint64_t failed = 0;        // batches failed for good (kInvalid, kError)
-    std::uint64_t queued = 0;        // batches waiting now
-    bool stalled = false;            // a retry episode is under way
-    double last_commit_us = 0;       // duration of the last COMMITted transaction
+    // Upper bounds (microseconds) of the commit-latency histogram buckets; the last bucket of
+    // commit_latency_counts (index size()) counts everything above the last bound.
+    static constexpr std::array<double, 10> kLatencyBoundsUs = {
+        100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 1000000};
+
+    std::uint64_t batches = 0;             // batches committed
+    std::uint64_t transactions = 0;        // COMMITs (groups)
+    std::uint64_t max_group = 0;           // largest group, in batches
+    std::uint64_t retries = 0;             // rolled-back attempts that were retried
+    std::uint64_t failed = 0;              // batches failed for good (kInvalid, kError)
+    std::uint64_t queued = 0;              // batches waiting now
+    bool stalled = false;                  // a retry episode is under way
+    std::uint64_t forced_checkpoints = 0;  // TRUNCATE checkpoints the WAL bound needed
+    double last_commit_us = 0;             // duration of the last COMMITted transaction
+    double commit_us_sum = 0;              // all committed transactions, for a mean
+    // Per bucket (not cumulative): transactions whose duration fell in (bound[i-1], bound[i]].
+    std::array<std::uint64_t, kLatencyBoundsUs.size() + 1> commit_latency_counts{};
 };
 
 class Database {
-public:
+  public:
     // Opens (creating it and its parent folder if missing) the database at `path`, or joins the
     // cached connection already open on that file; `options` apply when the connection is first
     // opened. Migrates the schema forward. Throws storage::OpenError naming the path and the
@@ -160,7 +173,9 @@ public:
     Counts counts() const;
     // "ok", or what PRAGMA integrity_check reported.
     std::string integrity_check() const;
-    // The value of a pragma on the shared connection, as text (tests, diagnostics).
+    // Runs "PRAGMA <name>" on the shared connection and returns its first value as text
+    // (tests, diagnostics). name may carry a value ("max_page_count=50"): per-connection
+    // pragmas can only be set on the shared connection itself.
     std::string pragma(const std::string& name) const;
 
     WriterStats writer_stats() const;
@@ -173,7 +188,7 @@ public:
     // How many distinct database files have an open cached connection (monitoring).
     static std::size_t cached_connection_count();
 
-private:
+  private:
     std::shared_ptr<Connection> conn_;
     std::string path_;
 };

@@ -15,7 +15,7 @@ struct sqlite3;
 namespace storage {
 
 class Reader {
-public:
+  public:
     // Throws storage::OpenError when the file is missing, unreadable or not a tradebot database.
     explicit Reader(const std::string& path, int busy_timeout_ms = 5000);
     ~Reader();
@@ -33,7 +33,7 @@ public:
     // Consistent online copy to dest (SQLite backup API); throws std::runtime_error on failure.
     void backup_to(const std::string& dest) const;
 
-private:
+  private:
     std::string path_;
     sqlite3* db_ = nullptr;
 };

@@ -26,18 +26,18 @@ struct Order {
     std::string symbol;
     std::string side;  // "BUY" | "SELL"
     std::string type = "MARKET";
-    std::string quantity;        // base asset, decimal text
-    std::string price;           // reference / limit price, decimal text ("" if none)
-    std::string status;          // "PENDING" (written ahead), "NEW", "FILLED", "REJECTED", ...
+    std::string quantity;  // base asset, decimal text
+    std::string price;     // reference / limit price, decimal text ("" if none)
+    std::string status;    // "PENDING" (written ahead), "NEW", "FILLED", "REJECTED", ...
     std::string exchange_order_id;
-    std::string reason;          // why rejected / unknown
+    std::string reason;  // why rejected / unknown
     std::optional<std::int64_t> signal_id;
     std::int64_t created_at_ms = 0;  // set by storage when 0
     std::int64_t updated_at_ms = 0;  // set by storage
 };
 
 struct Fill {
-    std::int64_t id = 0;  // set by storage
+    std::int64_t id = 0;          // set by storage
     std::string client_order_id;  // references orders
     std::string symbol;
     std::string side;

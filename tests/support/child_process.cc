@@ -29,8 +29,8 @@ void read_all(int fd, std::mutex& mu, std::string& sink) {
 
 }  // namespace
 
-ChildProcess::ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> extra_env,
-                           std::string cwd) {
+ChildProcess::ChildProcess(std::vector<std::string> argv,
+                           std::map<std::string, std::string> extra_env, std::string cwd) {
     int out_pipe[2];
     int err_pipe[2];
     if (::pipe2(out_pipe, O_CLOEXEC) != 0 || ::pipe2(err_pipe, O_CLOEXEC) != 0) {

@@ -1,0 +1,192 @@
+#include "storage/queries.h"
+
+#include <stdexcept>
+
+#include "storage/sqlite_util.h"
+
+namespace storage::detail {
+namespace {
+
+// Reads are not on the hot path: statements are prepared per call. A failure to read is an
+// operational error the caller cannot fix by retrying blindly, so it throws with the cause.
+void check_done(sqlite3* db, int rc, const char* what) {
+    if (rc != SQLITE_DONE) throw std::runtime_error(std::string(what) + ": " + describe(db, rc));
+}
+
+int clamp_limit(int limit) { return limit <= 0 ? -1 : limit; }  // SQLite: LIMIT -1 = no limit
+
+Order read_order(const Statement& s) {
+    Order o;
+    o.client_order_id = s.column_text(0);
+    o.symbol = s.column_text(1);
+    o.side = s.column_text(2);
+    o.type = s.column_text(3);
+    o.quantity = s.column_text(4);
+    o.price = s.column_text(5);
+    o.status = s.column_text(6);
+    o.exchange_order_id = s.column_text(7);
+    o.reason = s.column_text(8);
+    if (!s.column_is_null(9)) o.signal_id = s.column_int(9);
+    o.created_at_ms = s.column_int(10);
+    o.updated_at_ms = s.column_int(11);
+    return o;
+}
+
+constexpr const char* kOrderColumns =
+    "client_order_id, symbol, side, type, quantity, price, status, exchange_order_id, reason, "
+    "signal_id, created_at_ms, updated_at_ms";
+
+}  // namespace
+
+std::vector<Signal> select_signals(sqlite3* db, const std::string& symbol, int limit) {
+    Statement s(db,
+                "SELECT id, symbol, side, price, strategy, reason, event_time_ms, created_at_ms "
+                "FROM signals WHERE (?1 = '' OR symbol = ?1) ORDER BY id DESC LIMIT ?2",
+                false);
+    s.bind(1, symbol);
+    s.bind(2, clamp_limit(limit));
+    std::vector<Signal> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        Signal g;
+        g.id = s.column_int(0);
+        g.symbol = s.column_text(1);
+        g.side = s.column_text(2);
+        g.price = s.column_text(3);
+        g.strategy = s.column_text(4);
+        g.reason = s.column_text(5);
+        g.event_time_ms = s.column_int(6);
+        g.created_at_ms = s.column_int(7);
+        out.push_back(std::move(g));
+    }
+    check_done(db, rc, "reading signals");
+    return out;
+}
+
+std::vector<Order> select_orders(sqlite3* db, const std::string& symbol, int limit) {
+    Statement s(db,
+                std::string("SELECT ") + kOrderColumns +
+                    " FROM orders WHERE (?1 = '' OR symbol = ?1) "
+                    "ORDER BY created_at_ms DESC, rowid DESC LIMIT ?2",
+                false);
+    s.bind(1, symbol);
+    s.bind(2, clamp_limit(limit));
+    std::vector<Order> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_order(s));
+    check_done(db, rc, "reading orders");
+    return out;
+}
+
+std::optional<Order> select_order(sqlite3* db, const std::string& client_order_id) {
+    Statement s(db,
+                std::string("SELECT ") + kOrderColumns + " FROM orders WHERE client_order_id = ?1",
+                false);
+    s.bind(1, client_order_id);
+    int rc = s.step();
+    if (rc == SQLITE_ROW) return read_order(s);
+    check_done(db, rc, "reading an order");
+    return std::nullopt;
+}
+
+std::vector<Fill> select_fills(sqlite3* db, const std::string& symbol, int limit) {
+    Statement s(db,
+                "SELECT id, client_order_id, symbol, side, price, quantity, fee, fee_asset, "
+                "trade_id, trade_time_ms, created_at_ms FROM fills "
+                "WHERE (?1 = '' OR symbol = ?1) ORDER BY id DESC LIMIT ?2",
+                false);
+    s.bind(1, symbol);
+    s.bind(2, clamp_limit(limit));
+    std::vector<Fill> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        Fill f;
+        f.id = s.column_int(0);
+        f.client_order_id = s.column_text(1);
+        f.symbol = s.column_text(2);
+        f.side = s.column_text(3);
+        f.price = s.column_text(4);
+        f.quantity = s.column_text(5);
+        f.fee = s.column_text(6);
+        f.fee_asset = s.column_text(7);
+        f.trade_id = s.column_text(8);
+        f.trade_time_ms = s.column_int(9);
+        f.created_at_ms = s.column_int(10);
+        out.push_back(std::move(f));
+    }
+    check_done(db, rc, "reading fills");
+    return out;
+}
+
+std::vector<Position> select_positions(sqlite3* db, const std::string& symbol) {
+    Statement s(db,
+                "SELECT symbol, quantity, avg_entry_price, realized_pnl, fees_paid, updated_at_ms "
+                "FROM positions WHERE (?1 = '' OR symbol = ?1) ORDER BY symbol",
+                false);
+    s.bind(1, symbol);
+    std::vector<Position> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        Position p;
+        p.symbol = s.column_text(0);
+        p.quantity = s.column_text(1);
+        p.avg_entry_price = s.column_text(2);
+        p.realized_pnl = s.column_text(3);
+        p.fees_paid = s.column_text(4);
+        p.updated_at_ms = s.column_int(5);
+        out.push_back(std::move(p));
+    }
+    check_done(db, rc, "reading positions");
+    return out;
+}
+
+std::optional<std::string> select_state(sqlite3* db, const std::string& symbol,
+                                        const std::string& key) {
+    Statement s(db, "SELECT value FROM bot_state WHERE symbol = ?1 AND key = ?2", false);
+    s.bind(1, symbol);
+    s.bind(2, key);
+    int rc = s.step();
+    if (rc == SQLITE_ROW) return s.column_text(0);
+    check_done(db, rc, "reading bot_state");
+    return std::nullopt;
+}
+
+std::map<std::string, std::string> select_states(sqlite3* db, const std::string& symbol) {
+    Statement s(db, "SELECT key, value FROM bot_state WHERE symbol = ?1", false);
+    s.bind(1, symbol);
+    std::map<std::string, std::string> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out[s.column_text(0)] = s.column_text(1);
+    check_done(db, rc, "reading bot_state");
+    return out;
+}
+
+Counts select_counts(sqlite3* db) {
+    // One statement, so one snapshot.
+    Statement s(db,
+                "SELECT (SELECT count(*) FROM signals), (SELECT count(*) FROM orders), "
+                "(SELECT count(*) FROM fills), (SELECT count(*) FROM positions), "
+                "(SELECT count(*) FROM bot_state)",
+                false);
+    int rc = s.step();
+    if (rc != SQLITE_ROW) throw std::runtime_error("counting rows: " + describe(db, rc));
+    return Counts{s.column_int(0), s.column_int(1), s.column_int(2), s.column_int(3),
+                  s.column_int(4)};
+}
+
+std::string run_integrity_check(sqlite3* db) {
+    Statement s(db, "PRAGMA integrity_check", false);
+    std::string out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) {
+        if (!out.empty()) out += "\n";
+        out += s.column_text(0);
+    }
+    if (rc != SQLITE_DONE) {
+        if (!out.empty()) out += "\n";
+        out += describe(db, rc);
+    }
+    return out;
+}
+
+}  // namespace storage::detail

@@ -1,0 +1,19 @@
+# The second process of the storage tests.
+add_executable(storage_writer_child writer_child.cc)
+target_link_libraries(storage_writer_child PRIVATE storage)
+set_target_properties(storage_writer_child PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
+
+tradebot_add_test(storage_tests
+  SOURCES reference_test.cc pipeline_test.cc errors_test.cc
+  LIBS storage SQLite::SQLite3
+  LABELS "unit;storage;tsan")
+tradebot_add_test(storage_process_tests
+  SOURCES process_test.cc
+  LIBS storage SQLite::SQLite3
+  LABELS "integration;storage;tsan"
+  TIMEOUT 600)
+if(TARGET storage_process_tests)
+  add_dependencies(storage_process_tests storage_writer_child)
+  target_compile_definitions(storage_process_tests PRIVATE
+    STORAGE_WRITER_CHILD="${CMAKE_BINARY_DIR}/tests/storage_writer_child")
+endif()
