@@ -53,7 +53,7 @@ class PaperGateway final : public OrderGateway {
         OrderResult result;
     };
 
-    // REQUIRES: mu_ held. The reason a request must be rejected, or empty when it is valid.
+    // The reason a request must be rejected, or empty when it is valid.
     std::string check(const OrderRequest& request, const std::optional<SymbolRules>& rules) const;
 
     // Constant after construction

@@ -34,6 +34,11 @@ std::int64_t interval_ms_or_throw(const std::string& interval) {
     return *ms;
 }
 
+// For the walk's arithmetic only (locale-free, unlike parsing to_string()).
+double to_double(const Decimal& d) {
+    return static_cast<double>(d.raw()) / static_cast<double>(Decimal::from_int(1).raw());
+}
+
 // The nearest multiple of the tick size, at least one tick, so every price is positive and on
 // tick. The double is only the walk's state; the result is exact.
 Decimal to_tick(double price, const Decimal& tick, double tick_d) {
@@ -80,8 +85,8 @@ struct SimMarketStream::Tape {
           interval_ms(iv_ms),
           profile(sim::symbol_profile(sym)),
           filters(sim_filters(sym)),
-          tick_d(std::stod(filters.tick_size.to_string())),
-          step_d(std::stod(filters.step_size.to_string())),
+          tick_d(to_double(filters.tick_size)),
+          step_d(to_double(filters.step_size)),
           dt_seconds(static_cast<double>(iv_ms) / kTicksPerCandle / 1000.0),
           history_seed(sim::backward_seed(seed, sym)),
           model(sim::forward_seed(seed, sym), profile.start_price, profile.annual_volatility) {}
