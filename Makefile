@@ -40,7 +40,7 @@ bench: build
 
 # The long runs (CI runs them briefly with TRADEBOT_SOAK_SECONDS set low).
 soak: build
-	ctest --preset $(PRESET) -L soak --output-on-failure
+	ctest --test-dir build -L soak --output-on-failure
 
 tsan:
 	$(MAKE) test PRESET=tsan CTEST_ARGS="$(CTEST_ARGS)"

@@ -1,5 +1,5 @@
 // The daemon's configuration as plain data (SPEC.md "Config"). Filled and validated by
-// config::load_file / config::parse (config/loader.h); nothing here reaches anything else.
+// config::load_config_file / config::parse_config (config/loader.h); nothing here reaches anything else.
 #pragma once
 
 #include <cstdint>

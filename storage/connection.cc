@@ -273,8 +273,22 @@ void Connection::wake_front() {
 
 void Connection::lead_one_group(std::unique_lock<std::mutex>& lock) {
     leader_active_ = true;
-    std::vector<Writer*> group;
     const size_t cap = std::max<size_t>(1, options_.max_group_size);
+    // The writers the previous group completed usually come straight back with their next
+    // write. A leader that starts before they are queued commits almost alone, the next one
+    // too, and group commit degrades into one commit per row (a convoy: measured 1.06 rows per
+    // transaction with 8 threads). So while fewer writers are queued than the last group had,
+    // yield the CPU to let them in. A yield costs nothing when no other thread is runnable, and
+    // the wait ends as soon as a yield brings no one: no writer is ever waited for that is not
+    // already on its way.
+    for (int i = 0; i < kMaxLingerYields && queue_.size() < std::min(last_group_size_, cap); ++i) {
+        const size_t before = queue_.size();
+        lock.unlock();
+        std::this_thread::yield();
+        lock.lock();
+        if (queue_.size() == before) break;
+    }
+    std::vector<Writer*> group;
     for (const auto& w : queue_) {
         group.push_back(w.get());
         if (group.size() >= cap) break;
@@ -334,6 +348,7 @@ void Connection::lead_one_group(std::unique_lock<std::mutex>& lock) {
         }
         complete(*w, std::move(out.statuses[i]));
     }
+    last_group_size_ = group.size();
     if (!out.fatal) {
         ++stats_.transactions;
         stats_.max_group = std::max<std::uint64_t>(stats_.max_group, group.size());

@@ -76,6 +76,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   private:
     class Writer;
     struct GroupOutcome;
+    static constexpr int kMaxLingerYields = 16;
 
     Connection(std::string path, const Options& options);
     void open_handle();  // throws OpenError
@@ -124,6 +125,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool shutdown_requested_ = false;
     std::chrono::steady_clock::time_point shutdown_deadline_;
     bool closed_ = false;  // no more writes accepted
+    std::size_t last_group_size_ = 1;  // how many writers the previous group completed
     WriterStats stats_;
     std::condition_variable flusher_cv_;
     std::thread flusher_;

@@ -3,6 +3,7 @@
 #include <signal.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <catch2/catch.hpp>
 #include <random>
 #include <set>
@@ -172,4 +173,55 @@ TEST_CASE("SIGKILL at random moments: integrity ok and every printed id present"
         }
     }
     CHECK(seen.size() > 24);
+}
+
+TEST_CASE("soak: writers, readers and a lock-taking process for TRADEBOT_SOAK_SECONDS",
+          "[.soak][soak]") {
+    CacheGuard guard;
+    TempDir dir;
+    const std::string path = dir.file("storage/bot_state.db");
+    const char* env = std::getenv("TRADEBOT_SOAK_SECONDS");
+    const int seconds = env ? std::max(1, std::atoi(env)) : 300;
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    storage::Options opts;
+    opts.busy_timeout_ms = 100;
+    Database db(path, opts);
+    std::atomic<bool> stop{false};
+    std::atomic<std::int64_t> written{0};
+    std::atomic<int> errors{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 6; ++t) {
+        threads.emplace_back([&, t] {
+            Database mine(path);
+            for (int i = 0; !stop; ++i) {
+                storage::WriteBatch b;
+                b.insert_signal(sig("SOAK" + std::to_string(t), i))
+                    .put_state("SOAK" + std::to_string(t), "n", std::to_string(i));
+                if (mine.write(std::move(b)).is_ok()) {
+                    ++written;
+                } else {
+                    ++errors;
+                }
+            }
+        });
+    }
+    threads.emplace_back([&] {
+        while (!stop) {
+            storage::Reader r(path);
+            if (r.counts().signals > written.load() + 6) ++errors;  // never more than committed
+        }
+    });
+    int lock_rounds = 0;
+    while (std::chrono::steady_clock::now() < until) {
+        ChildProcess holder({STORAGE_WRITER_CHILD, "hold-lock", path, "300"});
+        REQUIRE(holder.wait_for(std::chrono::seconds(60)) == 0);
+        ++lock_rounds;
+        std::this_thread::sleep_for(std::chrono::milliseconds(700));
+    }
+    stop = true;
+    for (auto& th : threads) th.join();
+    CHECK(errors == 0);
+    CHECK(lock_rounds > 0);
+    CHECK(db.counts().signals == written.load());
+    CHECK(db.integrity_check() == "ok");
 }

@@ -17,3 +17,10 @@ if(TARGET storage_process_tests)
   target_compile_definitions(storage_process_tests PRIVATE
     STORAGE_WRITER_CHILD="${CMAKE_BINARY_DIR}/tests/storage_writer_child")
 endif()
+
+# The long run (label "soak"; `make test` leaves it out, CI runs it briefly):
+# TRADEBOT_SOAK_SECONDS of writers, readers, and another process taking the write lock.
+if(TARGET storage_process_tests)
+  add_test(NAME storage_soak COMMAND storage_process_tests "[soak]")
+  set_tests_properties(storage_soak PROPERTIES LABELS "soak;storage" TIMEOUT 3600)
+endif()
