@@ -41,7 +41,7 @@ bool wait_until(const std::function<bool()>& done,
 
 // Records every event the stream delivers.
 class Recorder {
-  public:
+public:
     exchange::EventSink sink() {
         return [this](const MarketEvent& e) {
             std::lock_guard<std::mutex> lk(mu_);
@@ -69,7 +69,7 @@ class Recorder {
         return out;
     }
 
-  private:
+private:
     mutable std::mutex mu_;
     std::vector<MarketEvent> events_;
 };
@@ -190,7 +190,7 @@ TEST_CASE("sim stream: time compression closes a candle every kTicksPerCandle ti
     CHECK(stream.stats().last_message_ms > 0);
 }
 
-TEST_CASE("sim stream: same seed, same market; another seed, another market", "[sim][stream]") {
+TEST_CASE("sim stream: same seed, same market - another seed, another market", "[sim][stream]") {
     SimMarketStream a(fast_config(42), "1m"), b(fast_config(42), "1m"), c(fast_config(7), "1m");
     const auto ha = a.history("BTCUSDT", "1m", 200);
     const auto hb = b.history("BTCUSDT", "1m", 200);
@@ -289,7 +289,7 @@ TEST_CASE("sim stream: history limits and intervals", "[sim][stream]") {
     CHECK_THROWS_AS(SimMarketStream(zero, "1m"), std::invalid_argument);
 }
 
-TEST_CASE("sim stream: set_symbols adds and removes while running; prices do not depend on it",
+TEST_CASE("sim stream: set_symbols adds and removes while running - prices do not depend on it",
           "[sim][stream]") {
     SimMarketStream stream(fast_config(), "1m");
     SimMarketStream reference(fast_config(), "1m");  // BTCUSDT all along
@@ -327,7 +327,7 @@ TEST_CASE("sim stream: set_symbols adds and removes while running; prices do not
     }
 }
 
-TEST_CASE("sim stream: no sink call after stop() returns; stop is idempotent", "[sim][stream]") {
+TEST_CASE("sim stream: no sink call after stop() returns - stop is idempotent", "[sim][stream]") {
     for (int round = 0; round < 5; ++round) {
         std::atomic<bool> stopped{false};
         std::atomic<int> after_stop{0};

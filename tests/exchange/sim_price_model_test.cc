@@ -46,7 +46,7 @@ TEST_CASE("seeds differ per symbol and between the forward and backward walks",
     CHECK(backward_seed(42, "BTCUSDT") != forward_seed(42, "BTCUSDT"));
 }
 
-TEST_CASE("Rng: uniform in (0, 1], Box-Muller normal with mean 0 and variance 1",
+TEST_CASE("Rng: uniform above 0 and at most 1, Box-Muller normal with mean 0 and variance 1",
           "[sim][price_model]") {
     Rng rng(7);
     double sum = 0, sum_sq = 0;

@@ -25,7 +25,7 @@ TEST_CASE("kline intervals have Binance's names and lengths", "[sim][rules]") {
     CHECK_FALSE(kline_interval_ms("").has_value());
 }
 
-TEST_CASE("align_to_interval floors to the candle open; weeks open on Monday", "[sim][rules]") {
+TEST_CASE("align_to_interval floors to the candle open - weeks open on Monday", "[sim][rules]") {
     // 2026-11-26 15:55:57.123 UTC
     const std::int64_t t = 1795708557123;
     CHECK(align_to_interval(t, 60000) == 1795708500000);
@@ -72,7 +72,7 @@ TEST_CASE("sim rules for the majors are Binance's filters", "[sim][rules]") {
     CHECK(fd->quote_asset == "FDUSD");
 }
 
-TEST_CASE("sim rules for other symbols fit their price; unlisted symbols have none",
+TEST_CASE("sim rules for other symbols fit their price - unlisted symbols have none",
           "[sim][rules]") {
     for (const char* s : {"ADAUSDT", "PEPEUSDT", "LINKUSDT", "1000SATSUSDT"}) {
         INFO(s);
