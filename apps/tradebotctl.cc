@@ -1,0 +1,338 @@
+// tradebotctl: the operator's read-only window on a tradebot database (SPEC.md "tradebotctl").
+//
+// Everything goes through storage::Reader, a read-only WAL connection: safe while tradebotd runs,
+// it never blocks the daemon's writes. Exit status: 0 ok; 1 the database is missing or unreadable,
+// `check` found problems, or `backup` failed or refused; 64 bad command line; 78 invalid config.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <iostream>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "apps/ctl/format.h"
+#include "config/loader.h"
+#include "storage/reader.h"
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 64;   // EX_USAGE
+constexpr int kExitConfig = 78;  // EX_CONFIG
+
+constexpr int kDefaultLimit = 100;
+constexpr int kMaxLimit = 1000000;
+
+constexpr const char* kUsage =
+    R"(usage: tradebotctl (--db PATH | --config FILE) COMMAND [OPTIONS]
+  signals   [--symbol S] [--limit N] [--json]   newest signals first
+  orders    [--symbol S] [--limit N] [--json]   newest orders first, with status and reason
+  positions [--json]                            one row per symbol, realized PnL and fees
+  stats     [--json]                            rows per table, file and WAL size, schema version
+  check     [--json]                            integrity check and schema version; exit 1 if bad
+  backup DEST [--json]                          consistent online copy; never overwrites DEST
+tradebotctl --help | --version
+
+  --db PATH      the database file
+  --config FILE  use database.path from a tradebotd config (relative to the working directory)
+  --symbol S     only this symbol
+  --limit N      at most N rows (default 100)
+  --json         one JSON document on stdout: money as strings, times as integer milliseconds
+
+Safe while tradebotd runs: reads never block it.
+Exit status: 0 ok, 1 database unreadable / check failed / backup failed, 64 bad command line,
+78 invalid config.
+)";
+
+// A command line we cannot act on: reported with the usage, exit 64.
+class UsageError : public std::runtime_error {
+  public:
+    using std::runtime_error::runtime_error;
+};
+
+struct CommandLine {
+    std::optional<std::string> db;
+    std::optional<std::string> config;
+    std::string command;
+    std::vector<std::string> operands;
+    std::optional<std::string> symbol;
+    std::optional<int> limit;
+    bool json = false;
+    bool help = false;
+    bool version = false;
+};
+
+int parse_limit(const std::string& text) {
+    int value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (ec != std::errc() || ptr != end || value < 1 || value > kMaxLimit) {
+        throw UsageError("--limit: expected a whole number from 1 to " + std::to_string(kMaxLimit) +
+                         ", got '" + text + "'");
+    }
+    return value;
+}
+
+// Options may come before or after the command ("--db x signals --json" and
+// "signals --db x --json" both work), as `--opt value` or `--opt=value`; "--" ends the options
+// so that a DEST starting with '-' can still be named.
+CommandLine parse_command_line(int argc, char** argv) {
+    CommandLine cl;
+    std::vector<std::string> positional;
+    bool options_done = false;
+    for (int i = 1; i < argc; ++i) {
+        std::string arg = argv[i];
+        if (options_done || arg.size() < 2 || arg.compare(0, 1, "-") != 0) {
+            positional.push_back(arg);
+            continue;
+        }
+        if (arg == "--") {
+            options_done = true;
+            continue;
+        }
+        std::string name = arg;
+        std::optional<std::string> inline_value;
+        if (auto eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
+            name = arg.substr(0, eq);
+            inline_value = arg.substr(eq + 1);
+        }
+        auto value = [&]() -> std::string {
+            std::string v;
+            if (inline_value) {
+                v = *inline_value;
+            } else if (i + 1 < argc) {
+                v = argv[++i];
+            } else {
+                throw UsageError(name + " needs a value");
+            }
+            if (v.empty()) throw UsageError(name + ": empty value");
+            return v;
+        };
+        auto flag = [&]() {
+            if (inline_value) throw UsageError(name + " takes no value");
+        };
+        auto once = [&](auto& slot, auto v) {
+            if (slot) throw UsageError(name + " given twice");
+            slot = std::move(v);
+        };
+        if (name == "--help" || name == "-h") {
+            flag();
+            cl.help = true;
+        } else if (name == "--version") {
+            flag();
+            cl.version = true;
+        } else if (name == "--json") {
+            flag();
+            cl.json = true;
+        } else if (name == "--db") {
+            once(cl.db, value());
+        } else if (name == "--config") {
+            once(cl.config, value());
+        } else if (name == "--symbol") {
+            once(cl.symbol, value());
+        } else if (name == "--limit") {
+            once(cl.limit, parse_limit(value()));
+        } else {
+            throw UsageError("unknown option " + name);
+        }
+    }
+    if (cl.help || cl.version) return cl;
+
+    if (positional.empty()) throw UsageError("no command given");
+    cl.command = positional.front();
+    cl.operands.assign(positional.begin() + 1, positional.end());
+
+    static const std::vector<std::string> kCommands = {"signals", "orders", "positions",
+                                                       "stats",   "check",  "backup"};
+    if (std::find(kCommands.begin(), kCommands.end(), cl.command) == kCommands.end()) {
+        throw UsageError("unknown command '" + cl.command + "'");
+    }
+    if (cl.db && cl.config) throw UsageError("--db and --config exclude each other: give one");
+    if (!cl.db && !cl.config) throw UsageError("which database? give --db PATH or --config FILE");
+
+    const bool lists = cl.command == "signals" || cl.command == "orders";
+    if (!lists && cl.symbol) throw UsageError("--symbol applies to signals and orders only");
+    if (!lists && cl.limit) throw UsageError("--limit applies to signals and orders only");
+    if (cl.command == "backup") {
+        if (cl.operands.empty()) throw UsageError("backup needs a destination: backup DEST");
+        if (cl.operands.size() > 1) {
+            throw UsageError("unexpected argument '" + cl.operands[1] + "'");
+        }
+    } else if (!cl.operands.empty()) {
+        throw UsageError("unexpected argument '" + cl.operands.front() + "'");
+    }
+    if (cl.symbol) {
+        // Symbols are stored upper case ("BTCUSDT"); "btcusdt" means the same market.
+        for (char& c : *cl.symbol)
+            c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    return cl;
+}
+
+// Writes the whole output at once and reports a failed write (a full disk behind a redirect),
+// which would otherwise pass silently with exit 0.
+bool emit(const std::string& text) {
+    std::cout << text << std::flush;
+    return static_cast<bool>(std::cout);
+}
+
+std::uintmax_t size_or_zero(const std::filesystem::path& p) {
+    std::error_code ec;
+    auto n = std::filesystem::file_size(p, ec);
+    return ec ? 0 : n;
+}
+
+// The message names the database path even when the error text from below does not.
+std::string with_path(const std::string& path, const std::string& what) {
+    if (what.find(path) != std::string::npos) return what;
+    return path + ": " + what;
+}
+
+int run_list(const CommandLine& cl, const storage::Reader& reader) {
+    const int limit = cl.limit.value_or(kDefaultLimit);
+    const std::string symbol = cl.symbol.value_or("");
+    std::string out;
+    std::size_t rows = 0;
+    if (cl.command == "signals") {
+        auto signals = reader.signals(symbol, limit);
+        rows = signals.size();
+        out = cl.json ? ctl::dump_json(ctl::signals_json(signals)) : ctl::signals_table(signals);
+    } else {
+        auto orders = reader.orders(symbol, limit);
+        rows = orders.size();
+        out = cl.json ? ctl::dump_json(ctl::orders_json(orders)) : ctl::orders_table(orders);
+    }
+    if (!emit(out)) return kExitFailure;
+    // A full page may hide older rows; say so where a person sees it without breaking the table.
+    if (!cl.json && rows == static_cast<std::size_t>(limit)) {
+        std::cerr << "(newest " << limit << " " << cl.command << " shown; --limit N for more)\n";
+    }
+    return kExitOk;
+}
+
+int run_check(const CommandLine& cl, const storage::Reader& reader) {
+    auto result = ctl::evaluate_check(reader.integrity_check(), reader.schema_version(),
+                                      storage::current_schema_version());
+    if (!emit(cl.json ? ctl::dump_json(ctl::check_json(result)) : ctl::check_text(result))) {
+        return kExitFailure;
+    }
+    return result.ok ? kExitOk : kExitFailure;
+}
+
+int run_stats(const CommandLine& cl, const storage::Reader& reader, const std::string& path) {
+    ctl::Stats stats;
+    stats.path = path;
+    stats.schema_version = reader.schema_version();
+    stats.counts = reader.counts();
+    stats.file_size_bytes = size_or_zero(path);
+    stats.wal_size_bytes = size_or_zero(path + "-wal");
+    return emit(cl.json ? ctl::dump_json(ctl::stats_json(stats)) : ctl::stats_text(stats))
+               ? kExitOk
+               : kExitFailure;
+}
+
+// Refuses an existing DEST: an operator's earlier backup (or the live database itself) is never
+// overwritten by a slip of the keyboard. Claiming DEST with O_EXCL before the copy closes the
+// race with another process creating it meanwhile; SQLite treats the empty file as an empty
+// database and the backup fills it.
+int run_backup(const CommandLine& cl, const storage::Reader& reader, const std::string& path) {
+    const std::string& dest = cl.operands.front();
+    int fd = ::open(dest.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
+    if (fd < 0) {
+        int err = errno;
+        if (err == EEXIST) {
+            std::cerr << "tradebotctl: " << dest << " already exists; not overwriting it\n";
+        } else {
+            std::cerr << "tradebotctl: cannot create " << dest << ": " << std::strerror(err)
+                      << "\n";
+        }
+        return kExitFailure;
+    }
+    ::close(fd);
+    try {
+        reader.backup_to(dest);
+    } catch (const std::exception& e) {
+        // Leave no half-written copy that could later be mistaken for a good backup.
+        std::error_code ec;
+        for (const char* suffix : {"", "-journal", "-wal", "-shm"}) {
+            std::filesystem::remove(dest + suffix, ec);
+        }
+        std::cerr << "tradebotctl: backup of " << path << " to " << dest << " failed: " << e.what()
+                  << "\n";
+        return kExitFailure;
+    }
+    ctl::BackupResult result{path, dest, size_or_zero(dest)};
+    return emit(cl.json ? ctl::dump_json(ctl::backup_json(result)) : ctl::backup_text(result))
+               ? kExitOk
+               : kExitFailure;
+}
+
+int run(const CommandLine& cl) {
+    std::string path;
+    int busy_timeout_ms = 5000;
+    if (cl.config) {
+        try {
+            auto config = config::load_config_file(*cl.config);
+            path = config.database.path;
+            busy_timeout_ms = config.database.busy_timeout_ms;
+        } catch (const config::ConfigError& e) {
+            std::cerr << "tradebotctl: " << e.what() << "\n";
+            return kExitConfig;
+        }
+    } else {
+        path = *cl.db;
+    }
+
+    try {
+        storage::Reader reader(path, busy_timeout_ms);
+        if (cl.command == "signals" || cl.command == "orders") return run_list(cl, reader);
+        if (cl.command == "positions") {
+            auto positions = reader.positions();
+            return emit(cl.json ? ctl::dump_json(ctl::positions_json(positions))
+                                : ctl::positions_table(positions))
+                       ? kExitOk
+                       : kExitFailure;
+        }
+        if (cl.command == "stats") return run_stats(cl, reader, path);
+        if (cl.command == "check") return run_check(cl, reader);
+        return run_backup(cl, reader, path);
+    } catch (const std::exception& e) {
+        // storage::OpenError (missing, unreadable, not a tradebot database) or a query failing
+        // after a good open (corruption met on the way, an I/O error): either way the operator
+        // needs the path.
+        std::cerr << "tradebotctl: " << with_path(path, e.what()) << "\n";
+        return kExitFailure;
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CommandLine cl;
+    try {
+        cl = parse_command_line(argc, argv);
+    } catch (const UsageError& e) {
+        std::cerr << "tradebotctl: " << e.what() << "\n\n" << kUsage;
+        return kExitUsage;
+    }
+    if (cl.help) {
+        std::cout << kUsage;
+        return kExitOk;
+    }
+    if (cl.version) {
+        std::cout << "tradebotctl " << TRADEBOT_VERSION << "\n";
+        return kExitOk;
+    }
+    return run(cl);
+}
