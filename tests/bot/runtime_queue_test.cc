@@ -1,0 +1,160 @@
+// The per-symbol event queue's drop policy (bot/event_queue.h).
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <thread>
+#include <vector>
+
+#include "bot/event_queue.h"
+
+using bot::EventQueue;
+using exchange::Kline;
+using exchange::MarketEvent;
+using exchange::Trade;
+
+namespace {
+
+MarketEvent kline(std::int64_t open_time, bool closed) {
+    Kline k;
+    k.symbol = "BTCUSDT";
+    k.interval = "1m";
+    k.open_time_ms = open_time;
+    k.closed = closed;
+    return k;
+}
+
+MarketEvent trade(std::int64_t id) {
+    Trade t;
+    t.symbol = "BTCUSDT";
+    t.trade_id = id;
+    return t;
+}
+
+// What is left in the queue, as "C<open>" (closed kline), "U<open>" (update) and "T<id>".
+std::vector<std::string> drain(EventQueue& q) {
+    std::vector<std::string> out;
+    while (auto e = q.pop(std::chrono::milliseconds(0))) {
+        if (const auto* k = std::get_if<Kline>(&*e)) {
+            out.push_back((k->closed ? "C" : "U") + std::to_string(k->open_time_ms));
+        } else if (const auto* t = std::get_if<Trade>(&*e)) {
+            out.push_back("T" + std::to_string(t->trade_id));
+        }
+    }
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("queue: below capacity nothing is dropped and order is kept", "[queue]") {
+    EventQueue q(4);
+    CHECK_FALSE(q.push(kline(1, false)).dropped);
+    CHECK_FALSE(q.push(trade(2)).dropped);
+    CHECK_FALSE(q.push(kline(1, true)).dropped);
+    CHECK(q.depth() == 3);
+    CHECK(drain(q) == std::vector<std::string>{"U1", "T2", "C1"});
+    CHECK(q.dropped() == 0);
+    CHECK(q.lost_closes() == 0);
+}
+
+TEST_CASE("queue: when full the oldest update or trade goes first, never a close", "[queue]") {
+    EventQueue q(4);
+    q.push(kline(1, true));   // a close at the front: must survive
+    q.push(kline(2, false));  // oldest droppable
+    q.push(trade(3));
+    q.push(kline(2, true));
+    auto out = q.push(trade(4));
+    CHECK(out.dropped);
+    CHECK_FALSE(out.lost_close);
+    out = q.push(kline(3, true));  // a close arriving into a full queue evicts the next droppable
+    CHECK(out.dropped);
+    CHECK(q.dropped() == 2);
+    CHECK(q.lost_closes() == 0);
+    CHECK(drain(q) == std::vector<std::string>{"C1", "C2", "T4", "C3"});
+}
+
+TEST_CASE("queue: all closes and a droppable arrives: the new event is dropped", "[queue]") {
+    EventQueue q(3);
+    q.push(kline(1, true));
+    q.push(kline(2, true));
+    q.push(kline(3, true));
+    auto out = q.push(kline(4, false));
+    CHECK(out.dropped);
+    CHECK_FALSE(out.lost_close);
+    out = q.push(trade(9));
+    CHECK(out.dropped);
+    CHECK(q.dropped() == 2);
+    CHECK(q.lost_closes() == 0);
+    CHECK(drain(q) == std::vector<std::string>{"C1", "C2", "C3"});
+}
+
+TEST_CASE("queue: all closes and a close arrives: the oldest close is lost and counted",
+          "[queue]") {
+    EventQueue q(2);
+    q.push(kline(1, true));
+    q.push(kline(2, true));
+    auto out = q.push(kline(3, true));
+    CHECK(out.lost_close);
+    CHECK_FALSE(out.dropped);
+    CHECK(q.lost_closes() == 1);
+    CHECK(q.dropped() == 0);
+    CHECK(drain(q) == std::vector<std::string>{"C2", "C3"});
+}
+
+TEST_CASE("queue: close() drains what is queued, then reports the end", "[queue]") {
+    EventQueue q(8);
+    q.push(trade(1));
+    q.push(kline(1, true));
+    q.close();
+    CHECK_FALSE(q.is_finished());
+    q.push(trade(2));  // ignored after close
+    CHECK(q.pop(std::chrono::milliseconds(10)).has_value());
+    CHECK(q.pop(std::chrono::milliseconds(10)).has_value());
+    CHECK_FALSE(q.pop(std::chrono::milliseconds(10)).has_value());
+    CHECK(q.is_finished());
+}
+
+TEST_CASE("queue: a timed pop on an empty open queue returns nothing", "[queue]") {
+    EventQueue q(2);
+    CHECK_FALSE(q.pop(std::chrono::milliseconds(5)).has_value());
+    CHECK_FALSE(q.is_finished());
+}
+
+TEST_CASE("queue: producers never block on a slow consumer and every close is accounted for",
+          "[queue][threads]") {
+    EventQueue q(64);
+    constexpr int kProducers = 3;
+    constexpr int kPerProducer = 20000;
+    std::atomic<int> finished{0};
+    std::vector<std::thread> producers;
+    for (int p = 0; p < kProducers; ++p) {
+        producers.emplace_back([&, p] {
+            for (int i = 0; i < kPerProducer; ++i) {
+                // One close in every 50 events, the rest updates and trades.
+                if (i % 50 == 0) {
+                    q.push(kline(p * kPerProducer + i, true));
+                } else if (i % 2 == 0) {
+                    q.push(kline(p * kPerProducer + i, false));
+                } else {
+                    q.push(trade(i));
+                }
+            }
+            finished.fetch_add(1);
+        });
+    }
+    std::uint64_t closes = 0;
+    std::uint64_t popped = 0;
+    for (;;) {
+        auto e = q.pop(std::chrono::milliseconds(20));
+        if (e) {
+            ++popped;
+            if (const auto* k = std::get_if<Kline>(&*e); k && k->closed) ++closes;
+            if (popped % 64 == 0) std::this_thread::sleep_for(std::chrono::microseconds(200));
+        } else if (finished.load() == kProducers) {
+            if (q.depth() == 0) break;
+        }
+    }
+    for (auto& t : producers) t.join();
+    const std::uint64_t total = std::uint64_t(kProducers) * kPerProducer;
+    const std::uint64_t total_closes = std::uint64_t(kProducers) * (kPerProducer / 50);
+    CHECK(popped + q.dropped() + q.lost_closes() == total);
+    CHECK(closes + q.lost_closes() == total_closes);
+}
