@@ -448,7 +448,7 @@ TEST_CASE("help and version answer on stdout, exit 0", "[tradebotctl]") {
     CHECK(version.out == std::string("tradebotctl ") + TRADEBOT_VERSION + "\n");
 }
 
-TEST_CASE("backup: a complete copy that checks ok; never overwrites", "[tradebotctl]") {
+TEST_CASE("backup: a complete copy that checks ok and never overwrites", "[tradebotctl]") {
     PopulatedDb f;
     TempDir out;
     std::string dest = out.file("copy.db");
