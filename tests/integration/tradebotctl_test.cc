@@ -329,6 +329,19 @@ TEST_CASE("check: a damaged database reports its problems and exits 1", "[tradeb
     CHECK(all.err.find(path) != std::string::npos);
 }
 
+TEST_CASE("check: a schema newer than this build understands is a failure", "[tradebotctl]") {
+    PopulatedDb f;
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(f.path.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 999", nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+    auto r = run_ctl({"--db", f.path, "check"});
+    CHECK(r.exit_code == 1);
+    CHECK(r.out ==
+          "problems found:\n  schema version 999 is newer than this tradebotctl understands (" +
+              std::to_string(storage::current_schema_version()) + ")\nschema version 999\n");
+}
+
 TEST_CASE("a missing or foreign file is refused with its path, exit 1, and never created",
           "[tradebotctl]") {
     TempDir dir;
@@ -486,6 +499,11 @@ TEST_CASE("backup: a complete copy that checks ok and never overwrites", "[trade
                         {"destination", dest2},
                         {"size_bytes", std::filesystem::file_size(dest2)}});
     }
+    SECTION("-- ends the options, so a destination may start with '-'") {
+        auto dash = run_ctl({"--db", f.path, "backup", "--", "-copy.db"}, out.path().string());
+        CHECK(dash.exit_code == 0);
+        CHECK(std::filesystem::exists(out.path() / "-copy.db"));
+    }
     SECTION("a destination that cannot be created fails with exit 1") {
         std::string bad = out.file("no/such/folder/copy.db");
         auto b = run_ctl({"--db", f.path, "backup", bad});
@@ -537,8 +555,11 @@ TEST_CASE("backup and reads while another thread keeps writing are consistent sn
         auto live = run_ctl({"--db", path, "stats", "--json"});
         INFO("stderr: " << live.err);
         REQUIRE(live.exit_code == 0);
-        auto rows = json::parse(live.out)["rows"];
+        auto live_stats = json::parse(live.out);
+        auto rows = live_stats["rows"];
         CHECK(rows["signals"] == rows["orders"]);
+        // The daemon-side connection is open and has written: its WAL is on disk and counted.
+        CHECK(live_stats["wal_size_bytes"].get<std::int64_t>() > 0);
 
         std::string dest = dir.file("copy" + std::to_string(round) + ".db");
         auto r = run_ctl({"--db", path, "backup", dest});
