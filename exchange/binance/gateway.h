@@ -22,7 +22,7 @@ namespace exchange::binance {
                                                      Decimal price, Decimal* rounded);
 
 class BinanceGateway : public OrderGateway {
-  public:
+public:
     BinanceGateway(std::shared_ptr<RestClient> rest, std::shared_ptr<spdlog::logger> logger);
 
     std::optional<SymbolRules> rules(const std::string& symbol) override;
@@ -30,7 +30,7 @@ class BinanceGateway : public OrderGateway {
     std::optional<OrderResult> query(const std::string& symbol,
                                      const std::string& client_order_id) override;
 
-  private:
+private:
     // Constant after construction.
     std::shared_ptr<RestClient> rest_;
     std::shared_ptr<spdlog::logger> log_;

@@ -34,7 +34,7 @@ constexpr bool kIsTls = !std::is_same_v<Stream, beast::tcp_stream>;
 // Lives as long as an operation is pending (shared_from_this in every handler).
 template <class Stream>
 class HttpOperation : public std::enable_shared_from_this<HttpOperation<Stream>> {
-  public:
+public:
     template <class... StreamArgs>
     HttpOperation(asio::any_io_executor ex, const Url& base, std::chrono::milliseconds timeout,
                   const HttpRequest& req, HttpHandler handler, StreamArgs&&... args)
@@ -56,7 +56,7 @@ class HttpOperation : public std::enable_shared_from_this<HttpOperation<Stream>>
 
     void run() { do_resolve(); }
 
-  private:
+private:
     beast::tcp_stream& tcp() {
         if constexpr (kIsTls<Stream>) {
             return beast::get_lowest_layer(stream_);

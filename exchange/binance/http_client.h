@@ -41,7 +41,7 @@ struct HttpOutcome {
 using HttpHandler = std::function<void(HttpOutcome)>;
 
 class HttpClient {
-  public:
+public:
     // tls may be null when base is plain http://.
     HttpClient(Url base, std::shared_ptr<boost::asio::ssl::context> tls,
                std::chrono::milliseconds timeout);
@@ -54,7 +54,7 @@ class HttpClient {
 
     const Url& base() const { return base_; }
 
-  private:
+private:
     // Constant after construction.
     Url base_;
     std::shared_ptr<boost::asio::ssl::context> tls_;

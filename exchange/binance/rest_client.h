@@ -60,7 +60,7 @@ struct QueryResult {
 };
 
 class RestClient {
-  public:
+public:
     // credentials may be empty (market data only); signed calls then fail with a clear reason.
     RestClient(HttpClient http, RestOptions options, std::optional<ApiCredentials> credentials,
                std::shared_ptr<spdlog::logger> logger);
@@ -89,7 +89,7 @@ class RestClient {
     const HttpClient& http() const { return http_; }
     const RestOptions& options() const { return options_; }
 
-  private:
+private:
     struct CallResult {
         HttpOutcome outcome;
         std::optional<ApiError> api_error;  // the {"code","msg"} of a non-2xx answer

@@ -14,7 +14,7 @@ namespace exchange::binance {
 
 // The API key pair for live trading. Never printed: operator<< writes a redacted form.
 class ApiCredentials {
-  public:
+public:
     ApiCredentials(std::string api_key, std::string secret)
         : api_key_(std::move(api_key)), secret_(std::move(secret)) {}
 
@@ -26,7 +26,7 @@ class ApiCredentials {
 
     friend std::ostream& operator<<(std::ostream& os, const ApiCredentials& c);
 
-  private:
+private:
     std::string api_key_;
     std::string secret_;
 };

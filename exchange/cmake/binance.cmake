@@ -9,6 +9,8 @@ target_sources(exchange PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/../binance/http_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/../binance/rest_client.cc
   ${CMAKE_CURRENT_LIST_DIR}/../binance/gateway.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../binance/market_stream.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../binance/factory.cc
 )
 target_link_libraries(exchange PUBLIC Boost::headers OpenSSL::SSL OpenSSL::Crypto spdlog::spdlog
                                       nlohmann_json::nlohmann_json)

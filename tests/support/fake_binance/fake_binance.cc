@@ -1,4 +1,4 @@
-#include "fake_binance/fake_binance.h"
+#include "support/fake_binance/fake_binance.h"
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>

@@ -52,7 +52,7 @@ struct Order {
 };
 
 class FakeBinance {
-  public:
+public:
     explicit FakeBinance(Options options = {});
     ~FakeBinance();
     FakeBinance(const FakeBinance&) = delete;
@@ -101,7 +101,7 @@ class FakeBinance {
 
     struct Impl;  // the network side (fake_binance.cc)
 
-  private:
+private:
     std::unique_ptr<Impl> impl_;
     std::uint16_t port_ = 0;
     bool tls_ = false;

@@ -1,0 +1,49 @@
+#include "exchange/binance/factory.h"
+
+#include <stdexcept>
+
+#include "exchange/binance/tls.h"
+
+namespace exchange::binance {
+namespace {
+
+Url must_parse(const std::string& text, bool websocket, const char* key) {
+    std::string error;
+    auto url = parse_url(text, websocket, &error);
+    if (!url) throw std::runtime_error(std::string(key) + ": " + error);
+    return *url;
+}
+
+}  // namespace
+
+std::shared_ptr<RestClient> make_rest_client(const config::ExchangeConfig& exchange,
+                                             std::optional<ApiCredentials> credentials,
+                                             std::shared_ptr<spdlog::logger> logger,
+                                             RestOptions options) {
+    Url url = must_parse(exchange.rest_url, false, "exchange.rest_url");
+    auto tls = url.tls ? make_client_tls_context(exchange.ca_file) : nullptr;
+    return std::make_shared<RestClient>(HttpClient(url, tls, options.timeout), options,
+                                        std::move(credentials), std::move(logger));
+}
+
+std::unique_ptr<BinanceMarketStream> make_market_stream(const config::Config& config,
+                                                        std::shared_ptr<spdlog::logger> logger,
+                                                        StreamOptions options) {
+    Url url = must_parse(config.exchange.ws_url, true, "exchange.ws_url");
+    auto tls = url.tls ? make_client_tls_context(config.exchange.ca_file) : nullptr;
+    options.default_interval = config.strategy.interval;
+    for (const auto& s : config.symbols) options.intervals[s.symbol] = s.strategy.interval;
+    auto rest = make_rest_client(config.exchange, std::nullopt, logger);
+    return std::make_unique<BinanceMarketStream>(url, tls, std::move(rest), std::move(options),
+                                                 std::move(logger));
+}
+
+std::unique_ptr<BinanceGateway> make_gateway(const config::Config& config,
+                                             ApiCredentials credentials,
+                                             std::shared_ptr<spdlog::logger> logger,
+                                             RestOptions options) {
+    auto rest = make_rest_client(config.exchange, std::move(credentials), logger, options);
+    return std::make_unique<BinanceGateway>(std::move(rest), std::move(logger));
+}
+
+}  // namespace exchange::binance

@@ -1,0 +1,267 @@
+// The REST client and gateway against the local exchange: signatures, filters, Binance's error
+// and retry rules, TLS verification. Every wait is bounded; nothing depends on timing.
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+
+#include "exchange/binance/gateway.h"
+#include "exchange/binance/rest_client.h"
+#include "exchange/binance/tls.h"
+#include "support/fake_binance/fake_binance.h"
+#include "support/temp_dir.h"
+
+using namespace exchange;
+using namespace exchange::binance;
+using config::Decimal;
+
+namespace {
+
+Decimal D(const char* s) { return Decimal::from_string(s); }
+
+std::shared_ptr<spdlog::logger> quiet_logger() {
+    return std::make_shared<spdlog::logger>("binance-test",
+                                            std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+std::shared_ptr<RestClient> client_for(const fake_binance::FakeBinance& fake,
+                                       std::optional<ApiCredentials> creds,
+                                       std::optional<std::string> ca_file = std::nullopt) {
+    std::string err;
+    auto url = parse_url(fake.rest_url(), false, &err);
+    REQUIRE(url);
+    auto tls = url->tls ? make_client_tls_context(ca_file) : nullptr;
+    RestOptions o;
+    o.timeout = std::chrono::seconds(10);
+    o.initial_backoff = std::chrono::milliseconds(20);
+    return std::make_shared<RestClient>(HttpClient(*url, tls, o.timeout), o, std::move(creds),
+                                        quiet_logger());
+}
+
+ApiCredentials good_creds() { return ApiCredentials("fake-api-key", "fake-api-secret"); }
+
+struct Exchange {
+    fake_binance::FakeBinance fake;
+    Exchange() {
+        fake.set_rules("BTCUSDT", fake_binance::Rules{});
+        fake.set_fill_price("BTCUSDT", "30000");
+    }
+};
+
+OrderRequest buy(const std::string& id, const char* qty) {
+    OrderRequest r;
+    r.client_order_id = id;
+    r.symbol = "BTCUSDT";
+    r.side = Side::kBuy;
+    r.quantity = D(qty);
+    r.reference_price = D("30000");
+    return r;
+}
+
+}  // namespace
+
+TEST_CASE("server time and exchangeInfo rules", "[rest]") {
+    Exchange ex;
+    auto rest = client_for(ex.fake, std::nullopt);
+    ex.fake.set_clock_offset_ms(5000);
+    auto offset = rest->sync_time();
+    REQUIRE(offset);
+    CHECK(*offset.value > 4000);  // 5 s ahead, measured over loopback
+    CHECK(*offset.value < 6000);
+
+    BinanceGateway gw(rest, quiet_logger());
+    auto r = gw.rules("BTCUSDT");
+    REQUIRE(r);
+    CHECK(r->base_asset == "BTC");
+    CHECK(r->step_size == D("0.00001"));
+    CHECK(r->tick_size == D("0.01"));
+    CHECK(r->min_notional == D("5"));
+    CHECK(gw.rules("BTCUSDT"));  // cached
+    CHECK(ex.fake.requests("/api/v3/exchangeInfo") == 1);
+
+    auto unknown = rest->exchange_info("NOPEUSDT");
+    CHECK(unknown.unknown_symbol);
+    CHECK(unknown.error.find("-1121") != std::string::npos);
+    CHECK_FALSE(gw.rules("NOPEUSDT"));
+}
+
+TEST_CASE("signed market order is accepted, rounded to the step, fills mapped", "[rest]") {
+    Exchange ex;
+    BinanceGateway gw(client_for(ex.fake, good_creds()), quiet_logger());
+    auto res = gw.place(buy("ord-1", "0.001234567"));
+    INFO(res.reason);
+    REQUIRE(res.status == OrderStatus::kFilled);
+    REQUIRE(res.fills.size() == 1);
+    CHECK(res.fills[0].quantity == D("0.00123"));
+    CHECK(res.fills[0].price == D("30000"));
+    CHECK(res.fills[0].fee == D("0.0369"));
+    CHECK(res.fills[0].fee_asset == "USDT");
+    CHECK_FALSE(res.exchange_order_id.empty());
+    CHECK(ex.fake.orders_placed("ord-1") == 1);
+    CHECK(ex.fake.auth_failures() == 0);
+    REQUIRE(ex.fake.orders().size() == 1);
+    CHECK(ex.fake.orders()[0].quantity == "0.00123");
+
+    auto q = gw.query("BTCUSDT", "ord-1");
+    REQUIRE(q);
+    CHECK(q->status == OrderStatus::kFilled);
+    REQUIRE(q->fills.size() == 1);
+    CHECK(q->fills[0].fee == D("0.0369"));
+    CHECK_FALSE(gw.query("BTCUSDT", "never-sent"));
+}
+
+TEST_CASE("a wrong secret is refused by the exchange with a clear reason", "[rest]") {
+    Exchange ex;
+    BinanceGateway gw(client_for(ex.fake, ApiCredentials("fake-api-key", "wrong")), quiet_logger());
+    auto res = gw.place(buy("ord-bad", "0.001"));
+    CHECK(res.status == OrderStatus::kRejected);
+    CHECK(res.reason.find("-1022") != std::string::npos);
+    CHECK(res.reason.find("Signature for this request is not valid") != std::string::npos);
+    CHECK(ex.fake.total_orders() == 0);
+    CHECK(ex.fake.auth_failures() >= 1);
+}
+
+TEST_CASE("orders breaking the filters are rejected locally, never sent", "[rest]") {
+    Exchange ex;
+    BinanceGateway gw(client_for(ex.fake, good_creds()), quiet_logger());
+    auto small = gw.place(buy("ord-small", "0.0001"));  // 3 USDT < minNotional 5
+    CHECK(small.status == OrderStatus::kRejected);
+    CHECK(small.reason.find("minNotional") != std::string::npos);
+    auto dust = gw.place(buy("ord-dust", "0.000001"));  // below one step
+    CHECK(dust.status == OrderStatus::kRejected);
+    CHECK(dust.reason.find("rounds to zero") != std::string::npos);
+    auto unknown = buy("ord-x", "1");
+    unknown.symbol = "NOPEUSDT";
+    CHECK(gw.place(unknown).status == OrderStatus::kRejected);
+    CHECK(ex.fake.requests("/api/v3/order") == 0);
+}
+
+TEST_CASE("429 waits for Retry-After, then succeeds", "[rest]") {
+    Exchange ex;
+    BinanceGateway gw(client_for(ex.fake, good_creds()), quiet_logger());
+    REQUIRE(gw.rules("BTCUSDT"));
+    ex.fake.fail_next("/api/v3/order", 429, 1, 1);
+    auto t0 = std::chrono::steady_clock::now();
+    auto res = gw.place(buy("ord-429", "0.001"));
+    auto waited = std::chrono::steady_clock::now() - t0;
+    INFO(res.reason);
+    CHECK(res.status == OrderStatus::kFilled);
+    CHECK(waited >= std::chrono::milliseconds(1000));  // a lower bound: it slept Retry-After
+    CHECK(ex.fake.requests("/api/v3/order") == 2);
+    CHECK(ex.fake.orders_placed("ord-429") == 1);
+}
+
+TEST_CASE("a Retry-After beyond the limit is not waited for", "[rest]") {
+    Exchange ex;
+    auto rest = client_for(ex.fake, good_creds());
+    BinanceGateway gw(rest, quiet_logger());
+    REQUIRE(gw.rules("BTCUSDT"));
+    ex.fake.fail_next("/api/v3/order", 418, 1, 3600);
+    auto res = gw.place(buy("ord-418", "0.001"));
+    CHECK(res.status == OrderStatus::kRejected);
+    CHECK(res.reason.find("418") != std::string::npos);
+    CHECK(res.reason.find("Retry-After 3600") != std::string::npos);
+    CHECK(ex.fake.total_orders() == 0);
+}
+
+TEST_CASE("5xx after the order was accepted: the query finds it, no second order", "[rest]") {
+    Exchange ex;
+    BinanceGateway gw(client_for(ex.fake, good_creds()), quiet_logger());
+    REQUIRE(gw.rules("BTCUSDT"));
+    ex.fake.fail_next("/api/v3/order", 503, 1, std::nullopt, /*execute_first=*/true);
+    auto res = gw.place(buy("ord-503", "0.001"));
+    INFO(res.reason);
+    CHECK(res.status == OrderStatus::kFilled);
+    REQUIRE(res.fills.size() == 1);
+    CHECK(res.fills[0].quantity == D("0.001"));
+    CHECK(res.fills[0].fee == D("0.03"));
+    CHECK(ex.fake.orders_placed("ord-503") == 1);
+    CHECK(ex.fake.order_posts("ord-503") == 1);
+    CHECK(ex.fake.total_orders() == 1);
+}
+
+TEST_CASE("5xx before the order was accepted: the query finds nothing, placed once", "[rest]") {
+    Exchange ex;
+    BinanceGateway gw(client_for(ex.fake, good_creds()), quiet_logger());
+    REQUIRE(gw.rules("BTCUSDT"));
+    ex.fake.fail_next("/api/v3/order", 502, 1);
+    auto res = gw.place(buy("ord-502", "0.001"));
+    INFO(res.reason);
+    CHECK(res.status == OrderStatus::kFilled);
+    CHECK(ex.fake.orders_placed("ord-502") == 1);
+    CHECK(ex.fake.requests("/api/v3/order") == 3);  // POST (502), GET (no such order), POST
+}
+
+TEST_CASE("error -1021 resyncs the clock and retries once", "[rest]") {
+    Exchange ex;
+    auto rest = client_for(ex.fake, good_creds());
+    BinanceGateway gw(rest, quiet_logger());
+    REQUIRE(gw.place(buy("ord-a", "0.001")).status == OrderStatus::kFilled);
+    int syncs = ex.fake.requests("/api/v3/time");
+    ex.fake.set_clock_offset_ms(-30'000);  // the exchange's clock jumps: our timestamps are early
+    auto res = gw.place(buy("ord-b", "0.001"));
+    INFO(res.reason);
+    CHECK(res.status == OrderStatus::kFilled);
+    CHECK(ex.fake.requests("/api/v3/time") == syncs + 1);
+    CHECK(ex.fake.orders_placed("ord-b") == 1);
+}
+
+TEST_CASE("signed calls without credentials fail clearly", "[rest]") {
+    Exchange ex;
+    BinanceGateway gw(client_for(ex.fake, std::nullopt), quiet_logger());
+    auto res = gw.place(buy("ord-nokey", "0.001"));
+    CHECK(res.status != OrderStatus::kFilled);
+    CHECK(res.reason.find("BINANCE_API_KEY") != std::string::npos);
+    CHECK(ex.fake.total_orders() == 0);
+}
+
+TEST_CASE("klines come back in order with exact prices", "[rest]") {
+    Exchange ex;
+    for (int i = 0; i < 5; ++i) {
+        Kline k;
+        k.symbol = "BTCUSDT";
+        k.interval = "1m";
+        k.open_time_ms = 1'700'000'000'000 + i * 60'000;
+        k.close_time_ms = k.open_time_ms + 59'999;
+        k.open = k.high = k.low = k.close = D("100.12345678") + Decimal::from_int(i);
+        k.volume = D("1.5");
+        k.closed = true;
+        ex.fake.add_history(k);
+    }
+    auto rest = client_for(ex.fake, std::nullopt);
+    auto all = rest->klines("BTCUSDT", "1m", std::nullopt, std::nullopt, 100);
+    REQUIRE(all);
+    REQUIRE(all.value->size() == 5);
+    CHECK(all.value->at(4).close == D("104.12345678"));
+    auto tail = rest->klines("BTCUSDT", "1m", 1'700'000'000'000 + 120'000, std::nullopt, 2);
+    REQUIRE(tail);
+    REQUIRE(tail.value->size() == 2);
+    CHECK(tail.value->at(0).open_time_ms == 1'700'000'000'000 + 120'000);
+}
+
+TEST_CASE("TLS: the right CA works, a wrong CA is refused with a clear error", "[rest][tls]") {
+    testing_support::TempDir dir;
+    auto server = fake_binance::make_self_signed_certificate(dir.path().string(), "server");
+    auto other = fake_binance::make_self_signed_certificate(dir.path().string(), "other");
+    fake_binance::Options o;
+    o.tls = true;
+    o.cert_file = server.cert_file;
+    o.key_file = server.key_file;
+    fake_binance::FakeBinance fake(o);
+    REQUIRE(fake.rest_url().rfind("https://", 0) == 0);
+
+    auto good = client_for(fake, std::nullopt, server.cert_file);
+    auto t = good->sync_time();
+    INFO(t.error);
+    CHECK(t);
+
+    auto bad = client_for(fake, std::nullopt, other.cert_file);
+    auto refused = bad->sync_time();
+    REQUIRE_FALSE(refused);
+    CHECK(refused.error.find("certificate verify failed") != std::string::npos);
+    CHECK(refused.error.find("TLS handshake") != std::string::npos);
+
+    CHECK_THROWS_WITH(make_client_tls_context(dir.file("missing.pem")),
+                      Catch::Contains("missing.pem"));
+}

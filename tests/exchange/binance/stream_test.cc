@@ -1,0 +1,395 @@
+// The WebSocket market stream against the local exchange: delivery, reconnects, back-fill,
+// silence, garbage, serverShutdown, TLS. Every wait is bounded and waits for a condition.
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include "exchange/binance/market_stream.h"
+#include "exchange/binance/tls.h"
+#include "support/fake_binance/fake_binance.h"
+#include "support/temp_dir.h"
+
+using namespace exchange;
+using namespace exchange::binance;
+using config::Decimal;
+using fake_binance::FakeBinance;
+
+namespace {
+
+constexpr std::int64_t kBase = 1'700'000'040'000 - (1'700'000'040'000 % 60'000);
+constexpr auto kDeadline = std::chrono::seconds(30);
+
+std::shared_ptr<spdlog::logger> quiet_logger() {
+    return std::make_shared<spdlog::logger>("binance-test",
+                                            std::make_shared<spdlog::sinks::null_sink_mt>());
+}
+
+Kline kline(const std::string& symbol, int i, bool closed) {
+    Kline k;
+    k.symbol = symbol;
+    k.interval = "1m";
+    k.open_time_ms = kBase + i * 60'000LL;
+    k.close_time_ms = k.open_time_ms + 59'999;
+    k.open = Decimal::from_int(100 + i);
+    k.high = Decimal::from_int(110 + i);
+    k.low = Decimal::from_int(90 + i);
+    k.close = Decimal::from_string("100.5") + Decimal::from_int(i);
+    k.volume = Decimal::from_string("0.001");
+    k.closed = closed;
+    k.event_time_ms = k.close_time_ms;
+    return k;
+}
+
+// Collects what the sink receives.
+struct Collector {
+    mutable std::mutex mu;
+    std::map<std::string, std::vector<std::int64_t>> closed;  // open times of closed klines
+    std::map<std::string, int> updates;
+    std::atomic<bool> stopped{false};
+    std::atomic<int> after_stop{0};
+
+    EventSink sink() {
+        return [this](const MarketEvent& e) {
+            if (stopped) ++after_stop;
+            const auto* k = std::get_if<Kline>(&e);
+            if (!k) return;
+            std::lock_guard lock(mu);
+            if (k->closed) {
+                closed[k->symbol].push_back(k->open_time_ms);
+            } else {
+                ++updates[k->symbol];
+            }
+        };
+    }
+    std::size_t closed_count(const std::string& s) const {
+        std::lock_guard lock(mu);
+        auto it = closed.find(s);
+        return it == closed.end() ? 0 : it->second.size();
+    }
+    std::vector<std::int64_t> closed_of(const std::string& s) const {
+        std::lock_guard lock(mu);
+        auto it = closed.find(s);
+        return it == closed.end() ? std::vector<std::int64_t>{} : it->second;
+    }
+};
+
+std::vector<std::int64_t> expected_opens(int from, int to) {  // [from, to)
+    std::vector<std::int64_t> v;
+    for (int i = from; i < to; ++i) v.push_back(kBase + i * 60'000LL);
+    return v;
+}
+
+StreamOptions test_options() {
+    StreamOptions o;
+    o.silence_timeout = std::chrono::seconds(60);  // only the silence test shortens it
+    o.initial_backoff = std::chrono::milliseconds(50);
+    o.max_backoff = std::chrono::milliseconds(500);
+    o.handshake_timeout = std::chrono::seconds(10);
+    return o;
+}
+
+std::unique_ptr<BinanceMarketStream> make_stream(
+    const FakeBinance& fake, StreamOptions o, std::optional<std::string> ca_file = std::nullopt) {
+    std::string err;
+    auto ws = parse_url(fake.ws_url(), true, &err);
+    auto rest_url = parse_url(fake.rest_url(), false, &err);
+    REQUIRE(ws);
+    REQUIRE(rest_url);
+    auto tls = ws->tls ? make_client_tls_context(ca_file) : nullptr;
+    RestOptions ro;
+    ro.initial_backoff = std::chrono::milliseconds(20);
+    auto rest = std::make_shared<RestClient>(HttpClient(*rest_url, tls, ro.timeout), ro,
+                                             std::nullopt, quiet_logger());
+    return std::make_unique<BinanceMarketStream>(*ws, tls, rest, o, quiet_logger());
+}
+
+bool wait(const std::function<bool()>& cond) { return FakeBinance::wait_for(cond, kDeadline); }
+
+}  // namespace
+
+TEST_CASE("klines for three symbols arrive on one combined stream", "[stream]") {
+    FakeBinance fake;
+    Collector got;
+    auto stream = make_stream(fake, test_options());
+    const std::vector<std::string> symbols{"BTCUSDT", "ETHUSDT", "XRPUSDT"};
+    stream->start(symbols, got.sink());
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    CHECK(fake.last_ws_target() ==
+          "/stream?streams=btcusdt@kline_1m/ethusdt@kline_1m/xrpusdt@kline_1m");
+    for (int i = 0; i < 5; ++i) {
+        for (const auto& s : symbols) {
+            fake.publish(kline(s, i, false));
+            fake.publish(kline(s, i, true));
+        }
+    }
+    for (const auto& s : symbols) {
+        INFO(s);
+        REQUIRE(wait([&] { return got.closed_count(s) >= 5; }));
+        CHECK(got.closed_of(s) == expected_opens(0, 5));
+    }
+    stream->stop();
+    got.stopped = true;
+    CHECK(stream->stats().messages == 30);
+    CHECK(stream->stats().malformed == 0);
+    CHECK(stream->stats().reconnects == 0);
+    CHECK(stream->stats().last_message_ms > 0);
+    fake.publish(kline("BTCUSDT", 5, true));
+    CHECK(got.after_stop == 0);
+}
+
+TEST_CASE("a dropped connection reconnects and back-fills: no candle missing or twice",
+          "[stream]") {
+    FakeBinance fake;
+    Collector got;
+    auto stream = make_stream(fake, test_options());
+    stream->start({"BTCUSDT"}, got.sink());
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    for (int i = 0; i < 5; ++i) fake.publish(kline("BTCUSDT", i, true));
+    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") == 5; }));
+
+    fake.drop_connections();
+    for (int i = 5; i < 8; ++i) fake.publish(kline("BTCUSDT", i, true));  // during the gap
+    REQUIRE(
+        wait([&] { return stream->stats().reconnects >= 1 && stream->open_connections() == 1; }));
+    for (int i = 8; i < 10; ++i) fake.publish(kline("BTCUSDT", i, true));
+    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") >= 10; }));
+    stream->stop();
+    CHECK(got.closed_of("BTCUSDT") == expected_opens(0, 10));
+    CHECK(fake.requests("/api/v3/klines") >= 1);
+}
+
+TEST_CASE("repeated drops while klines keep closing lose nothing", "[stream]") {
+    FakeBinance fake;
+    Collector got;
+    auto stream = make_stream(fake, test_options());
+    stream->start({"BTCUSDT", "ETHUSDT"}, got.sink());
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    int n = 0;
+    for (int round = 0; round < 5; ++round) {
+        for (int j = 0; j < 4; ++j, ++n) {
+            fake.publish(kline("BTCUSDT", n, true));
+            fake.publish(kline("ETHUSDT", n, true));
+        }
+        if (round == 0) REQUIRE(wait([&] { return got.closed_count("BTCUSDT") >= 1; }));
+        fake.drop_connections();
+    }
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    fake.publish(kline("BTCUSDT", n, true));
+    fake.publish(kline("ETHUSDT", n, true));
+    ++n;
+    REQUIRE(wait([&] {
+        return got.closed_count("BTCUSDT") >= static_cast<size_t>(n) &&
+               got.closed_count("ETHUSDT") >= static_cast<size_t>(n);
+    }));
+    stream->stop();
+    CHECK(got.closed_of("BTCUSDT") == expected_opens(0, n));
+    CHECK(got.closed_of("ETHUSDT") == expected_opens(0, n));
+}
+
+TEST_CASE("a silent stream is dropped and reopened, the gap back-filled", "[stream]") {
+    FakeBinance fake;
+    Collector got;
+    auto o = test_options();
+    o.silence_timeout = std::chrono::milliseconds(1500);
+    auto stream = make_stream(fake, o);
+    stream->start({"BTCUSDT"}, got.sink());
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    for (int i = 0; i < 3; ++i) fake.publish(kline("BTCUSDT", i, true));
+    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") == 3; }));
+
+    fake.silence_connections();
+    for (int i = 3; i < 6; ++i) fake.publish(kline("BTCUSDT", i, true));  // never sent
+    REQUIRE(wait([&] { return stream->stats().reconnects >= 1; }));
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    CHECK(fake.ws_handshakes() >= 2);
+    for (int i = 6; i < 8; ++i) fake.publish(kline("BTCUSDT", i, true));
+    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") >= 8; }));
+    stream->stop();
+    CHECK(got.closed_of("BTCUSDT") == expected_opens(0, 8));
+}
+
+TEST_CASE("garbage frames are counted and the stream carries on", "[stream]") {
+    FakeBinance fake;
+    Collector got;
+    auto stream = make_stream(fake, test_options());
+    stream->start({"BTCUSDT"}, got.sink());
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    fake.publish(kline("BTCUSDT", 0, true));
+    fake.send_raw("this is not json");
+    fake.send_raw(std::string("\x00\x01\xff\xfe", 4), /*binary=*/true);
+    fake.send_raw(R"({"stream":"btcusdt@kline_1m","data":{"e":"kline","E":1}})");
+    fake.send_raw(R"({"stream":"btcusdt@kline_1m","data":{"e":"mystery","E":1}})");
+    fake.send_raw(R"({"result":null,"id":1})");  // a reply: fine, not malformed
+    fake.publish(kline("BTCUSDT", 1, false));
+    fake.publish(kline("BTCUSDT", 1, true));
+    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") >= 2; }));
+    stream->stop();
+    CHECK(got.closed_of("BTCUSDT") == expected_opens(0, 2));
+    CHECK(stream->stats().malformed == 4);
+    CHECK(stream->stats().messages == 8);
+    CHECK(stream->stats().reconnects == 0);
+    CHECK(fake.ws_handshakes() == 1);
+}
+
+TEST_CASE("serverShutdown makes the stream reconnect at once", "[stream]") {
+    FakeBinance fake;
+    Collector got;
+    auto stream = make_stream(fake, test_options());
+    stream->start({"BTCUSDT"}, got.sink());
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    fake.publish(kline("BTCUSDT", 0, true));
+    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") == 1; }));
+    fake.send_server_shutdown();
+    REQUIRE(wait([&] { return fake.ws_handshakes() >= 2 && stream->stats().reconnects >= 1; }));
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    fake.publish(kline("BTCUSDT", 1, true));
+    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") >= 2; }));
+    stream->stop();
+    CHECK(got.closed_of("BTCUSDT") == expected_opens(0, 2));
+    CHECK(stream->stats().malformed == 0);
+}
+
+TEST_CASE("symbols are split over connections of at most N streams", "[stream]") {
+    FakeBinance fake;
+    Collector got;
+    auto o = test_options();
+    o.max_streams_per_connection = 2;
+    auto stream = make_stream(fake, o);
+    const std::vector<std::string> symbols{"BTCUSDT", "ETHUSDT", "XRPUSDT"};
+    stream->start(symbols, got.sink());
+    REQUIRE(wait([&] { return stream->open_connections() == 2; }));
+    CHECK(fake.ws_handshakes() == 2);
+    for (const auto& s : symbols) fake.publish(kline(s, 0, true));
+    for (const auto& s : symbols) {
+        INFO(s);
+        REQUIRE(wait([&] { return got.closed_count(s) == 1; }));
+    }
+    stream->stop();
+}
+
+TEST_CASE("set_symbols adds and removes symbols while running", "[stream]") {
+    FakeBinance fake;
+    Collector got;
+    auto stream = make_stream(fake, test_options());
+    stream->start({"BTCUSDT"}, got.sink());
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    fake.publish(kline("BTCUSDT", 0, true));
+    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") == 1; }));
+
+    stream->set_symbols({"BTCUSDT", "ETHUSDT"});
+    REQUIRE(wait([&] {
+        return fake.last_ws_target() == "/stream?streams=btcusdt@kline_1m/ethusdt@kline_1m" &&
+               stream->open_connections() == 1;
+    }));
+    fake.publish(kline("ETHUSDT", 0, true));
+    fake.publish(kline("BTCUSDT", 1, true));
+    REQUIRE(
+        wait([&] { return got.closed_count("ETHUSDT") == 1 && got.closed_count("BTCUSDT") == 2; }));
+
+    stream->set_symbols({"ETHUSDT"});
+    REQUIRE(wait([&] { return fake.last_ws_target() == "/stream?streams=ethusdt@kline_1m"; }));
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    fake.publish(kline("ETHUSDT", 1, true));
+    REQUIRE(wait([&] { return got.closed_count("ETHUSDT") == 2; }));
+    stream->stop();
+    CHECK(got.closed_of("BTCUSDT") == expected_opens(0, 2));
+    CHECK(got.closed_of("ETHUSDT") == expected_opens(0, 2));
+}
+
+TEST_CASE("history serves the most recent closed klines from REST", "[stream]") {
+    FakeBinance fake;
+    for (int i = 0; i < 10; ++i) fake.add_history(kline("BTCUSDT", i, true));
+    auto open = kline("BTCUSDT", 0, false);  // the current candle: closes in the future
+    open.open_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    open.close_time_ms = open.open_time_ms + 3'600'000;
+    fake.add_history(open);
+    auto stream = make_stream(fake, test_options());
+    auto h = stream->history("BTCUSDT", "1m", 5);
+    REQUIRE(h.size() == 5);
+    for (size_t i = 0; i < 5; ++i) {
+        CHECK(h[i].open_time_ms == kBase + static_cast<std::int64_t>(5 + i) * 60'000);
+        CHECK(h[i].closed);
+        CHECK(h[i].symbol == "BTCUSDT");
+    }
+    CHECK(h[4].close == Decimal::from_string("109.5"));
+    CHECK(stream->history("NOPE", "1m", 5).empty());
+}
+
+TEST_CASE("warm-up from history, then the stream continues right after it", "[stream]") {
+    FakeBinance fake;
+    for (int i = 0; i < 5; ++i) fake.add_history(kline("BTCUSDT", i, true));
+    Collector got;
+    auto stream = make_stream(fake, test_options());
+    auto h = stream->history("BTCUSDT", "1m", 3);
+    REQUIRE(h.size() == 3);
+    fake.add_history(kline("BTCUSDT", 5, true));  // closes between warm-up and start
+    stream->start({"BTCUSDT"}, got.sink());
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    fake.publish(kline("BTCUSDT", 6, true));
+    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") >= 2; }));
+    stream->stop();
+    CHECK(got.closed_of("BTCUSDT") == expected_opens(5, 7));
+}
+
+TEST_CASE("TLS stream: the right CA works, a wrong CA is refused with a clear error",
+          "[stream][tls]") {
+    testing_support::TempDir dir;
+    auto server = fake_binance::make_self_signed_certificate(dir.path().string(), "server");
+    auto other = fake_binance::make_self_signed_certificate(dir.path().string(), "other");
+    fake_binance::Options fo;
+    fo.tls = true;
+    fo.cert_file = server.cert_file;
+    fo.key_file = server.key_file;
+    FakeBinance fake(fo);
+    REQUIRE(fake.ws_url().rfind("wss://", 0) == 0);
+
+    {
+        Collector got;
+        auto stream = make_stream(fake, test_options(), server.cert_file);
+        stream->start({"BTCUSDT"}, got.sink());
+        REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+        fake.publish(kline("BTCUSDT", 0, true));
+        REQUIRE(wait([&] { return got.closed_count("BTCUSDT") == 1; }));
+        stream->stop();
+    }
+    {
+        Collector got;
+        auto stream = make_stream(fake, test_options(), other.cert_file);
+        stream->start({"BTCUSDT"}, got.sink());
+        REQUIRE(wait([&] { return !stream->last_error().empty(); }));
+        CHECK(stream->last_error().find("certificate verify failed") != std::string::npos);
+        CHECK(stream->last_error().find("TLS handshake") != std::string::npos);
+        CHECK(stream->open_connections() == 0);
+        stream->stop();
+        CHECK(got.closed_count("BTCUSDT") == 0);
+    }
+}
+
+TEST_CASE("the sink is never called after stop() returns", "[stream]") {
+    FakeBinance fake;
+    Collector got;
+    auto stream = make_stream(fake, test_options());
+    stream->start({"BTCUSDT"}, got.sink());
+    REQUIRE(wait([&] { return stream->open_connections() == 1; }));
+    std::atomic<bool> run{true};
+    std::thread publisher([&] {
+        for (int i = 0; run && i < 100'000; ++i) fake.publish(kline("BTCUSDT", i, false));
+    });
+    REQUIRE(wait([&] { return stream->stats().messages >= 100; }));
+    stream->stop();
+    got.stopped = true;
+    auto seen = stream->stats().messages;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    run = false;
+    publisher.join();
+    CHECK(got.after_stop == 0);
+    CHECK(stream->stats().messages == seen);
+    stream->stop();  // idempotent
+}
