@@ -24,7 +24,7 @@ struct PositionSnapshot {
 };
 
 class BotStats {
-  public:
+public:
     static std::int64_t steady_now_ms() {
         return std::chrono::duration_cast<std::chrono::milliseconds>(
                    std::chrono::steady_clock::now().time_since_epoch())
@@ -76,7 +76,7 @@ class BotStats {
         return last_error_;
     }
 
-  private:
+private:
     mutable std::mutex mu_;
     PositionSnapshot position_;  // Guarded by mu_
     std::string last_error_;     // Guarded by mu_: what the last exception said ("" if none)

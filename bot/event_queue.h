@@ -32,7 +32,7 @@
 namespace bot {
 
 class EventQueue {
-  public:
+public:
     // What one push() cost. Both false when the event was simply queued.
     struct PushOutcome {
         bool dropped = false;     // a droppable event (queued or the new one) was discarded
@@ -113,7 +113,7 @@ class EventQueue {
         return k == nullptr || !k->closed;
     }
 
-  private:
+private:
     // REQUIRES: mu_ held, droppable_ > 0.
     void drop_oldest_droppable() {
         for (auto it = events_.begin(); it != events_.end(); ++it) {

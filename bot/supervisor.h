@@ -1,0 +1,129 @@
+// bot::Supervisor — runs one TradingBot thread per configured symbol and feeds it.
+//
+// Routing: the stream's sink looks the event's symbol up and pushes it into that symbol's bounded
+// EventQueue (bot/event_queue.h: never blocks, drops the oldest updates first, counts drops and
+// warns). Events for a symbol with no running bot are counted (unrouted()) and ignored.
+//
+// Restarts: when a bot throws (strategy bug, storage write failed for good) the exception text is
+// logged, and after a backoff (1 s, doubling to 30 s; back to 1 s once a bot ran longer than the
+// maximum) a fresh bot resumes from storage while the other symbols carry on. Its queue keeps
+// filling meanwhile under the same drop policy. BotFatalError stops that symbol for good.
+//
+// Shutdown (stop()): the stream stops first (no event arrives after), then every queue is closed
+// and the bots drain what is queued — each candle processed has its signal, order and fills
+// committed. Bots still draining after drain_timeout are told to abandon the rest at the next
+// event boundary (an order in flight always completes).
+//
+// Reload (SIGHUP): added symbols start, removed ones stop (drained as above), a symbol whose
+// strategy changed is restarted with the new one, log.level applies at once. Any other changed
+// key cannot be applied live: it is logged by key path and the running value is kept.
+//
+// Watchdog support (issue 5): every bot's BotStats has progress counters and a last-progress
+// time; all_progressing() answers "is every bot thread turning?".
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <vector>
+
+#include "bot/bot_stats.h"
+#include "bot/event_queue.h"
+#include "bot/trading_bot.h"
+#include "config/config.h"
+#include "exchange/market_stream.h"
+#include "exchange/order_gateway.h"
+#include "storage/database.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace bot {
+
+struct SupervisorOptions {
+    std::size_t queue_capacity = 4096;  // events per symbol
+    std::chrono::milliseconds restart_initial{1000};
+    std::chrono::milliseconds restart_max{30000};
+    // stop(): how long bots may drain their queues before abandoning the rest (the SPEC allows
+    // 5 s for the whole stop).
+    std::chrono::milliseconds drain_timeout{3000};
+    StrategyFactory strategy_factory;  // empty: make_strategy (tests inject their own)
+};
+
+// What reload() did.
+struct ReloadSummary {
+    std::vector<std::string> added;
+    std::vector<std::string> removed;
+    std::vector<std::string> restarted;    // strategy changed, or had stopped for good
+    std::vector<std::string> not_applied;  // key paths that need a daemon restart
+};
+
+// A read-only view of one bot, for heartbeats, metrics and the watchdog.
+struct BotView {
+    std::string symbol;
+    std::shared_ptr<const BotStats> stats;
+    std::shared_ptr<const EventQueue> queue;
+};
+
+class Supervisor {
+public:
+    // Everything referenced outlives the supervisor.
+    Supervisor(config::Config config, storage::Database& db, exchange::MarketStream& stream,
+               exchange::OrderGateway& gateway, SupervisorOptions options = {});
+    ~Supervisor();  // stop()
+    Supervisor(const Supervisor&) = delete;
+    Supervisor& operator=(const Supervisor&) = delete;
+
+    // Starts a bot per symbol, then the stream. Call once.
+    void start();
+    // Graceful stop, see above. Idempotent.
+    void stop();
+    // Applies a new, already validated config, see above. Returns what changed.
+    ReloadSummary reload(const config::Config& next);
+
+    // The config in force (new symbols after a reload, old values for keys not applied).
+    config::Config config() const;
+    std::vector<BotView> bots() const;
+    // True when every bot that has not failed for good turned its loop within `max_stall`.
+    bool all_progressing(std::chrono::milliseconds max_stall) const;
+    std::uint64_t unrouted() const { return unrouted_.load(std::memory_order_relaxed); }
+
+private:
+    struct Slot;
+
+    void sink(const exchange::MarketEvent& event);
+    std::shared_ptr<Slot> make_slot(const config::SymbolConfig& sc);
+    void start_slot(const std::shared_ptr<Slot>& slot);
+    // Closes the slots' queues and joins their threads, abandoning after drain_timeout.
+    void stop_slots(const std::vector<std::shared_ptr<Slot>>& slots);
+    void run_slot(Slot& slot);
+    std::vector<std::string> symbol_list() const;  // REQUIRES: control_mu_ held
+
+    // Constant after construction
+    storage::Database& db_;
+    exchange::MarketStream& stream_;
+    exchange::OrderGateway& gateway_;
+    const SupervisorOptions options_;
+    const std::shared_ptr<spdlog::logger> log_;
+
+    // Start, stop and reload run one at a time (the main thread).
+    mutable std::mutex control_mu_;
+    config::Config config_;                               // Guarded by control_mu_
+    std::map<std::string, std::shared_ptr<Slot>> slots_;  // Guarded by control_mu_
+    bool started_ = false;                                // Guarded by control_mu_
+    bool stopped_ = false;                                // Guarded by control_mu_
+
+    // The sink's view of slots_, read on the stream's thread(s).
+    mutable std::shared_mutex route_mu_;
+    std::map<std::string, std::shared_ptr<Slot>> routes_;  // Guarded by route_mu_
+
+    std::atomic<std::uint64_t> unrouted_{0};
+};
+
+}  // namespace bot

@@ -1,0 +1,422 @@
+#include "bot/trading_bot.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <thread>
+#include <utility>
+#include <variant>
+#include <vector>
+
+namespace bot {
+namespace {
+
+using exchange::OrderStatus;
+
+// How long a place() answer of kUnknown is followed up with query() before the order is left
+// UNKNOWN for the next start-up to settle.
+constexpr int kUnknownQueries = 3;
+constexpr std::chrono::milliseconds kUnknownQueryDelay{500};
+
+// Orders looked at on start-up: a bot settles each order before the next one, so only the
+// newest few can be unresolved.
+constexpr int kRecentOrders = 20;
+
+bool is_unresolved(const std::string& status) { return status == "PENDING" || status == "UNKNOWN"; }
+
+storage::Status wait_status(const storage::WriteHandle& h) {
+    if (!h) return storage::Status::ok();
+    return h->wait().status();
+}
+
+[[noreturn]] void storage_failure(const std::string& what, const storage::Status& st) {
+    throw std::runtime_error("storage: " + what + ": " + st.to_string());
+}
+
+}  // namespace
+
+TradingBot::TradingBot(BotSettings settings, BotDeps deps)
+    : settings_(std::move(settings)), deps_(std::move(deps)), book_(settings_.symbol.symbol) {
+    if (!deps_.db || !deps_.stream || !deps_.gateway || !deps_.queue || !deps_.stats ||
+        !deps_.log) {
+        throw std::invalid_argument("TradingBot: missing dependency");
+    }
+    const StrategyFactory& factory = deps_.strategy_factory;
+    strategy_ =
+        factory ? factory(settings_.symbol.strategy) : make_strategy(settings_.symbol.strategy);
+    if (!strategy_) throw std::invalid_argument("TradingBot: strategy factory returned null");
+}
+
+TradingBot::~TradingBot() {
+    try {
+        if (pending_state_) (void)pending_state_->wait();
+    } catch (...) {
+        // A destructor never throws; the write is still queued and lands anyway.
+    }
+}
+
+std::string TradingBot::describe_strategy() const {
+    const auto& s = settings_.symbol.strategy;
+    if (s.name == "rsi") {
+        return "rsi(period=" + std::to_string(s.period) + " oversold=" + s.oversold.to_string() +
+               " overbought=" + s.overbought.to_string() + ") " + s.interval;
+    }
+    if (s.name == "ema_cross") {
+        return "ema_cross(fast=" + std::to_string(s.fast) + " slow=" + std::to_string(s.slow) +
+               ") " + s.interval;
+    }
+    return strategy_->name() + " " + s.interval;
+}
+
+void TradingBot::start() {
+    const std::string& sym = symbol();
+    auto rules = deps_.gateway->rules(sym);
+    if (!rules) throw BotFatalError("the exchange does not list " + sym);
+    rules_ = *rules;
+
+    if (auto row = deps_.db->position(sym)) {
+        auto book = PositionBook::from_record(*row);
+        if (!book) {
+            throw BotFatalError("damaged position row (quantity=" + row->quantity +
+                                " avg_entry_price=" + row->avg_entry_price +
+                                "); refusing to trade " + sym + " rather than guess");
+        }
+        book_ = std::move(*book);
+    }
+
+    bool restored = false;
+    if (auto state = deps_.db->state(sym, kStrategyStateKey)) {
+        restored = strategy_->restore(*state);
+        if (!restored) {
+            deps_.log->info("stored strategy state does not match {}; warming up afresh",
+                            describe_strategy());
+        }
+    }
+    std::optional<std::int64_t> stored_last;
+    if (auto text = deps_.db->state(sym, kLastCandleKey)) {
+        try {
+            stored_last = std::stoll(*text);
+        } catch (const std::exception&) {
+            // An unreadable marker only costs the "clock went backwards" check below.
+        }
+    }
+    warm_up(restored, stored_last);
+    settle_unresolved_orders();
+    publish_position();
+    deps_.log->info("started: strategy={} state={} position={} avg={} realized={}",
+                    describe_strategy(), restored ? "restored" : "fresh",
+                    book_.quantity().to_string(), book_.avg_entry_price().to_string(),
+                    book_.realized_pnl().to_string());
+    next_heartbeat_ = std::chrono::steady_clock::now() + settings_.heartbeat;
+    started_ = true;
+}
+
+void TradingBot::warm_up(bool& restored, std::optional<std::int64_t> stored_last) {
+    const auto& s = settings_.symbol.strategy;
+    // EMAs and Wilder's RSI converge slowly: a few times the longest period on top of the floor.
+    const int longest = std::max({s.slow, s.fast, s.period, 1});
+    const int limit = std::max(settings_.min_warmup_candles, 4 * longest);
+    std::vector<exchange::Kline> history = deps_.stream->history(symbol(), s.interval, limit);
+    if (restored && stored_last) last_candle_open_ms_ = *stored_last;
+    if (restored && stored_last && !history.empty() && *stored_last > history.back().open_time_ms) {
+        // The state is ahead of the market's clock: the simulated market restarted its time
+        // compression at the wall clock. The old indicators would ignore every candle until
+        // the clock caught up, so start them afresh from this market's history.
+        deps_.log->info(
+            "stored strategy state (candle {}) is ahead of the market clock (newest "
+            "candle {}); warming up afresh",
+            *stored_last, history.back().open_time_ms);
+        strategy_ = deps_.strategy_factory ? deps_.strategy_factory(s) : make_strategy(s);
+        restored = false;
+        last_candle_open_ms_ = 0;
+    }
+    // After a restore this fills the gap since the last run (the strategy ignores candles it
+    // has seen); otherwise it is the whole warm-up. Decisions on past candles are not acted on:
+    // their prices are gone.
+    int fed = 0;
+    for (const auto& k : history) {
+        if (!k.closed) continue;
+        (void)strategy_->on_kline(k);
+        last_candle_open_ms_ = std::max(last_candle_open_ms_, k.open_time_ms);
+        last_price_ = k.close;
+        ++fed;
+    }
+    deps_.log->info("{} from {} history candles (ready={})", restored ? "caught up" : "warmed up",
+                    fed, strategy_->ready());
+}
+
+void TradingBot::add_state(storage::WriteBatch& batch) const {
+    batch.put_state(symbol(), kStrategyStateKey, strategy_->save_state());
+    batch.put_state(symbol(), kLastCandleKey, std::to_string(last_candle_open_ms_));
+}
+
+void TradingBot::settle_unresolved_orders() {
+    const std::string& sym = symbol();
+    std::vector<storage::Order> recent = deps_.db->orders(sym, kRecentOrders);
+    // Oldest first, so fills apply to the position in the order they happened.
+    std::reverse(recent.begin(), recent.end());
+    for (auto& row : recent) {
+        if (!is_unresolved(row.status)) continue;
+        std::optional<exchange::OrderResult> found = deps_.gateway->query(sym, row.client_order_id);
+        if (!found) {
+            row.status = "CANCELED";
+            row.reason = kNotSentReason;
+            storage::Status st = deps_.db->save_order(row);
+            if (!st.is_ok()) storage_failure("order " + row.client_order_id + " not updated", st);
+            deps_.log->warn("order {} unknown to the gateway; marked CANCELED ({})",
+                            row.client_order_id, kNotSentReason);
+            continue;
+        }
+        if (found->status == OrderStatus::kUnknown) {
+            deps_.log->warn("order {} still unresolved ({}); will ask again at the next start",
+                            row.client_order_id, found->reason);
+            continue;
+        }
+        deps_.log->info("order {} left {} by a previous run: gateway says {}", row.client_order_id,
+                        row.status, exchange::to_string(found->status));
+        settle(std::move(row), *found);
+    }
+}
+
+void TradingBot::run(const std::atomic<bool>& abandon) {
+    if (!started_) start();
+    BotStats& stats = *deps_.stats;
+    stats.running.store(true);
+    struct RunningFlag {
+        BotStats& s;
+        ~RunningFlag() { s.running.store(false); }
+    } running_flag{stats};
+
+    while (!abandon.load(std::memory_order_relaxed)) {
+        stats.touch();
+        auto wait = std::chrono::milliseconds(200);
+        if (settings_.heartbeat.count() > 0) {
+            auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
+                next_heartbeat_ - std::chrono::steady_clock::now());
+            wait = std::clamp(until, std::chrono::milliseconds(1), wait);
+        }
+        std::optional<exchange::MarketEvent> event = deps_.queue->pop(wait);
+        if (event) {
+            handle(*event);
+        } else if (deps_.queue->is_finished()) {
+            break;
+        }
+        if (settings_.heartbeat.count() > 0 &&
+            std::chrono::steady_clock::now() >= next_heartbeat_) {
+            heartbeat();
+            next_heartbeat_ = std::chrono::steady_clock::now() + settings_.heartbeat;
+        }
+    }
+    flush();
+    stats.touch();
+}
+
+void TradingBot::handle(const exchange::MarketEvent& event) {
+    BotStats& stats = *deps_.stats;
+    stats.events.fetch_add(1, std::memory_order_relaxed);
+    stats.last_event_ms.store(BotStats::wall_now_ms(), std::memory_order_relaxed);
+    if (exchange::symbol_of(event) != symbol()) return;  // misrouted: never trade on it
+    if (const auto* k = std::get_if<exchange::Kline>(&event)) {
+        on_kline(*k);
+    } else if (const auto* t = std::get_if<exchange::Trade>(&event)) {
+        if (t->price.is_positive()) last_price_ = t->price;
+    }
+    // Book tickers carry no trade price; the bot has no use for them yet.
+}
+
+void TradingBot::on_kline(const exchange::Kline& k) {
+    if (k.interval != settings_.symbol.strategy.interval) return;
+    if (k.close.is_positive()) last_price_ = k.close;
+    if (!k.closed) return;  // strategies act on closed candles only
+    deps_.stats->closed_klines.fetch_add(1, std::memory_order_relaxed);
+    last_candle_open_ms_ = std::max(last_candle_open_ms_, k.open_time_ms);
+    std::optional<Decision> decision = strategy_->on_kline(k);
+    if (decision) {
+        on_decision(*decision, k);
+    } else {
+        persist_state_async();
+    }
+    publish_position();
+}
+
+void TradingBot::on_decision(const Decision& d, const exchange::Kline& k) {
+    const std::string& sym = symbol();
+    const char* side = exchange::to_string(d.side);
+
+    storage::Signal signal;
+    signal.symbol = sym;
+    signal.side = side;
+    signal.price = d.price.to_string();
+    signal.strategy = strategy_->name();
+    signal.reason = d.reason;
+    signal.event_time_ms = k.event_time_ms != 0 ? k.event_time_ms : k.close_time_ms;
+
+    // The signal and the state that includes its candle land together: after a crash the
+    // restored strategy never decides on the same candle twice.
+    storage::WriteBatch batch;
+    batch.insert_signal(signal);
+    add_state(batch);
+    wait_async();
+    storage::Result<storage::WriteResult> written = deps_.db->write(std::move(batch));
+    if (!written.is_ok()) storage_failure("signal not saved", written.status());
+    const std::int64_t signal_id = written.value().ids.empty() ? 0 : written.value().ids.front();
+    deps_.stats->signals.fetch_add(1, std::memory_order_relaxed);
+    deps_.log->info("signal {} price={} id={} strategy={} reason=\"{}\"", side, signal.price,
+                    signal_id, signal.strategy, d.reason);
+
+    SizingInput in{d.side,
+                   d.price.is_positive() ? d.price : last_price_,
+                   book_.quantity(),
+                   settings_.trading.quote_per_trade,
+                   settings_.trading.max_position_quote,
+                   rules_};
+    SizingResult size = size_order(in);
+    if (!size.quantity.is_positive()) {
+        deps_.log->info("no order for signal id={}: {}", signal_id, size.reason);
+        return;
+    }
+    place_order(d.side, size.quantity, in.price, signal_id);
+}
+
+void TradingBot::place_order(exchange::Side side, const Decimal& quantity, const Decimal& price,
+                             std::int64_t signal_id) {
+    const std::string& sym = symbol();
+    storage::Order row;
+    row.client_order_id = "tb-" + sym + "-" + std::to_string(signal_id);
+    row.symbol = sym;
+    row.side = exchange::to_string(side);
+    row.type = "MARKET";
+    row.quantity = quantity.to_string();
+    row.price = price.to_string();
+    row.status = "PENDING";
+    row.signal_id = signal_id;
+
+    // Write-ahead: the row is committed before the gateway hears of the order.
+    storage::Status st = deps_.db->save_order(row);
+    if (!st.is_ok()) storage_failure("order " + row.client_order_id + " not written ahead", st);
+    deps_.log->info("order {} {} qty={} ref_price={} id={}", row.side, row.type, row.quantity,
+                    row.price, row.client_order_id);
+
+    exchange::OrderRequest request;
+    request.client_order_id = row.client_order_id;
+    request.symbol = sym;
+    request.side = side;
+    request.quantity = quantity;
+    request.reference_price = price;
+    deps_.stats->orders.fetch_add(1, std::memory_order_relaxed);
+    exchange::OrderResult result = deps_.gateway->place(request);
+
+    // No answer: the order may or may not exist. Ask (never re-send) before giving up.
+    for (int i = 0; i < kUnknownQueries && result.status == OrderStatus::kUnknown; ++i) {
+        deps_.log->warn("order {}: no answer ({}); querying", row.client_order_id, result.reason);
+        std::this_thread::sleep_for(kUnknownQueryDelay);
+        if (auto found = deps_.gateway->query(sym, row.client_order_id)) result = *found;
+    }
+    settle(std::move(row), result);
+}
+
+void TradingBot::settle(storage::Order row, const exchange::OrderResult& result) {
+    const std::string& sym = symbol();
+    const exchange::Side side = row.side == "SELL" ? exchange::Side::kSell : exchange::Side::kBuy;
+    row.status = exchange::to_string(result.status);
+    row.exchange_order_id = result.exchange_order_id;
+    row.reason = result.reason;
+    row.updated_at_ms = 0;
+
+    storage::WriteBatch batch;
+    batch.upsert_order(row);
+    // Apply to a copy: the book changes only once the batch is committed.
+    PositionBook book = book_;
+    for (const auto& f : result.fills) {
+        book.apply_fill(side, f.price, f.quantity, f.fee);
+        storage::Fill fill;
+        fill.client_order_id = row.client_order_id;
+        fill.symbol = sym;
+        fill.side = row.side;
+        fill.price = f.price.to_string();
+        fill.quantity = f.quantity.to_string();
+        fill.fee = f.fee.to_string();
+        fill.fee_asset = f.fee_asset;
+        fill.trade_id = f.trade_id;
+        fill.trade_time_ms = f.trade_time_ms;
+        batch.insert_fill(std::move(fill));
+    }
+    if (!result.fills.empty()) batch.upsert_position(book.to_record());
+    add_state(batch);
+
+    wait_async();
+    storage::Result<storage::WriteResult> written = deps_.db->write(std::move(batch));
+    if (!written.is_ok()) {
+        storage_failure("outcome of order " + row.client_order_id + " not saved", written.status());
+    }
+    book_ = std::move(book);
+    if (!result.fills.empty()) publish_position();
+
+    if (result.status == OrderStatus::kRejected) {
+        deps_.stats->rejected.fetch_add(1, std::memory_order_relaxed);
+        deps_.log->warn("order {} REJECTED: {}", row.client_order_id, result.reason);
+    } else if (result.status == OrderStatus::kUnknown) {
+        deps_.log->warn("order {} UNKNOWN: {}; it will be settled at the next start",
+                        row.client_order_id, result.reason);
+    } else {
+        deps_.log->info("order {} {} exchange_id={}", row.client_order_id, row.status,
+                        row.exchange_order_id);
+    }
+    for (const auto& f : result.fills) {
+        deps_.stats->fills.fetch_add(1, std::memory_order_relaxed);
+        deps_.log->info("fill {} qty={} price={} fee={} {} id={} position={} avg={} realized={}",
+                        row.side, f.quantity.to_string(), f.price.to_string(), f.fee.to_string(),
+                        f.fee_asset, row.client_order_id, book_.quantity().to_string(),
+                        book_.avg_entry_price().to_string(), book_.realized_pnl().to_string());
+    }
+}
+
+void TradingBot::persist_state_async() {
+    // One write in flight is enough: if the previous one is still queued, wait for it first so
+    // writes land in order and the queue of pending handles stays bounded.
+    wait_async();
+    storage::WriteBatch batch;
+    add_state(batch);
+    pending_state_ = deps_.db->submit(std::move(batch));
+}
+
+void TradingBot::wait_async() {
+    if (!pending_state_) return;
+    storage::Status st = wait_status(pending_state_);
+    pending_state_.reset();
+    if (!st.is_ok()) {
+        deps_.stats->storage_errors.fetch_add(1, std::memory_order_relaxed);
+        deps_.log->error("strategy state not saved: {}", st.to_string());
+    }
+}
+
+void TradingBot::flush() { wait_async(); }
+
+void TradingBot::publish_position() {
+    PositionSnapshot p;
+    p.quantity = book_.quantity();
+    p.avg_entry_price = book_.avg_entry_price();
+    p.realized_pnl = book_.realized_pnl();
+    p.last_price = last_price_;
+    if (last_price_.is_positive()) p.unrealized_pnl = book_.unrealized_pnl(last_price_);
+    deps_.stats->set_position(p);
+}
+
+void TradingBot::heartbeat() {
+    const BotStats& s = *deps_.stats;
+    const exchange::StreamStats stream = deps_.stream->stats();
+    const storage::WriterStats writer = deps_.db->writer_stats();
+    publish_position();
+    const PositionSnapshot p = s.position();
+    deps_.log->info(
+        "heartbeat events={} closed={} signals={} orders={} fills={} queue={} dropped={} "
+        "lost_closes={} storage_commit_us={:.0f} reconnects={} position={} avg={} last={} "
+        "upnl={} realized={}",
+        s.events.load(), s.closed_klines.load(), s.signals.load(), s.orders.load(), s.fills.load(),
+        deps_.queue->depth(), deps_.queue->dropped(), deps_.queue->lost_closes(),
+        writer.last_commit_us, stream.reconnects, p.quantity.to_string(),
+        p.avg_entry_price.to_string(), p.last_price.to_string(), p.unrealized_pnl.to_string(2),
+        p.realized_pnl.to_string(2));
+}
+
+}  // namespace bot

@@ -1,0 +1,139 @@
+// bot::TradingBot — one symbol's trading, run on that symbol's own thread by the Supervisor.
+//
+// Per closed kline: the strategy decides; every decision is committed as a signal row (with the
+// strategy state, in one batch) whether or not it leads to an order. A sized order is written
+// ahead: its row is committed with status PENDING *before* gateway.place() is called, so a crash
+// can never leave an order at the exchange that the database does not know. The outcome — the
+// order row updated, its fills, the position row and the strategy state — is then committed in
+// ONE atomic batch. Closed candles without a decision persist the strategy state asynchronously
+// (group commit makes that cheap); every synchronous write first waits for it, so state never
+// goes backwards.
+//
+// On start the bot resumes from storage: position row and strategy state, caught up on the candles
+// it missed from stream.history(); with no usable state (none, other parameters, or a state
+// ahead of the market's clock, as when the simulated market restarts its time compression) the
+// strategy warms up afresh from that history. Orders a crash left
+// PENDING/UNKNOWN are settled by asking gateway.query(): an order the gateway does not know was
+// never sent and is marked CANCELED; one it knows is settled like a fresh result.
+//
+// Exceptions: anything processing throws (a strategy bug, a storage write that failed for good)
+// leaves the bot; the Supervisor logs it and builds a fresh bot after a backoff, which resumes
+// from what was committed. BotFatalError means a restart cannot help (damaged position row,
+// symbol unknown to the exchange): the symbol stops, the others carry on.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "bot/bot_stats.h"
+#include "bot/event_queue.h"
+#include "bot/position.h"
+#include "bot/strategy.h"
+#include "config/config.h"
+#include "exchange/market_stream.h"
+#include "exchange/order_gateway.h"
+#include "storage/database.h"
+
+namespace spdlog {
+class logger;
+}
+
+namespace bot {
+
+using StrategyFactory =
+    std::function<std::unique_ptr<Strategy>(const config::StrategyConfig& strategy)>;
+
+// A symbol that cannot be traded safely; restarting the bot would not help.
+class BotFatalError : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
+// The bot_state key holding Strategy::save_state().
+inline constexpr const char* kStrategyStateKey = "strategy";
+// The bot_state key holding the open time of the last closed candle the strategy saw.
+inline constexpr const char* kLastCandleKey = "last_candle_open_ms";
+// Why a PENDING order the gateway never saw is closed at start-up.
+inline constexpr const char* kNotSentReason =
+    "not sent: daemon stopped before the order reached the gateway";
+
+struct BotSettings {
+    config::SymbolConfig symbol;  // symbol and its effective strategy
+    config::TradingConfig trading;
+    std::chrono::milliseconds heartbeat{10000};  // 0: no heartbeat
+    int min_warmup_candles = 200;  // at least this many history candles when there is no state
+};
+
+// Everything the bot uses but does not own. All of it outlives the bot.
+struct BotDeps {
+    storage::Database* db = nullptr;
+    exchange::MarketStream* stream = nullptr;  // history() at start, stats() for the heartbeat
+    exchange::OrderGateway* gateway = nullptr;
+    EventQueue* queue = nullptr;
+    BotStats* stats = nullptr;
+    std::shared_ptr<spdlog::logger> log;
+    StrategyFactory strategy_factory;  // empty: make_strategy
+};
+
+class TradingBot {
+public:
+    TradingBot(BotSettings settings, BotDeps deps);
+    ~TradingBot();  // waits for the last asynchronous state write; never throws
+    TradingBot(const TradingBot&) = delete;
+    TradingBot& operator=(const TradingBot&) = delete;
+
+    // Resumes from storage (see above). Throws on failure; BotFatalError when retrying cannot help.
+    void start();
+    // Takes events from the queue until it is closed and drained, or `abandon` becomes true
+    // (checked between events: an order in flight always completes and commits). Throws what
+    // processing throws.
+    void run(const std::atomic<bool>& abandon);
+    // Handles one event (run() calls it; tests may drive the bot directly).
+    void handle(const exchange::MarketEvent& event);
+    // Waits until every write made so far is committed.
+    void flush();
+
+    const PositionBook& position() const { return book_; }
+    const std::string& symbol() const { return settings_.symbol.symbol; }
+
+private:
+    void on_kline(const exchange::Kline& k);
+    void on_decision(const Decision& d, const exchange::Kline& k);
+    void place_order(exchange::Side side, const Decimal& quantity, const Decimal& price,
+                     std::int64_t signal_id);
+    // Commits the outcome of an order: row, fills, position, strategy state, atomically.
+    void settle(storage::Order row, const exchange::OrderResult& result);
+    void settle_unresolved_orders();
+    // Feeds stream history to the strategy; starts it afresh when the stored state is ahead of
+    // the market clock (clears `restored`).
+    void warm_up(bool& restored, std::optional<std::int64_t> stored_last);
+    void add_state(storage::WriteBatch& batch) const;
+    void persist_state_async();
+    // Waits for the outstanding asynchronous write, if any; logs a failure.
+    void wait_async();
+    void publish_position();
+    void heartbeat();
+    std::string describe_strategy() const;
+
+    // Constant after construction
+    const BotSettings settings_;
+    const BotDeps deps_;
+
+    // Used only from the bot's thread.
+    std::unique_ptr<Strategy> strategy_;
+    PositionBook book_;
+    exchange::SymbolRules rules_;
+    Decimal last_price_;
+    std::int64_t last_candle_open_ms_ = 0;
+    storage::WriteHandle pending_state_;  // last asynchronous state write, until seen done
+    std::chrono::steady_clock::time_point next_heartbeat_;
+    bool started_ = false;
+};
+
+}  // namespace bot

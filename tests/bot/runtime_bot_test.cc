@@ -1,0 +1,335 @@
+// TradingBot against the real PaperGateway and a real storage::Database in a temporary folder:
+// signal rows for every decision, write-ahead orders, atomic fills and positions, resume.
+#include <atomic>
+#include <catch2/catch.hpp>
+
+#include "bot/log_setup.h"
+#include "bot/trading_bot.h"
+#include "exchange/paper_gateway.h"
+#include "runtime_fakes.h"
+#include "storage/database.h"
+#include "storage/reader.h"
+#include "support/temp_dir.h"
+
+using config::Decimal;
+using exchange::Side;
+using runtime_test::closed_kline;
+using runtime_test::ScriptedStream;
+using runtime_test::ScriptStrategy;
+
+namespace {
+
+Decimal dec(const std::string& s) { return Decimal::from_string(s); }
+
+// A PaperGateway that, before each place(), looks the order row up through the bot's Database
+// and through a separate read-only connection: it must already be committed as PENDING.
+class RecordingGateway final : public exchange::OrderGateway {
+public:
+    RecordingGateway(storage::Database& db, std::string db_path)
+        : db_(db),
+          db_path_(std::move(db_path)),
+          paper_(dec("0.001"), &runtime_test::test_rules, [] { return std::int64_t{1000}; }) {}
+
+    std::optional<exchange::SymbolRules> rules(const std::string& s) override {
+        return paper_.rules(s);
+    }
+    exchange::OrderResult place(const exchange::OrderRequest& r) override {
+        ++placed;
+        auto row = db_.order(r.client_order_id);
+        if (row && row->status == "PENDING") ++seen_pending_in_db;
+        storage::Reader reader(db_path_);
+        for (const auto& o : reader.orders(r.symbol, 100)) {
+            if (o.client_order_id == r.client_order_id && o.status == "PENDING") {
+                ++seen_pending_by_reader;
+            }
+        }
+        return paper_.place(r);
+    }
+    std::optional<exchange::OrderResult> query(const std::string& s,
+                                               const std::string& id) override {
+        ++queried;
+        return paper_.query(s, id);
+    }
+
+    int placed = 0;
+    int seen_pending_in_db = 0;
+    int seen_pending_by_reader = 0;
+    int queried = 0;
+
+private:
+    storage::Database& db_;
+    std::string db_path_;
+    exchange::PaperGateway paper_;
+};
+
+struct Rig {
+    testing_support::TempDir dir;
+    std::string path = dir.file("bot.db");
+    storage::Database db{path};
+    ScriptedStream stream;
+    RecordingGateway gateway{db, path};
+    bot::EventQueue queue{64};
+    bot::BotStats stats;
+
+    bot::BotSettings settings(const std::string& symbol = "BTCUSDT") {
+        bot::BotSettings s;
+        s.symbol.symbol = symbol;
+        s.symbol.strategy.interval = "1m";
+        s.trading.quote_per_trade = dec("100");
+        s.trading.max_position_quote = dec("1000");
+        s.trading.fee_rate = dec("0.001");
+        s.heartbeat = std::chrono::milliseconds(0);
+        return s;
+    }
+    bot::BotDeps deps(bot::StrategyFactory factory) {
+        bot::BotDeps d;
+        d.db = &db;
+        d.stream = &stream;
+        d.gateway = &gateway;
+        d.queue = &queue;
+        d.stats = &stats;
+        d.log = bot::get_logger("BTCUSDT");
+        d.strategy_factory = std::move(factory);
+        return d;
+    }
+};
+
+// Candle 1: SELL with nothing held (signal, no order); 2 and 3: BUY at 20000; 4: SELL at 25000;
+// 5: no decision.
+std::optional<Side> script(const exchange::Kline& k) {
+    switch (k.open_time_ms / 60000) {
+        case 1:
+            return Side::kSell;
+        case 2:
+        case 3:
+            return Side::kBuy;
+        case 4:
+            return Side::kSell;
+        default:
+            return std::nullopt;
+    }
+}
+
+bot::StrategyFactory script_factory() {
+    return [](const config::StrategyConfig&) { return std::make_unique<ScriptStrategy>(script); };
+}
+
+}  // namespace
+
+TEST_CASE(
+    "bot: every decision is a signal row; orders are written ahead; fills and position "
+    "are exact",
+    "[bot]") {
+    Rig rig;
+    bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
+    bot.start();
+    bot.handle(closed_kline("BTCUSDT", 1 * 60000, "20000"));
+    bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000"));
+    bot.handle(closed_kline("BTCUSDT", 3 * 60000, "20000"));
+    bot.handle(closed_kline("BTCUSDT", 4 * 60000, "25000"));
+    bot.handle(closed_kline("BTCUSDT", 5 * 60000, "26000"));
+    bot.flush();
+
+    // Four decisions, four signal rows (newest first), whether or not they led to an order.
+    auto signals = rig.db.signals("BTCUSDT", 100);
+    REQUIRE(signals.size() == 4);
+    CHECK(signals[3].side == "SELL");
+    CHECK(signals[2].side == "BUY");
+    CHECK(signals[1].side == "BUY");
+    CHECK(signals[0].side == "SELL");
+    CHECK(dec(signals[0].price) == dec("25000"));
+    CHECK(signals[0].strategy == "script");
+    CHECK(signals[0].reason == "scripted SELL");
+    CHECK(signals[0].event_time_ms == 4 * 60000 + 60000);
+
+    // Three orders, each committed as PENDING before the gateway saw it.
+    CHECK(rig.gateway.placed == 3);
+    CHECK(rig.gateway.seen_pending_in_db == 3);
+    CHECK(rig.gateway.seen_pending_by_reader == 3);
+    auto orders = rig.db.orders("BTCUSDT", 100);
+    REQUIRE(orders.size() == 3);
+    for (const auto& o : orders) {
+        CHECK(o.status == "FILLED");
+        REQUIRE(o.signal_id.has_value());
+        CHECK(o.client_order_id == "tb-BTCUSDT-" + std::to_string(*o.signal_id));
+    }
+    CHECK(orders[0].side == "SELL");
+    CHECK(dec(orders[0].quantity) == dec("0.004"));
+    CHECK(dec(orders[1].quantity) == dec("0.005"));
+
+    auto fills = rig.db.fills("BTCUSDT", 100);
+    REQUIRE(fills.size() == 3);
+    CHECK(dec(fills[0].price) == dec("25000"));
+    CHECK(dec(fills[0].quantity) == dec("0.004"));
+    CHECK(dec(fills[0].fee) == dec("0.1"));  // 25000 * 0.004 * 0.001
+
+    // Two buys of 0.005 at 20000 (fee 0.1 each), a sell of 0.004 at 25000 (fee 0.1):
+    // realized = (25000 - 20000) * 0.004 - 0.3 = 19.7.
+    auto pos = rig.db.position("BTCUSDT");
+    REQUIRE(pos.has_value());
+    CHECK(dec(pos->quantity) == dec("0.006"));
+    CHECK(dec(pos->avg_entry_price) == dec("20000"));
+    CHECK(dec(pos->realized_pnl) == dec("19.7"));
+    CHECK(dec(pos->fees_paid) == dec("0.3"));
+    CHECK(bot.position().quantity() == dec("0.006"));
+
+    CHECK(rig.stats.signals.load() == 4);
+    CHECK(rig.stats.orders.load() == 3);
+    CHECK(rig.stats.fills.load() == 3);
+    CHECK(rig.stats.closed_klines.load() == 5);
+    CHECK(rig.stats.position().quantity == dec("0.006"));
+
+    // The strategy state is persisted after the last candle (no decision there).
+    auto state = rig.db.state("BTCUSDT", bot::kStrategyStateKey);
+    REQUIRE(state.has_value());
+    CHECK(*state == "script:" + std::to_string(5 * 60000));
+}
+
+TEST_CASE("bot: a restarted bot resumes position and strategy state; later trades build on it",
+          "[bot]") {
+    Rig rig;
+    {
+        bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
+        bot.start();
+        bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000"));
+        bot.flush();
+    }
+    ScriptStrategy* strategy = nullptr;
+    bot::TradingBot bot(rig.settings(), rig.deps([&](const config::StrategyConfig&) {
+        auto s = std::make_unique<ScriptStrategy>(script);
+        strategy = s.get();
+        return s;
+    }));
+    bot.start();
+    REQUIRE(strategy != nullptr);
+    CHECK(strategy->restored());
+    CHECK(bot.position().quantity() == dec("0.005"));
+    // The same candle again (a replay) decides nothing; the next one buys on top.
+    bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000"));
+    bot.handle(closed_kline("BTCUSDT", 3 * 60000, "20000"));
+    bot.flush();
+    CHECK(rig.db.signals("BTCUSDT", 100).size() == 2);
+    auto pos = rig.db.position("BTCUSDT");
+    REQUIRE(pos.has_value());
+    CHECK(dec(pos->quantity) == dec("0.01"));
+    CHECK(dec(pos->fees_paid) == dec("0.2"));
+}
+
+TEST_CASE("bot: an order left PENDING by a crash and unknown to the gateway is CANCELED", "[bot]") {
+    Rig rig;
+    storage::Order row;
+    row.client_order_id = "tb-BTCUSDT-999";
+    row.symbol = "BTCUSDT";
+    row.side = "BUY";
+    row.quantity = "0.005";
+    row.price = "20000";
+    row.status = "PENDING";
+    REQUIRE(rig.db.save_order(row).is_ok());
+
+    bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
+    bot.start();
+    CHECK(rig.gateway.queried == 1);
+    auto after = rig.db.order("tb-BTCUSDT-999");
+    REQUIRE(after.has_value());
+    CHECK(after->status == "CANCELED");
+    CHECK(after->reason == bot::kNotSentReason);
+    CHECK(rig.db.fills("BTCUSDT", 100).empty());
+    CHECK(bot.position().quantity().is_zero());
+}
+
+TEST_CASE("bot: a PENDING order the gateway did fill is settled with its fills", "[bot]") {
+    Rig rig;
+    // The gateway filled it, but the process died before the outcome was committed.
+    exchange::OrderRequest req;
+    req.client_order_id = "tb-BTCUSDT-7";
+    req.symbol = "BTCUSDT";
+    req.side = Side::kBuy;
+    req.quantity = dec("0.005");
+    req.reference_price = dec("20000");
+    storage::Order row;
+    row.client_order_id = req.client_order_id;
+    row.symbol = "BTCUSDT";
+    row.side = "BUY";
+    row.quantity = "0.005";
+    row.price = "20000";
+    row.status = "PENDING";
+    REQUIRE(rig.db.save_order(row).is_ok());
+    REQUIRE(rig.gateway.place(req).status == exchange::OrderStatus::kFilled);
+
+    bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
+    bot.start();
+    auto after = rig.db.order("tb-BTCUSDT-7");
+    REQUIRE(after.has_value());
+    CHECK(after->status == "FILLED");
+    CHECK(rig.db.fills("BTCUSDT", 100).size() == 1);
+    auto pos = rig.db.position("BTCUSDT");
+    REQUIRE(pos.has_value());
+    CHECK(dec(pos->quantity) == dec("0.005"));
+    CHECK(bot.position().quantity() == dec("0.005"));
+}
+
+TEST_CASE("bot: without stored state the strategy warms up from history and does not trade on it",
+          "[bot]") {
+    Rig rig;
+    std::vector<exchange::Kline> history;
+    for (int i = 1; i <= 4; ++i) {
+        history.push_back(closed_kline("BTCUSDT", i * 60000, "20000"));
+    }
+    rig.stream.set_history("BTCUSDT", history);
+    bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
+    bot.start();
+    CHECK(rig.db.signals("BTCUSDT", 100).empty());
+    CHECK(rig.gateway.placed == 0);
+    // Candle 4 was seen in history: feeding it live decides nothing.
+    bot.handle(closed_kline("BTCUSDT", 4 * 60000, "25000"));
+    bot.flush();
+    CHECK(rig.db.signals("BTCUSDT", 100).empty());
+}
+
+TEST_CASE("bot: stored state ahead of the market clock is dropped for a fresh warm-up", "[bot]") {
+    Rig rig;
+    {
+        bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
+        bot.start();
+        bot.handle(closed_kline("BTCUSDT", 100 * 60000, "20000"));  // far in the "future"
+        bot.flush();
+    }
+    rig.stream.set_history("BTCUSDT", {closed_kline("BTCUSDT", 1 * 60000, "20000")});
+    ScriptStrategy* strategy = nullptr;
+    bot::TradingBot bot(rig.settings(), rig.deps([&](const config::StrategyConfig&) {
+        auto s = std::make_unique<ScriptStrategy>(script);
+        strategy = s.get();
+        return s;
+    }));
+    bot.start();
+    // Candle 2 is older than the stored state's candle 100, yet it trades.
+    bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000"));
+    bot.flush();
+    CHECK(rig.db.signals("BTCUSDT", 100).size() == 1);
+}
+
+TEST_CASE("bot: a decision sized to nothing is still a signal row, with no order", "[bot]") {
+    Rig rig;
+    auto settings = rig.settings("BTCUSDT");
+    // 1 USDT per trade is below the 5 USDT minimum notional: size_order says no.
+    settings.trading.quote_per_trade = dec("1");
+    bot::TradingBot bot(settings, rig.deps(script_factory()));
+    bot.start();
+    bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000"));
+    bot.flush();
+    CHECK(rig.db.signals("BTCUSDT", 100).size() == 1);
+    CHECK(rig.db.orders("BTCUSDT", 100).empty());
+    CHECK(rig.gateway.placed == 0);
+}
+
+TEST_CASE("bot: run() drains the queue to the end after close()", "[bot]") {
+    Rig rig;
+    bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
+    for (int i = 1; i <= 5; ++i) rig.queue.push(closed_kline("BTCUSDT", i * 60000, "20000"));
+    rig.queue.close();
+    std::atomic<bool> abandon{false};
+    bot.run(abandon);
+    CHECK(rig.stats.closed_klines.load() == 5);
+    CHECK(rig.db.signals("BTCUSDT", 100).size() == 4);
+    CHECK_FALSE(rig.stats.running.load());
+}
