@@ -1,0 +1,3 @@
+# tradebotd: the trading daemon (SPEC "tradebotd"). main() only; the runtime lives in bot/.
+add_executable(tradebotd ${PROJECT_SOURCE_DIR}/apps/tradebotd.cc)
+target_link_libraries(tradebotd PRIVATE bot exchange storage config spdlog::spdlog)
