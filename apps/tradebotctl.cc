@@ -57,7 +57,7 @@ Exit status: 0 ok, 1 database unreadable / check failed / backup failed, 64 bad 
 
 // A command line we cannot act on: reported with the usage, exit 64.
 class UsageError : public std::runtime_error {
-  public:
+public:
     using std::runtime_error::runtime_error;
 };
 
@@ -235,6 +235,7 @@ int run_stats(const CommandLine& cl, const storage::Reader& reader, const std::s
     stats.path = path;
     stats.schema_version = reader.schema_version();
     stats.counts = reader.counts();
+    stats.signals_per_symbol = reader.signal_counts();
     stats.file_size_bytes = size_or_zero(path);
     stats.wal_size_bytes = size_or_zero(path + "-wal");
     return emit(cl.json ? ctl::dump_json(ctl::stats_json(stats)) : ctl::stats_text(stats))

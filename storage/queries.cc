@@ -174,6 +174,16 @@ Counts select_counts(sqlite3* db) {
                   s.column_int(4)};
 }
 
+std::map<std::string, std::int64_t> select_signal_counts(sqlite3* db) {
+    // Served by the (symbol, id) index: no table scan beyond the index itself.
+    Statement s(db, "SELECT symbol, count(*) FROM signals GROUP BY symbol", false);
+    std::map<std::string, std::int64_t> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out[s.column_text(0)] = s.column_int(1);
+    check_done(db, rc, "counting signals per symbol");
+    return out;
+}
+
 std::string run_integrity_check(sqlite3* db) {
     Statement s(db, "PRAGMA integrity_check", false);
     std::string out;

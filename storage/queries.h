@@ -23,6 +23,8 @@ std::optional<std::string> select_state(sqlite3* db, const std::string& symbol,
                                         const std::string& key);
 std::map<std::string, std::string> select_states(sqlite3* db, const std::string& symbol);
 Counts select_counts(sqlite3* db);
+// Signals per symbol, by symbol.
+std::map<std::string, std::int64_t> select_signal_counts(sqlite3* db);
 // "ok" or the problems, one a line.
 std::string run_integrity_check(sqlite3* db);
 

@@ -59,6 +59,10 @@ std::vector<Position> Reader::positions() const { return detail::select_position
 
 Counts Reader::counts() const { return detail::select_counts(db_); }
 
+std::map<std::string, std::int64_t> Reader::signal_counts() const {
+    return detail::select_signal_counts(db_);
+}
+
 int Reader::schema_version() const {
     return std::stoi(detail::query_text(db_, "PRAGMA user_version"));
 }

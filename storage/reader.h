@@ -3,6 +3,8 @@
 // mode it never blocks the writer and never sees half a committed group.
 #pragma once
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,7 +17,7 @@ struct sqlite3;
 namespace storage {
 
 class Reader {
-  public:
+public:
     // Throws storage::OpenError when the file is missing, unreadable or not a tradebot database.
     explicit Reader(const std::string& path, int busy_timeout_ms = 5000);
     ~Reader();
@@ -27,13 +29,15 @@ class Reader {
     std::vector<Fill> fills(const std::string& symbol = {}, int limit = 100) const;
     std::vector<Position> positions() const;
     Counts counts() const;
+    // Signals per symbol (tradebotctl stats).
+    std::map<std::string, std::int64_t> signal_counts() const;
     int schema_version() const;
     // "ok", or what PRAGMA integrity_check reported (one problem a line).
     std::string integrity_check() const;
     // Consistent online copy to dest (SQLite backup API); throws std::runtime_error on failure.
     void backup_to(const std::string& dest) const;
 
-  private:
+private:
     std::string path_;
     sqlite3* db_ = nullptr;
 };

@@ -232,7 +232,15 @@ std::string stats_text(const Stats& stats) {
     t.add_row({"fills", std::to_string(stats.counts.fills)});
     t.add_row({"positions", std::to_string(stats.counts.positions)});
     t.add_row({"bot_state", std::to_string(stats.counts.state)});
-    return out + t.render();
+    out += t.render();
+    if (!stats.signals_per_symbol.empty()) {
+        Table per({{"SYMBOL"}, {"SIGNALS", Align::kRight}});
+        for (const auto& [symbol, n] : stats.signals_per_symbol) {
+            per.add_row({symbol, std::to_string(n)});
+        }
+        out += "\n" + per.render();
+    }
+    return out;
 }
 
 nlohmann::json stats_json(const Stats& stats) {
@@ -245,7 +253,8 @@ nlohmann::json stats_json(const Stats& stats) {
               {"orders", stats.counts.orders},
               {"fills", stats.counts.fills},
               {"positions", stats.counts.positions},
-              {"bot_state", stats.counts.state}}}};
+              {"bot_state", stats.counts.state}}},
+            {"signals_per_symbol", stats.signals_per_symbol}};
 }
 
 CheckResult evaluate_check(const std::string& integrity, int schema_version,

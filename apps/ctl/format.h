@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
@@ -31,14 +32,14 @@ struct Column {
 // (counted in UTF-8 code points), two spaces between columns, no trailing blanks. Control
 // characters in cells become spaces so that one row always stays one line.
 class Table {
-  public:
+public:
     explicit Table(std::vector<Column> columns);
     // Throws std::invalid_argument when the cell count differs from the column count.
     void add_row(std::vector<std::string> cells);
     std::size_t rows() const { return rows_.size(); }
     std::string render() const;
 
-  private:
+private:
     std::vector<Column> columns_;
     std::vector<std::vector<std::string>> rows_;
 };
@@ -63,6 +64,7 @@ struct Stats {
     storage::Counts counts;
     std::uintmax_t file_size_bytes = 0;
     std::uintmax_t wal_size_bytes = 0;  // 0 when there is no -wal file
+    std::map<std::string, std::int64_t> signals_per_symbol;
 };
 std::string stats_text(const Stats& stats);
 nlohmann::json stats_json(const Stats& stats);

@@ -245,6 +245,7 @@ TEST_CASE("stats: rows per table, sizes on disk, schema version", "[tradebotctl]
     CHECK(j["wal_size_bytes"].is_number_integer());
     CHECK(j["rows"] ==
           json{{"signals", 4}, {"orders", 2}, {"fills", 1}, {"positions", 2}, {"bot_state", 2}});
+    CHECK(j["signals_per_symbol"] == json{{"BTCUSDT", 2}, {"ETHUSDT", 1}, {"XRPUSDT", 1}});
 
     auto text = run_ctl({"--db", f.path, "stats"});
     CHECK(text.exit_code == 0);
@@ -254,7 +255,9 @@ TEST_CASE("stats: rows per table, sizes on disk, schema version", "[tradebotctl]
     expected.counts = {4, 2, 1, 2, 2};
     expected.file_size_bytes = j["file_size_bytes"];
     expected.wal_size_bytes = j["wal_size_bytes"];
+    expected.signals_per_symbol = {{"BTCUSDT", 2}, {"ETHUSDT", 1}, {"XRPUSDT", 1}};
     CHECK(text.out == ctl::stats_text(expected));
+    CHECK_THAT(text.out, Catch::Contains("BTCUSDT        2"));
 }
 
 TEST_CASE("an empty database lists nothing and counts zero", "[tradebotctl]") {

@@ -84,6 +84,10 @@ TEST_CASE("8 threads: every call gets its own committed row, gathered into fewer
     CHECK(all.size() == static_cast<size_t>(kThreads * kPerThread));
     CHECK(db.counts().signals == kThreads * kPerThread);
     // Each returned id is the row that caller wrote.
+    storage::Reader reader(path);
+    auto per_symbol = reader.signal_counts();
+    REQUIRE(per_symbol.size() == static_cast<size_t>(kThreads));
+    for (const auto& [symbol, n] : per_symbol) CHECK(n == kPerThread);
     for (const auto& row : db.signals("S3", 0)) {
         CHECK(std::find(ids[3].begin(), ids[3].end(), row.id) != ids[3].end());
     }
