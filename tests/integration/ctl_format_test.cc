@@ -184,16 +184,35 @@ TEST_CASE("stats: sizes, schema version and rows per table", "[ctl_format]") {
           "fills        55\n"
           "positions     3\n"
           "bot_state     9\n");
-    CHECK(ctl::stats_json(s) == nlohmann::json{{"path", "storage/bot_state.db"},
-                                               {"schema_version", 2},
-                                               {"file_size_bytes", 4096},
-                                               {"wal_size_bytes", 0},
-                                               {"rows",
-                                                {{"signals", 1234},
-                                                 {"orders", 56},
-                                                 {"fills", 55},
-                                                 {"positions", 3},
-                                                 {"bot_state", 9}}}});
+    s.signals_per_symbol = {{"BTCUSDT", 1000}, {"XRPUSDT", 234}};
+    CHECK(ctl::stats_text(s) ==
+          "database        storage/bot_state.db\n"
+          "schema version  2\n"
+          "file size       4096 bytes (4.0 KiB)\n"
+          "wal size        0 bytes\n"
+          "\n"
+          "TABLE      ROWS\n"
+          "signals    1234\n"
+          "orders       56\n"
+          "fills        55\n"
+          "positions     3\n"
+          "bot_state     9\n"
+          "\n"
+          "SYMBOL   SIGNALS\n"
+          "BTCUSDT     1000\n"
+          "XRPUSDT      234\n");
+    CHECK(ctl::stats_json(s) ==
+          nlohmann::json{{"path", "storage/bot_state.db"},
+                         {"signals_per_symbol", {{"BTCUSDT", 1000}, {"XRPUSDT", 234}}},
+                         {"schema_version", 2},
+                         {"file_size_bytes", 4096},
+                         {"wal_size_bytes", 0},
+                         {"rows",
+                          {{"signals", 1234},
+                           {"orders", 56},
+                           {"fills", 55},
+                           {"positions", 3},
+                           {"bot_state", 9}}}});
 }
 
 TEST_CASE("check judges integrity and schema version", "[ctl_format]") {
