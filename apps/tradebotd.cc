@@ -156,7 +156,13 @@ void reload(const std::string& path, const Args& args, bot::Supervisor& supervis
     }
     // --log-level on the command line outranks the file.
     if (args.log_level) next.log.level = *args.log_level;
-    supervisor.reload(next);
+    try {
+        supervisor.reload(next);
+    } catch (const std::exception& e) {
+        // The stream refused the new symbol set, or a bot thread could not start: the bots
+        // already running carry on.
+        log.error("reload failed: {}", e.what());
+    }
 }
 
 int run_daemon(const Args& args, config::Config cfg) {
