@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -20,7 +21,11 @@
 #include <vector>
 
 #include "bot/log_setup.h"
+#include "bot/metrics.h"
+#include "bot/metrics_server.h"
+#include "bot/sd_notify.h"
 #include "bot/supervisor.h"
+#include "bot/watchdog.h"
 #include "config/config.h"
 #include "config/loader.h"
 #include "exchange/factory.h"
@@ -212,6 +217,47 @@ int run_daemon(const Args& args, config::Config cfg) {
     int exit_code = kExitOk;
     {
         bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway);
+
+        // Operations (issue 5). Declared after the supervisor, so both stop before it goes.
+        // systemd notify (no-op without NOTIFY_SOCKET) and the watchdog thread: READY=1 once
+        // every bot runs, WATCHDOG=1 only while every bot loop turns.
+        const bot::SdNotifier notifier = bot::SdNotifier::from_environment();
+        const std::chrono::milliseconds max_stall = bot::default_max_stall(notifier);
+        auto health = [&] {
+            return bot::assess_health(bot::progress_of(supervisor.bots()), db->writer_stats(),
+                                      bot::BotStats::steady_now_ms(), max_stall);
+        };
+        // metrics.listen: /metrics and /healthz, bound before any bot starts so that a taken
+        // port fails the start rather than a running daemon.
+        std::optional<bot::MetricsServer> metrics;
+        if (cfg.metrics.listen) {
+            bot::MetricsHandlers handlers;
+            handlers.metrics = [&] {
+                bot::MetricsSnapshot snapshot = bot::collect_metrics(supervisor, *db, *ex.stream);
+                snapshot.healthy = health().ok;
+                return bot::render_metrics(snapshot);
+            };
+            handlers.health = health;
+            metrics.emplace(*cfg.metrics.listen, std::move(handlers), bot::MetricsServerOptions{},
+                            bot::get_logger("metrics"));
+            try {
+                metrics->start();
+            } catch (const std::exception& e) {
+                log->error("{}", e.what());
+                return kExitFatal;
+            }
+            log->info("metrics: serving /metrics and /healthz on {}", *cfg.metrics.listen);
+        }
+        bot::WatchdogOptions watchdog_options;
+        if (auto interval = notifier.watchdog_ping_interval()) {
+            watchdog_options.ping_interval =
+                std::max(std::chrono::duration_cast<std::chrono::milliseconds>(*interval),
+                         std::chrono::milliseconds(1));
+        }
+        watchdog_options.max_stall = max_stall;
+        bot::Watchdog watchdog(
+            notifier, [&] { return bot::progress_of(supervisor.bots()); }, watchdog_options, log);
+
         try {
             supervisor.start();
         } catch (const std::exception& e) {
@@ -220,8 +266,11 @@ int run_daemon(const Args& args, config::Config cfg) {
             return kExitFatal;
         }
         log->info("running {} bots", cfg.symbols.size());
-        // Issue 5 hooks in here: READY=1 after start, WATCHDOG=1 on each tick while
-        // supervisor.all_progressing(), RELOADING=1/READY=1 around reload, STOPPING=1 below.
+        watchdog.start();
+        if (notifier.watchdog_period()) {
+            log->info("systemd watchdog: WATCHDOG=1 every {} ms while no bot is stuck for {} ms",
+                      watchdog_options.ping_interval.count(), max_stall.count());
+        }
 
         std::string reason;
         for (;;) {
@@ -240,13 +289,18 @@ int run_daemon(const Args& args, config::Config cfg) {
             int sig = ::sigtimedwait(&signals, nullptr, &ts);
             if (sig < 0) continue;  // EAGAIN (tick) or EINTR
             if (sig == SIGHUP) {
+                notifier.reloading();
                 reload(args.config_path, args, supervisor, *log);
+                notifier.ready();
                 continue;
             }
             reason = sig == SIGTERM ? "SIGTERM" : "SIGINT";
             break;
         }
         log->info("stopping ({})", reason);
+        // systemd stops watching once the stop begins; no ping may follow STOPPING=1.
+        watchdog.stop();
+        notifier.stopping();
         supervisor.stop();
     }
     ex.stream.reset();
