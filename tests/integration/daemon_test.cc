@@ -28,6 +28,7 @@ using testing_support::TempDir;
 namespace {
 
 const std::string kDaemon = std::string(TRADEBOT_BIN_DIR) + "/tradebotd";
+const std::string kCtl = std::string(TRADEBOT_BIN_DIR) + "/tradebotctl";
 constexpr auto kLong = std::chrono::seconds(120);  // bounds a hang, never a speed check
 
 // A config like config/examples/sim.json with everything in the temp folder. Shorter indicator
@@ -134,6 +135,17 @@ TEST_CASE("daemon: three symbols trade on the sim, SIGTERM stops cleanly within 
                    e.find("[BTCUSDT] heartbeat") != std::string::npos;
         },
         kLong, true));
+
+    // tradebotctl reads while the daemon writes.
+    for (const auto& sym : symbols) {
+        auto r = testing_support::run(
+            {kCtl, "--db", db_path(dir), "signals", "--symbol", sym, "--json"}, kLong);
+        INFO(sym << " " << r.err);
+        CHECK(r.exit_code == 0);
+        CHECK_NOTHROW(json::parse(r.out));
+        CHECK(r.out.find("\"" + sym + "\"") != std::string::npos);
+    }
+    CHECK(testing_support::run({kCtl, "--db", db_path(dir), "check"}, kLong).exit_code == 0);
 
     auto code = terminate(*daemon, std::chrono::seconds(5));
     REQUIRE(code.has_value());
@@ -262,6 +274,7 @@ TEST_CASE("daemon: SIGKILL mid-run loses no committed row; the restart finds the
         storage::Reader r(db_path(dir));
         CHECK(r.integrity_check() == "ok");
     }
+    CHECK(testing_support::run({kCtl, "--db", db_path(dir), "check"}, kLong).exit_code == 0);
 
     auto daemon = start_daemon(dir, config);
     const auto signals_before = signal_ids.size();
