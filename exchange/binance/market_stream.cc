@@ -209,8 +209,18 @@ struct BinanceMarketStream::Impl {
         std::string interval;
         std::int64_t last_closed_open = -1;  // open time of the last closed kline delivered
         bool backfilling = false;
-        std::vector<Kline> held;  // closed klines waiting for the back-fill to finish
-        int backfill_failures = 0;
+        std::vector<Kline> held;             // closed klines waiting for the back-fill to finish
+        int backfill_failures = 0;           // consecutive failed REST requests
+        bool backfill_again = false;         // reconnected while a back-fill was in flight
+        int stuck_rounds = 0;                // back-fills in a row that could not close a hole
+        std::int64_t streamed_since_ms = 0;  // exchange time its first connection opened
+
+        // Where a back-fill starts: after the last closed kline delivered or, if there is none
+        // yet, with the candle that was open when the stream first connected.
+        std::int64_t backfill_from() const {
+            if (last_closed_open >= 0) return last_closed_open + 1;
+            return std::max<std::int64_t>(0, streamed_since_ms - interval_ms(interval));
+        }
     };
 
     Impl(Url url, std::shared_ptr<ssl::context> tls, std::shared_ptr<RestClient> rest,
@@ -555,17 +565,27 @@ void BinanceMarketStream::Impl::deliver_closed(SymbolState& st, const Kline& k) 
 void BinanceMarketStream::Impl::on_connected(const std::vector<std::string>& group) {
     for (const auto& s : group) {
         auto it = symbols.find(s);
-        // Without a closed kline delivered there is no gap to fill: history() warms up.
-        if (it != symbols.end() && it->second.last_closed_open >= 0) start_backfill(s);
+        if (it == symbols.end()) continue;
+        SymbolState& st = it->second;
+        // On the very first connection there is no gap: what closed before it is warm-up
+        // (history()), unless history() already told us where the consumer stands.
+        if (st.last_closed_open >= 0 || st.streamed_since_ms > 0) start_backfill(s);
+        if (st.streamed_since_ms == 0)
+            st.streamed_since_ms = wall_clock_ms() + rest->clock_offset_ms();
     }
 }
 
 void BinanceMarketStream::Impl::start_backfill(const std::string& symbol) {
     auto it = symbols.find(symbol);
-    if (it == symbols.end() || it->second.backfilling) return;
+    if (it == symbols.end()) return;
+    if (it->second.backfilling) {
+        // The request in flight may predate this reconnect: ask again once it is back.
+        it->second.backfill_again = true;
+        return;
+    }
     it->second.backfilling = true;
     it->second.backfill_failures = 0;
-    fetch_backfill(symbol, it->second.last_closed_open + 1);
+    fetch_backfill(symbol, it->second.backfill_from());
 }
 
 void BinanceMarketStream::Impl::fetch_backfill(const std::string& symbol, std::int64_t from_ms) {
@@ -617,14 +637,46 @@ void BinanceMarketStream::Impl::finish_backfill(const std::string& symbol) {
     SymbolState& st = it->second;
     auto held = std::move(st.held);
     st.held.clear();
-    st.backfilling = false;
     std::stable_sort(held.begin(), held.end(), [](const Kline& a, const Kline& b) {
         return a.open_time_ms < b.open_time_ms;
     });
-    std::size_t before = held.size();
-    std::int64_t first = st.last_closed_open;
-    for (const auto& k : held) deliver_closed(st, k);
-    log->info("binance: {} back-filled after {} ({} candidate kline(s))", symbol, first, before);
+    // Deliver the contiguous run; a hole left (REST behind the stream, or messages lost after
+    // the request went out) is fetched again rather than skipped. After a few rounds without
+    // progress the hole is taken as real (the exchange has no such candle) and passed over.
+    constexpr int kMaxStuckRounds = 3;
+    const std::int64_t step = interval_ms(st.interval);
+    const std::int64_t first = st.last_closed_open;
+    std::size_t i = 0;
+    for (; i < held.size(); ++i) {
+        const Kline& k = held[i];
+        if (k.open_time_ms <= st.last_closed_open) continue;  // already delivered
+        bool hole =
+            step > 0 && st.last_closed_open >= 0 && k.open_time_ms > st.last_closed_open + step;
+        if (hole && st.stuck_rounds < kMaxStuckRounds) break;
+        if (hole) {
+            log->warn("binance: {} no kline between {} and {} after {} back-fills; going on",
+                      symbol, st.last_closed_open, k.open_time_ms, kMaxStuckRounds);
+        }
+        deliver_closed(st, k);
+    }
+    st.held.assign(std::make_move_iterator(held.begin() + static_cast<std::ptrdiff_t>(i)),
+                   std::make_move_iterator(held.end()));
+    st.stuck_rounds = st.last_closed_open > first ? 0 : st.stuck_rounds;
+    if (!st.held.empty() || st.backfill_again) {
+        if (!st.held.empty()) ++st.stuck_rounds;
+        st.backfill_again = false;
+        auto delay = st.held.empty() ? std::chrono::milliseconds(0) : backoff(st.stuck_rounds);
+        auto timer = std::make_shared<asio::steady_timer>(strand, delay);
+        timer->async_wait([this, symbol, timer](error_code ec) {
+            auto it = symbols.find(symbol);
+            if (ec || stopped || it == symbols.end()) return;
+            fetch_backfill(symbol, it->second.backfill_from());
+        });
+        return;
+    }
+    st.stuck_rounds = 0;
+    st.backfilling = false;
+    log->info("binance: {} back-filled from {} to {}", symbol, first, st.last_closed_open);
 }
 
 void BinanceMarketStream::Impl::note_history(const std::string& symbol, std::int64_t last_open) {

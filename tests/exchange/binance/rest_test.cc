@@ -265,3 +265,34 @@ TEST_CASE("TLS: the right CA works, a wrong CA is refused with a clear error", "
     CHECK_THROWS_WITH(make_client_tls_context(dir.file("missing.pem")),
                       Catch::Contains("missing.pem"));
 }
+
+TEST_CASE("an answer lost in transit: the query finds the order, no second order", "[rest]") {
+    Exchange ex;
+    BinanceGateway gw(client_for(ex.fake, good_creds()), quiet_logger());
+    REQUIRE(gw.rules("BTCUSDT"));
+    ex.fake.fail_next("/api/v3/order", 0, 1, std::nullopt, /*execute_first=*/true);
+    auto res = gw.place(buy("ord-lost", "0.001"));
+    INFO(res.reason);
+    CHECK(res.status == OrderStatus::kFilled);
+    CHECK(res.fills.size() == 1);
+    CHECK(ex.fake.orders_placed("ord-lost") == 1);
+    CHECK(ex.fake.order_posts("ord-lost") == 1);
+}
+
+TEST_CASE("order/test validates without executing", "[rest]") {
+    Exchange ex;
+    RestOptions o;
+    std::string err;
+    auto url = parse_url(ex.fake.rest_url(), false, &err);
+    REQUIRE(url);
+    o.test_orders = true;
+    auto rest = std::make_shared<RestClient>(HttpClient(*url, nullptr, o.timeout), o, good_creds(),
+                                             quiet_logger());
+    BinanceGateway gw(rest, quiet_logger());
+    auto res = gw.place(buy("ord-test", "0.001"));
+    CHECK(res.status == OrderStatus::kNew);
+    CHECK(res.reason.find("order/test") != std::string::npos);
+    CHECK(ex.fake.requests("/api/v3/order/test") == 1);
+    CHECK(ex.fake.total_orders() == 0);
+    CHECK(ex.fake.auth_failures() == 0);
+}

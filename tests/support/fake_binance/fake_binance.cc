@@ -278,6 +278,7 @@ void FakeBinance::Impl::serve(Stream& stream, int fd) {
         if (ec) return;
         if (websocket::is_upgrade(req)) return run_websocket(stream, std::move(req), fd);
         Reply r = handle_rest(req);
+        if (r.status == 0) return;  // "lost" answer: close the connection without one
         http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
         res.set(http::field::content_type, "application/json;charset=UTF-8");
         if (r.retry_after_s) res.set(http::field::retry_after, std::to_string(*r.retry_after_s));
@@ -350,6 +351,7 @@ Reply FakeBinance::Impl::handle_rest(const http::request<http::string_body>& req
         }
     }
     auto failure_reply = [&] {
+        if (fail.status == 0) return Reply{0, {}, std::nullopt};
         if (fail.status == 429 || fail.status == 418) {
             Reply r =
                 error_reply(fail.status, -1003, "Too many requests; please use the websocket.");
@@ -660,6 +662,16 @@ void FakeBinance::set_clock_offset_ms(std::int64_t offset) {
 int FakeBinance::ws_handshakes() const {
     std::lock_guard lock(impl_->mu);
     return impl_->handshakes;
+}
+
+int FakeBinance::live_sessions() const {
+    std::lock_guard lock(impl_->mu);
+    int n = 0;
+    for (const auto& s : impl_->sessions) {
+        std::lock_guard slock(s->mu);
+        n += !s->closed && !s->silent;
+    }
+    return n;
 }
 
 std::string FakeBinance::last_ws_target() const {

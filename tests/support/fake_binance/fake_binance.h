@@ -81,13 +81,18 @@ public:
     void send_server_shutdown();                                   // serverShutdown event
     // The next `count` requests to `path` (e.g. "/api/v3/order") answer `status` (429/418 with
     // Retry-After when given; 5xx otherwise). With execute_first the request is carried out
-    // first (an order really is placed) and only the answer is replaced.
+    // first (an order really is placed) and only the answer is replaced. Status 0: the
+    // connection is closed without any answer (a response lost in transit).
     void fail_next(const std::string& path, int status, int count,
                    std::optional<int> retry_after_s = std::nullopt, bool execute_first = false);
     void set_clock_offset_ms(std::int64_t offset);  // server clock = wall clock + offset
 
     // ---- observations ----
     int ws_handshakes() const;  // WebSocket connections accepted in total
+    // WebSocket sessions registered and still served (not dropped, not silenced). A client may
+    // see its handshake complete before the fake registers the session: wait on this before
+    // publishing.
+    int live_sessions() const;
     std::string last_ws_target() const;
     int requests(const std::string& path) const;                  // REST requests seen per path
     int orders_placed(const std::string& client_order_id) const;  // accepted, per client id
