@@ -43,7 +43,7 @@ class logger;
 namespace storage {
 
 class Connection : public std::enable_shared_from_this<Connection> {
-  public:
+public:
     // Opens `path` (already normalised, parent folder existing), applies the pragmas, checks WAL
     // took effect, migrates the schema and prepares the write statements. Throws OpenError.
     static std::shared_ptr<Connection> open(const std::string& path, const Options& options);
@@ -73,10 +73,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     // kClosed, stops the flusher and closes the handle. Idempotent.
     void shutdown();
 
-  private:
+private:
     class Writer;
     struct GroupOutcome;
-    static constexpr int kMaxLingerYields = 16;
 
     Connection(std::string path, const Options& options);
     void open_handle();  // throws OpenError
@@ -125,7 +124,6 @@ class Connection : public std::enable_shared_from_this<Connection> {
     bool shutdown_requested_ = false;
     std::chrono::steady_clock::time_point shutdown_deadline_;
     bool closed_ = false;  // no more writes accepted
-    std::size_t last_group_size_ = 1;  // how many writers the previous group completed
     WriterStats stats_;
     std::condition_variable flusher_cv_;
     std::thread flusher_;
