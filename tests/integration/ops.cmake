@@ -1,6 +1,6 @@
 # Operations (issue 5), with the real binaries: tradebotd against a pretend systemd (READY,
 # WATCHDOG, RELOADING, STOPPING; a hung bot stops the pings) and /metrics + /healthz scraped over
-# real HTTP; the unit file through systemd-analyze.
+# real HTTP; the unit file through systemd-analyze; the Debian package through cpack and dpkg-deb.
 tradebot_add_test(ops_daemon_tests SOURCES ops_daemon_test.cc LIBS Boost::headers
                   LABELS integration)
 if(TARGET ops_daemon_tests)
@@ -11,4 +11,14 @@ tradebot_add_test(ops_unit_tests SOURCES ops_unit_test.cc LABELS integration)
 if(TARGET ops_unit_tests)
   add_dependencies(ops_unit_tests tradebotd)
   target_compile_definitions(ops_unit_tests PRIVATE TRADEBOT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+endif()
+
+tradebot_add_test(ops_package_tests SOURCES ops_package_test.cc LABELS integration package
+                  TIMEOUT 900)
+if(TARGET ops_package_tests)
+  add_dependencies(ops_package_tests tradebotd tradebotctl tradebot-bench)
+  target_compile_definitions(ops_package_tests PRIVATE
+    TRADEBOT_SOURCE_DIR="${PROJECT_SOURCE_DIR}"
+    TRADEBOT_BUILD_DIR="${CMAKE_BINARY_DIR}"
+    TRADEBOT_CPACK="${CMAKE_CPACK_COMMAND}")
 endif()
