@@ -5,3 +5,5 @@ tradebot_add_test(runtime_log_tests SOURCES runtime_log_test.cc LIBS bot LABELS 
 tradebot_add_test(runtime_bot_tests SOURCES runtime_bot_test.cc LIBS bot LABELS unit)
 tradebot_add_test(runtime_supervisor_tests SOURCES runtime_supervisor_test.cc LIBS bot
                   LABELS unit tsan)
+tradebot_add_test(runtime_factory_tests SOURCES runtime_factory_test.cc LIBS exchange config
+                  LABELS unit)
