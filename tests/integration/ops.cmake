@@ -22,3 +22,9 @@ if(TARGET ops_package_tests)
     TRADEBOT_BUILD_DIR="${CMAKE_BINARY_DIR}"
     TRADEBOT_CPACK="${CMAKE_CPACK_COMMAND}")
 endif()
+
+tradebot_add_test(ops_docker_tests SOURCES ops_docker_test.cc LABELS integration)
+if(TARGET ops_docker_tests)
+  add_dependencies(ops_docker_tests tradebotd tradebotctl tradebot-bench)
+  target_compile_definitions(ops_docker_tests PRIVATE TRADEBOT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")
+endif()
