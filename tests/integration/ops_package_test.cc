@@ -76,6 +76,7 @@ TEST_CASE("cpack -G DEB builds a package dpkg accepts", "[ops][package]") {
         std::string config = listing_line(c.out, "./etc/tradebot/tradebot.json");
         REQUIRE_FALSE(config.empty());
         CHECK(config.rfind("-rw-r--r-- root/root", 0) == 0);
+        CHECK_FALSE(listing_line(c.out, "./usr/share/doc/tradebot/operations.md").empty());
         // No secrets file ships: the operator creates /etc/tradebot/tradebot.env.
         CHECK(listing_line(c.out, "./etc/tradebot/tradebot.env").empty());
     }
