@@ -117,7 +117,7 @@ bot::StrategyFactory script_factory() {
 }  // namespace
 
 TEST_CASE(
-    "bot: every decision is a signal row; orders are written ahead; fills and position "
+    "bot: every decision is a signal row, orders are written ahead, fills and position "
     "are exact",
     "[bot]") {
     Rig rig;
@@ -185,7 +185,7 @@ TEST_CASE(
     CHECK(*state == "script:" + std::to_string(5 * 60000));
 }
 
-TEST_CASE("bot: a restarted bot resumes position and strategy state; later trades build on it",
+TEST_CASE("bot: a restarted bot resumes position and strategy state, later trades build on it",
           "[bot]") {
     Rig rig;
     {

@@ -13,7 +13,7 @@ namespace {
 const auto kTime = std::chrono::system_clock::time_point(std::chrono::milliseconds(1795708557123));
 }  // namespace
 
-TEST_CASE("log: text lines carry time, level, [logger] and the message", "[log]") {
+TEST_CASE("log: text lines carry time, level, the logger name and the message", "[log]") {
     std::string line = format_log_line(LogFormat::kText, spdlog::level::info, "BTCUSDT",
                                        "signal BUY price=1 id=2", kTime);
     CHECK(std::regex_match(

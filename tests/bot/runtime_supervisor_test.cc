@@ -75,7 +75,7 @@ std::size_t signal_count(storage::Database& db, const std::string& sym) {
 
 }  // namespace
 
-TEST_CASE("supervisor: a bot whose strategy throws is restarted; the others carry on",
+TEST_CASE("supervisor: a bot whose strategy throws is restarted, the others carry on",
           "[supervisor][threads]") {
     g_throws = 0;
     Rig rig;

@@ -246,7 +246,7 @@ TEST_CASE("daemon: a restart resumes positions and later trades build on them",
     }
 }
 
-TEST_CASE("daemon: SIGKILL mid-run loses no committed row; the restart finds the database intact",
+TEST_CASE("daemon: SIGKILL mid-run loses no committed row, the restart finds the database intact",
           "[daemon][integration]") {
     TempDir dir;
     const std::vector<std::string> symbols{"BTCUSDT", "ETHUSDT", "XRPUSDT"};
@@ -303,7 +303,7 @@ TEST_CASE("daemon: SIGKILL mid-run loses no committed row; the restart finds the
     for (auto id : fill_ids) CHECK(fills_now.count(id) == 1);
 }
 
-TEST_CASE("daemon: SIGHUP adds a fourth symbol; a bad new config is refused and the old one kept",
+TEST_CASE("daemon: SIGHUP adds a fourth symbol, a bad new config is refused and the old one kept",
           "[daemon][integration]") {
     TempDir dir;
     std::vector<std::string> symbols{"BTCUSDT", "ETHUSDT", "XRPUSDT"};
