@@ -43,6 +43,21 @@ Decimal PositionBook::apply_fill(Side side, const Decimal& price, const Decimal&
     return pnl;
 }
 
+FillEffect fill_effect(Side side, const exchange::Fill& fill, const exchange::SymbolRules& rules) {
+    FillEffect e{fill.quantity, fill.fee, false};
+    if (fill.fee.is_zero() || fill.fee_asset.empty() || fill.fee_asset == rules.quote_asset) {
+        return e;
+    }
+    if (fill.fee_asset == rules.base_asset) {
+        e.quantity = side == Side::kBuy ? fill.quantity - fill.fee : fill.quantity + fill.fee;
+        e.fee_quote = fill.fee * fill.price;
+        return e;
+    }
+    e.fee_quote = Decimal();
+    e.fee_unvalued = true;
+    return e;
+}
+
 Decimal PositionBook::unrealized_pnl(const Decimal& last_price) const {
     return (last_price - avg_entry_) * quantity_;
 }

@@ -52,19 +52,34 @@ private:
     Decimal fees_paid_;
 };
 
+// How one exchange fill moves the position, whatever asset its fee was paid in. Binance takes
+// the commission from the asset received (base on a BUY, quote on a SELL) unless the account
+// pays fees in BNB.
+struct FillEffect {
+    Decimal quantity;   // base asset the position gains (BUY) or gives up (SELL), fee included
+    Decimal fee_quote;  // the fee valued in the quote asset, at the fill price
+    bool fee_unvalued = false;  // paid in a third asset (e.g. BNB): left out of PnL and fees
+};
+// Fee in the quote asset (or none): {quantity, fee}. Fee in the base asset: a BUY gains
+// quantity - fee, a SELL gives up quantity + fee, and the fee counts as fee * price in quote.
+// Any other asset: {quantity, 0} with fee_unvalued set.
+FillEffect fill_effect(exchange::Side side, const exchange::Fill& fill,
+                       const exchange::SymbolRules& rules);
+
 // How much to order for a decision (the paper broker and live mode alike).
 struct SizingInput {
     exchange::Side side;
-    Decimal price;               // last price
-    Decimal position_quantity;   // held now
-    Decimal quote_per_trade;     // trading.quote_per_trade
-    Decimal max_position_quote;  // trading.max_position_quote
-    exchange::SymbolRules rules; // step, min/max qty, min/max notional
+    Decimal price;                // last price
+    Decimal position_quantity;    // held now
+    Decimal quote_per_trade;      // trading.quote_per_trade
+    Decimal max_position_quote;   // trading.max_position_quote
+    exchange::SymbolRules rules;  // step, min/max qty, min/max notional
 };
 
 struct SizingResult {
-    Decimal quantity;    // > 0 when an order should be sent
-    std::string reason;  // when quantity is 0: why not ("position cap reached", "below min notional")
+    Decimal quantity;  // > 0 when an order should be sent
+    std::string
+        reason;  // when quantity is 0: why not ("position cap reached", "below min notional")
 };
 
 // BUY: quote_per_trade worth, reduced so position value (at price) stays <= max_position_quote.

@@ -354,7 +354,24 @@ void TradingBot::settle(storage::Order row, const exchange::OrderResult& result)
     // Apply to a copy: the book changes only once the batch is committed.
     PositionBook book = book_;
     for (const auto& f : result.fills) {
-        book.apply_fill(side, f.price, f.quantity, f.fee);
+        FillEffect effect = fill_effect(side, f, rules_);
+        if (effect.fee_unvalued) {
+            deps_.log->warn("fill of {}: fee {} {} is in neither {} nor {}; left out of PnL",
+                            row.client_order_id, f.fee.to_string(), f.fee_asset, rules_.base_asset,
+                            rules_.quote_asset);
+        }
+        // A base-asset fee on a sell can ask for a hair more than the book holds (the sizer saw
+        // the quantity, not the fee): the exchange took it, so the position simply ends at zero.
+        if (side == exchange::Side::kSell && effect.quantity > book.quantity()) {
+            effect.quantity = book.quantity();
+        }
+        if (effect.quantity.is_positive()) {
+            book.apply_fill(side, f.price, effect.quantity, effect.fee_quote);
+        } else {
+            deps_.log->error("fill of {} moves no quantity (qty {} fee {} {}); position unchanged",
+                             row.client_order_id, f.quantity.to_string(), f.fee.to_string(),
+                             f.fee_asset);
+        }
         storage::Fill fill;
         fill.client_order_id = row.client_order_id;
         fill.symbol = sym;
