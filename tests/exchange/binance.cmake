@@ -13,9 +13,9 @@ target_link_libraries(fake_binance PUBLIC exchange test_support Boost::headers O
 tradebot_add_test(binance_rest_tests
   SOURCES binance/rest_test.cc
   LIBS exchange fake_binance
-  LABELS integration)
+  LABELS "integration;tsan")
 
 tradebot_add_test(binance_stream_tests
   SOURCES binance/stream_test.cc
   LIBS exchange fake_binance
-  LABELS integration)
+  LABELS "integration;tsan")

@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 
+#include "exchange/binance/factory.h"
 #include "exchange/binance/gateway.h"
 #include "exchange/binance/rest_client.h"
 #include "exchange/binance/tls.h"
@@ -37,6 +38,18 @@ std::shared_ptr<RestClient> client_for(const fake_binance::FakeBinance& fake,
     o.initial_backoff = std::chrono::milliseconds(20);
     return std::make_shared<RestClient>(HttpClient(*url, tls, o.timeout), o, std::move(creds),
                                         quiet_logger());
+}
+
+Kline closed_kline(int i) {
+    Kline k;
+    k.symbol = "BTCUSDT";
+    k.interval = "1m";
+    k.open_time_ms = 1'700'000'000'000 + i * 60'000;
+    k.close_time_ms = k.open_time_ms + 59'999;
+    k.open = k.high = k.low = k.close = D("100.12345678") + Decimal::from_int(i);
+    k.volume = D("1.5");
+    k.closed = true;
+    return k;
 }
 
 ApiCredentials good_creds() { return ApiCredentials("fake-api-key", "fake-api-secret"); }
@@ -218,17 +231,7 @@ TEST_CASE("signed calls without credentials fail clearly", "[rest]") {
 
 TEST_CASE("klines come back in order with exact prices", "[rest]") {
     Exchange ex;
-    for (int i = 0; i < 5; ++i) {
-        Kline k;
-        k.symbol = "BTCUSDT";
-        k.interval = "1m";
-        k.open_time_ms = 1'700'000'000'000 + i * 60'000;
-        k.close_time_ms = k.open_time_ms + 59'999;
-        k.open = k.high = k.low = k.close = D("100.12345678") + Decimal::from_int(i);
-        k.volume = D("1.5");
-        k.closed = true;
-        ex.fake.add_history(k);
-    }
+    for (int i = 0; i < 5; ++i) ex.fake.add_history(closed_kline(i));
     auto rest = client_for(ex.fake, std::nullopt);
     auto all = rest->klines("BTCUSDT", "1m", std::nullopt, std::nullopt, 100);
     REQUIRE(all);
@@ -295,4 +298,36 @@ TEST_CASE("order/test validates without executing", "[rest]") {
     CHECK(ex.fake.requests("/api/v3/order/test") == 1);
     CHECK(ex.fake.total_orders() == 0);
     CHECK(ex.fake.auth_failures() == 0);
+}
+
+TEST_CASE("the daemon's factory builds the stream and the gateway from a config", "[rest]") {
+    Exchange ex;
+    config::Config cfg;
+    cfg.exchange.name = "binance";
+    cfg.exchange.ws_url = ex.fake.ws_url();
+    cfg.exchange.rest_url = ex.fake.rest_url();
+    config::SymbolConfig btc{"BTCUSDT", cfg.strategy};
+    config::SymbolConfig eth{"ETHUSDT", cfg.strategy};
+    eth.strategy.interval = "5m";
+    cfg.symbols = {btc, eth};
+
+    auto gw = make_gateway(cfg, good_creds(), quiet_logger());
+    CHECK(gw->rules("BTCUSDT"));
+
+    auto stream = make_market_stream(cfg, quiet_logger());
+    stream->start({"BTCUSDT", "ETHUSDT"}, [](const MarketEvent&) {});
+    CHECK(fake_binance::FakeBinance::wait_for(
+        [&] {
+            return ex.fake.last_ws_target() == "/stream?streams=btcusdt@kline_1m/ethusdt@kline_5m";
+        },
+        std::chrono::seconds(30)));
+    stream->stop();
+
+    cfg.exchange.ws_url = "https://not-a-websocket";
+    CHECK_THROWS_WITH(make_market_stream(cfg, quiet_logger()), Catch::Contains("exchange.ws_url"));
+    cfg.exchange.ws_url = ex.fake.ws_url();
+    cfg.exchange.rest_url = "https://127.0.0.1:1";
+    cfg.exchange.ca_file = "/nonexistent/ca.pem";
+    CHECK_THROWS_WITH(make_gateway(cfg, good_creds(), quiet_logger()),
+                      Catch::Contains("exchange.ca_file"));
 }
