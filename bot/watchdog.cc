@@ -136,6 +136,11 @@ void Watchdog::run() {
     bool withholding = false;
     std::unique_lock<std::mutex> lock(mu_);
     while (!stop_) {
+        if (ready && !pinging) {
+            // READY=1 sent and no watchdog to feed: nothing left to do until stop().
+            cv_.wait(lock, [this] { return stop_; });
+            break;
+        }
         auto wake = Clock::now() + options_.poll;
         if (ready && pinging) wake = next_ping;
         if (!ready && pinging) wake = std::min(wake, next_ping);
