@@ -46,4 +46,11 @@ std::unique_ptr<BinanceGateway> make_gateway(const config::Config& config,
     return std::make_unique<BinanceGateway>(std::move(rest), std::move(logger));
 }
 
+std::function<std::optional<SymbolRules>(const std::string&)> make_rules_provider(
+    const config::Config& config, std::shared_ptr<spdlog::logger> logger) {
+    auto rest = make_rest_client(config.exchange, std::nullopt, logger);
+    auto gateway = std::make_shared<BinanceGateway>(std::move(rest), std::move(logger));
+    return [gateway](const std::string& symbol) { return gateway->rules(symbol); };
+}
+
 }  // namespace exchange::binance

@@ -5,6 +5,7 @@
 
 #include <spdlog/logger.h>
 
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -33,5 +34,11 @@ namespace exchange::binance {
                                                            ApiCredentials credentials,
                                                            std::shared_ptr<spdlog::logger> logger,
                                                            RestOptions options = {});
+
+// Trading rules from exchangeInfo without an API key, cached per symbol: for paper trading on
+// Binance market data (e.g. as the RulesProvider of a PaperGateway). nullopt: not listed or
+// unreachable (logged with the reason).
+[[nodiscard]] std::function<std::optional<SymbolRules>(const std::string&)> make_rules_provider(
+    const config::Config& config, std::shared_ptr<spdlog::logger> logger);
 
 }  // namespace exchange::binance

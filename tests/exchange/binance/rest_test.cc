@@ -331,3 +331,45 @@ TEST_CASE("the daemon's factory builds the stream and the gateway from a config"
     CHECK_THROWS_WITH(make_gateway(cfg, good_creds(), quiet_logger()),
                       Catch::Contains("exchange.ca_file"));
 }
+
+TEST_CASE("a request that times out leaves the order unknown until the query settles it",
+          "[rest]") {
+    Exchange ex;
+    std::string err;
+    auto url = parse_url(ex.fake.rest_url(), false, &err);
+    REQUIRE(url);
+    RestOptions o;
+    o.timeout = std::chrono::milliseconds(300);
+    o.initial_backoff = std::chrono::milliseconds(20);
+    auto rest = std::make_shared<RestClient>(HttpClient(*url, nullptr, o.timeout), o, good_creds(),
+                                             quiet_logger());
+
+    // The transport itself: no answer within the deadline is a timeout, after sending.
+    ex.fake.fail_next("/api/v3/time", -3000, 1);
+    auto out = rest->http().request(HttpRequest{"GET", "/api/v3/time", {}});
+    CHECK_FALSE(out.response);
+    CHECK(out.timed_out);
+    CHECK(out.request_sent);
+    CHECK(out.error.find("timed out") != std::string::npos);
+
+    BinanceGateway gw(rest, quiet_logger());
+    REQUIRE(gw.rules("BTCUSDT"));
+    ex.fake.fail_next("/api/v3/order", -3000, 1, std::nullopt, /*execute_first=*/true);
+    auto res = gw.place(buy("ord-slow", "0.001"));
+    INFO(res.reason);
+    CHECK(res.status == OrderStatus::kFilled);
+    CHECK(ex.fake.orders_placed("ord-slow") == 1);
+    CHECK(ex.fake.order_posts("ord-slow") == 1);
+}
+
+TEST_CASE("rules for paper trading need no key", "[rest]") {
+    Exchange ex;
+    config::Config cfg;
+    cfg.exchange.rest_url = ex.fake.rest_url();
+    auto rules = make_rules_provider(cfg, quiet_logger());
+    auto r = rules("BTCUSDT");
+    REQUIRE(r);
+    CHECK(r->step_size == D("0.00001"));
+    CHECK_FALSE(rules("NOPEUSDT"));
+    CHECK(ex.fake.auth_failures() == 0);
+}

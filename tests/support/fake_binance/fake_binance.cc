@@ -279,6 +279,10 @@ void FakeBinance::Impl::serve(Stream& stream, int fd) {
         if (websocket::is_upgrade(req)) return run_websocket(stream, std::move(req), fd);
         Reply r = handle_rest(req);
         if (r.status == 0) return;  // "lost" answer: close the connection without one
+        if (r.status < 0) {         // hang: answer nothing for a while, then close
+            std::this_thread::sleep_for(std::chrono::milliseconds(-r.status));
+            return;
+        }
         http::response<http::string_body> res{static_cast<http::status>(r.status), req.version()};
         res.set(http::field::content_type, "application/json;charset=UTF-8");
         if (r.retry_after_s) res.set(http::field::retry_after, std::to_string(*r.retry_after_s));
@@ -351,7 +355,7 @@ Reply FakeBinance::Impl::handle_rest(const http::request<http::string_body>& req
         }
     }
     auto failure_reply = [&] {
-        if (fail.status == 0) return Reply{0, {}, std::nullopt};
+        if (fail.status <= 0) return Reply{fail.status, {}, std::nullopt};
         if (fail.status == 429 || fail.status == 418) {
             Reply r =
                 error_reply(fail.status, -1003, "Too many requests; please use the websocket.");

@@ -82,7 +82,8 @@ public:
     // The next `count` requests to `path` (e.g. "/api/v3/order") answer `status` (429/418 with
     // Retry-After when given; 5xx otherwise). With execute_first the request is carried out
     // first (an order really is placed) and only the answer is replaced. Status 0: the
-    // connection is closed without any answer (a response lost in transit).
+    // connection is closed without any answer (a response lost in transit); status -N: no
+    // answer for N ms, then the connection is closed (a request that times out).
     void fail_next(const std::string& path, int status, int count,
                    std::optional<int> retry_after_s = std::nullopt, bool execute_first = false);
     void set_clock_offset_ms(std::int64_t offset);  // server clock = wall clock + offset
