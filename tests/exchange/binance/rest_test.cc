@@ -1,10 +1,12 @@
 // The REST client and gateway against the local exchange: signatures, filters, Binance's error
 // and retry rules, TLS verification. Every wait is bounded; nothing depends on timing.
 #include <spdlog/sinks/null_sink.h>
+#include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <sstream>
 
 #include "exchange/binance/factory.h"
 #include "exchange/binance/gateway.h"
@@ -372,4 +374,39 @@ TEST_CASE("rules for paper trading need no key", "[rest]") {
     CHECK(r->step_size == D("0.00001"));
     CHECK_FALSE(rules("NOPEUSDT"));
     CHECK(ex.fake.auth_failures() == 0);
+}
+
+TEST_CASE("no secret, key or signature reaches a log line, whatever goes wrong", "[rest]") {
+    Exchange ex;
+    std::ostringstream logged;
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(logged);
+    auto log = std::make_shared<spdlog::logger>("binance-log-test", sink);
+    log->set_level(spdlog::level::trace);
+    std::string err;
+    auto url = parse_url(ex.fake.rest_url(), false, &err);
+    REQUIRE(url);
+    RestOptions o;
+    o.initial_backoff = std::chrono::milliseconds(20);
+    auto rest =
+        std::make_shared<RestClient>(HttpClient(*url, nullptr, o.timeout), o, good_creds(), log);
+    BinanceGateway gw(rest, log);
+    ex.fake.fail_next("/api/v3/order", 0, 1, std::nullopt, true);
+    CHECK(gw.place(buy("ord-log-1", "0.001")).status == OrderStatus::kFilled);
+    ex.fake.fail_next("/api/v3/order", 429, 1, 0);
+    CHECK(gw.place(buy("ord-log-2", "0.001")).status == OrderStatus::kFilled);
+    ex.fake.set_clock_offset_ms(-30'000);
+    CHECK(gw.place(buy("ord-log-3", "0.001")).status == OrderStatus::kFilled);
+    BinanceGateway bad(
+        std::make_shared<RestClient>(HttpClient(*url, nullptr, o.timeout), o,
+                                     ApiCredentials("fake-api-key", "wrong-secret"), log),
+        log);
+    CHECK(bad.place(buy("ord-log-4", "0.001")).status == OrderStatus::kRejected);
+
+    const std::string text = logged.str();
+    CHECK(text.find("ord-log-1") != std::string::npos);  // the log did capture the flow
+    CHECK(text.find("fake-api-secret") == std::string::npos);
+    CHECK(text.find("wrong-secret") == std::string::npos);
+    CHECK(text.find("fake-api-key") == std::string::npos);
+    CHECK(text.find("signature=") == std::string::npos);
+    CHECK(text.find("timestamp=") == std::string::npos);
 }
