@@ -442,3 +442,23 @@ TEST_CASE("connections are renewed ahead of their maximum age without losing a c
     CHECK(got.closed_of("BTCUSDT") == expected_opens(0, n));
     CHECK(stream->stats().reconnects >= 2);
 }
+
+TEST_CASE("a played price series arrives whole and in order", "[stream]") {
+    FakeBinance fake;
+    Collector got;
+    auto stream = make_stream(fake, test_options());
+    stream->start({"BTCUSDT"}, got.sink());
+    REQUIRE(connected(*stream, fake));
+    std::vector<std::string> closes;
+    for (int i = 0; i < 30; ++i) closes.push_back(std::to_string(100 + (i % 7)) + ".25");
+    auto script = FakeBinance::series("BTCUSDT", "1m", kBase, closes);
+    REQUIRE(script.size() == 30);
+    CHECK(script[1].open == Decimal::from_string("100.25"));
+    CHECK(script[1].close == Decimal::from_string("101.25"));
+    CHECK(script[1].open_time_ms == kBase + 60'000);
+    fake.play(script, std::chrono::milliseconds(2));
+    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") >= 30; }));
+    CHECK(wait([&] { return !fake.playing(); }));
+    stream->stop();
+    CHECK(got.closed_of("BTCUSDT") == expected_opens(0, 30));
+}

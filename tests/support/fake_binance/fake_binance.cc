@@ -151,6 +151,9 @@ struct FakeBinance::Impl {
     std::unique_ptr<ssl::context> tls;
     std::thread accept_thread;
     std::atomic<bool> running{true};
+    std::thread player;
+    std::atomic<bool> player_stop{false};
+    std::atomic<bool> player_busy{false};
 
     mutable std::mutex mu;
     // Guarded by mu
@@ -211,6 +214,8 @@ FakeBinance::~FakeBinance() { stop(); }
 
 void FakeBinance::stop() {
     if (!impl_->running.exchange(false)) return;
+    impl_->player_stop = true;
+    if (impl_->player.joinable()) impl_->player.join();
     {
         // Wakes the blocking accept() with a connection of our own.
         error_code ec;
@@ -611,6 +616,52 @@ void FakeBinance::publish(const exchange::Kline& k) {
         s->out.emplace_back(frame, false);
         s->cv.notify_all();
     }
+}
+
+void FakeBinance::play(std::vector<exchange::Kline> script, std::chrono::milliseconds spacing) {
+    impl_->player_stop = true;
+    if (impl_->player.joinable()) impl_->player.join();
+    impl_->player_stop = false;
+    impl_->player_busy = true;
+    impl_->player = std::thread([this, script = std::move(script), spacing] {
+        for (const auto& k : script) {
+            if (impl_->player_stop) break;
+            publish(k);
+            std::this_thread::sleep_for(spacing);
+        }
+        impl_->player_busy = false;
+    });
+}
+
+bool FakeBinance::playing() const { return impl_->player_busy; }
+
+std::vector<exchange::Kline> FakeBinance::series(const std::string& symbol,
+                                                 const std::string& interval,
+                                                 std::int64_t first_open_ms,
+                                                 const std::vector<std::string>& closes) {
+    static const std::map<char, std::int64_t> kUnit = {
+        {'s', 1000}, {'m', 60'000}, {'h', 3'600'000}, {'d', 86'400'000}, {'w', 604'800'000}};
+    std::int64_t step =
+        std::stoll(interval.substr(0, interval.size() - 1)) * kUnit.at(interval.back());
+    std::vector<exchange::Kline> out;
+    Decimal prev = closes.empty() ? Decimal() : Decimal::from_string(closes.front());
+    for (size_t i = 0; i < closes.size(); ++i) {
+        exchange::Kline k;
+        k.symbol = symbol;
+        k.interval = interval;
+        k.open_time_ms = first_open_ms + static_cast<std::int64_t>(i) * step;
+        k.close_time_ms = k.open_time_ms + step - 1;
+        k.open = prev;
+        k.close = Decimal::from_string(closes[i]);
+        k.high = std::max(k.open, k.close);
+        k.low = std::min(k.open, k.close);
+        k.volume = Decimal::from_int(1);
+        k.closed = true;
+        k.event_time_ms = k.close_time_ms;
+        prev = k.close;
+        out.push_back(std::move(k));
+    }
+    return out;
 }
 
 void FakeBinance::add_history(const exchange::Kline& k) {

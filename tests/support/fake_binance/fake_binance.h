@@ -69,6 +69,16 @@ public:
     // Sends the kline to every WebSocket session subscribed to <symbol>@kline_<interval> (except
     // silenced ones). A closed kline also becomes REST history (GET klines).
     void publish(const exchange::Kline& k);
+    // Publishes `script` in order from a background thread, one kline every `spacing` (a market
+    // for a daemon under test). Replaces a script still playing; stop() ends it.
+    void play(std::vector<exchange::Kline> script, std::chrono::milliseconds spacing);
+    bool playing() const;
+    // Closed klines with the given closes (open = previous close, high/low around them), one
+    // interval apart from first_open_ms: a price series to play or to put in the history.
+    static std::vector<exchange::Kline> series(const std::string& symbol,
+                                               const std::string& interval,
+                                               std::int64_t first_open_ms,
+                                               const std::vector<std::string>& closes);
     // REST history only (as if it had been published while nobody was connected).
     void add_history(const exchange::Kline& k);
     // Price at which market orders fill (default: the last close seen for the symbol, else 100).
