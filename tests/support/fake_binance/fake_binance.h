@@ -70,7 +70,8 @@ public:
     // silenced ones). A closed kline also becomes REST history (GET klines).
     void publish(const exchange::Kline& k);
     // Publishes `script` in order from a background thread, one kline every `spacing` (a market
-    // for a daemon under test). Replaces a script still playing; stop() ends it.
+    // for a daemon under test). Replaces a script still playing; stop() ends it. play() itself
+    // is meant for the test thread only (not thread-safe with itself).
     void play(std::vector<exchange::Kline> script, std::chrono::milliseconds spacing);
     bool playing() const;
     // Closed klines with the given closes (open = previous close, high/low around them), one
