@@ -192,7 +192,7 @@ int run_daemon(const Args& args, config::Config cfg) {
 
     exchange::Exchange ex;
     try {
-        ex = exchange::make_exchange(cfg);
+        ex = exchange::make_exchange(cfg, bot::get_logger("exchange"));
     } catch (const config::ConfigError& e) {
         log->error("invalid config: {}", e.what());
         return kExitConfig;

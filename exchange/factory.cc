@@ -1,9 +1,12 @@
 #include "exchange/factory.h"
 
+#include <spdlog/spdlog.h>
+
 #include <stdexcept>
 #include <string>
 
 #include "config/loader.h"
+#include "exchange/binance/factory.h"
 #include "exchange/paper_gateway.h"
 #include "exchange/sim_market_stream.h"
 #include "exchange/sim_rules.h"
@@ -31,7 +34,8 @@ void check_exchange_config(const config::Config& cfg) {
     }
 }
 
-Exchange make_exchange(const config::Config& cfg) {
+Exchange make_exchange(const config::Config& cfg, std::shared_ptr<spdlog::logger> log) {
+    if (!log) log = spdlog::default_logger();
     check_exchange_config(cfg);
     Exchange ex;
     if (cfg.exchange.name == "sim") {
@@ -40,12 +44,19 @@ Exchange make_exchange(const config::Config& cfg) {
         return ex;
     }
     if (cfg.exchange.name == "binance") {
-        // ---- Binance goes here (helper-4): the WebSocket MarketStream on exchange.ws_url, and
-        // ---- in paper mode a PaperGateway on exchangeInfo rules from exchange.rest_url, in live
-        // ---- mode the signed REST gateway with BINANCE_API_KEY / BINANCE_API_SECRET.
-        throw std::runtime_error(
-            "exchange.name \"binance\": the Binance exchange is not available in this build yet; "
-            "use \"sim\"");
+        // Keys are checked before anything connects: live mode without both must not start.
+        if (cfg.trading.mode == "live") {
+            auto creds = binance::credentials_from_env();
+            if (!creds.credentials) throw std::runtime_error("live mode: " + creds.error);
+            ex.gateway = binance::make_gateway(cfg, *creds.credentials, log);
+        } else {
+            // Paper trading on real market data: fills are simulated, the rules are Binance's
+            // (exchangeInfo needs no key).
+            ex.gateway = std::make_unique<PaperGateway>(cfg.trading.fee_rate,
+                                                        binance::make_rules_provider(cfg, log));
+        }
+        ex.stream = binance::make_market_stream(cfg, log);
+        return ex;
     }
     throw config::ConfigError("exchange.name", "unknown exchange \"" + cfg.exchange.name + "\"");
 }

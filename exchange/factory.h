@@ -8,6 +8,8 @@
 //                            environment, never from the config).
 #pragma once
 
+#include <spdlog/logger.h>
+
 #include <memory>
 
 #include "config/config.h"
@@ -27,7 +29,8 @@ struct Exchange {
 void check_exchange_config(const config::Config& cfg);
 
 // Builds both sides. Throws config::ConfigError (see above) or std::runtime_error for anything
-// else that stops start-up (exchange not reachable, missing API keys).
-Exchange make_exchange(const config::Config& cfg);
+// else that stops start-up (a bad URL or CA file, missing API keys: the message names which).
+// `log` receives the exchange's own lines (reconnects, back-fills); null: spdlog's default.
+Exchange make_exchange(const config::Config& cfg, std::shared_ptr<spdlog::logger> log = nullptr);
 
 }  // namespace exchange
