@@ -91,7 +91,13 @@ std::string TradingBot::describe_strategy() const {
 void TradingBot::start() {
     const std::string& sym = symbol();
     auto rules = deps_.gateway->rules(sym);
-    if (!rules) throw BotFatalError("the exchange does not list " + sym);
+    // A gateway also answers nullopt when it could not reach the exchange (BinanceGateway:
+    // TLS refused, no route), so the message must not claim the symbol is unlisted; the
+    // gateway's own log line just before says which it was.
+    if (!rules) {
+        throw BotFatalError("no trading rules for " + sym +
+                            ": the exchange does not list it or could not be reached");
+    }
     rules_ = *rules;
 
     if (auto row = deps_.db->position(sym)) {
