@@ -45,10 +45,22 @@ Exchange make_exchange(const config::Config& cfg, std::shared_ptr<spdlog::logger
     }
     if (cfg.exchange.name == "binance") {
         // Keys are checked before anything connects: live mode without both must not start.
+        std::optional<binance::ApiCredentials> live_credentials;
         if (cfg.trading.mode == "live") {
             auto creds = binance::credentials_from_env();
             if (!creds.credentials) throw std::runtime_error("live mode: " + creds.error);
-            ex.gateway = binance::make_gateway(cfg, *creds.credentials, log);
+            live_credentials = std::move(creds.credentials);
+        }
+        // An exchange that cannot be reached at start (network not up yet, wrong CA, wrong URL)
+        // stops the start with the cause, exit 1, and systemd's Restart=on-failure tries again.
+        // Left to the bots, every symbol would give up on its trading rules one by one.
+        auto probe = binance::make_rest_client(cfg.exchange, std::nullopt, log);
+        if (auto offset = probe->sync_time(); !offset) {
+            throw std::runtime_error("cannot reach the exchange at " + cfg.exchange.rest_url +
+                                     ": " + offset.error);
+        }
+        if (live_credentials) {
+            ex.gateway = binance::make_gateway(cfg, std::move(*live_credentials), log);
         } else {
             // Paper trading on real market data: fills are simulated, the rules are Binance's
             // (exchangeInfo needs no key).
