@@ -11,7 +11,7 @@ namespace bot {
 using config::Decimal;
 
 class Ema {
-  public:
+public:
     // period >= 1, else std::invalid_argument.
     explicit Ema(int period);
 
@@ -27,7 +27,7 @@ class Ema {
     nlohmann::json save() const;
     bool load(const nlohmann::json& j);
 
-  private:
+private:
     int period_;
     int count_ = 0;  // inputs seen, saturating at period_
     Decimal sum_;    // of the inputs while seeding

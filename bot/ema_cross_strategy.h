@@ -13,7 +13,7 @@
 namespace bot {
 
 class EmaCrossStrategy final : public Strategy {
-  public:
+public:
     // fast, slow >= 1, else std::invalid_argument. `interval` (e.g. "1m") is part of the saved
     // state: EMAs of 1m candles are not a state for 5m ones.
     EmaCrossStrategy(int fast, int slow, std::string interval = {});
@@ -29,7 +29,7 @@ class EmaCrossStrategy final : public Strategy {
     const Ema& fast() const { return fast_; }
     const Ema& slow() const { return slow_; }
 
-  private:
+private:
     std::string interval_;
     Ema fast_;
     Ema slow_;

@@ -15,7 +15,7 @@ namespace bot {
 using config::Decimal;
 
 class Rsi {
-  public:
+public:
     // period >= 1, else std::invalid_argument.
     explicit Rsi(int period);
 
@@ -32,7 +32,7 @@ class Rsi {
     nlohmann::json save() const;
     bool load(const nlohmann::json& j);
 
-  private:
+private:
     int period_;
     std::optional<Decimal> prev_close_;
     int count_ = 0;  // changes seen, saturating at period_

@@ -13,7 +13,7 @@
 namespace bot {
 
 class RsiStrategy final : public Strategy {
-  public:
+public:
     // period >= 1, else std::invalid_argument. `interval` is part of the saved state (see
     // EmaCrossStrategy).
     RsiStrategy(int period, const Decimal& oversold, const Decimal& overbought,
@@ -29,7 +29,7 @@ class RsiStrategy final : public Strategy {
     // For logs and tests.
     const Rsi& rsi() const { return rsi_; }
 
-  private:
+private:
     Decimal oversold_;
     Decimal overbought_;
     std::string interval_;

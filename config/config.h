@@ -1,5 +1,6 @@
 // The daemon's configuration as plain data (SPEC.md "Config"). Filled and validated by
-// config::load_config_file / config::parse_config (config/loader.h); nothing here reaches anything else.
+// config::load_config_file / config::parse_config (config/loader.h); nothing here reaches anything
+// else.
 #pragma once
 
 #include <cstdint>
@@ -39,7 +40,8 @@ struct TradingConfig {
 // A strategy and its parameters. Only the fields of `name` are meaningful.
 struct StrategyConfig {
     std::string name = "ema_cross";  // "ema_cross" | "rsi"
-    std::string interval = "1m";     // kline interval: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M
+    std::string interval =
+        "1m";  // kline interval: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M
     // ema_cross
     int fast = 9;
     int slow = 21;
@@ -50,12 +52,12 @@ struct StrategyConfig {
 };
 
 struct SymbolConfig {
-    std::string symbol;  // upper case, e.g. "BTCUSDT"
+    std::string symbol;       // upper case, e.g. "BTCUSDT"
     StrategyConfig strategy;  // the default strategy with this symbol's overrides applied
 };
 
 struct LogConfig {
-    std::string level = "info";   // trace | debug | info | warn | error
+    std::string level = "info";  // trace | debug | info | warn | error
     int heartbeat_s = 10;
     std::string format = "text";  // text | json
 };

@@ -22,7 +22,7 @@ enum class Rounding {
 };
 
 class Decimal {
-  public:
+public:
     static constexpr int kScale = 12;    // fractional digits
     __extension__ typedef __int128 Raw;  // __extension__: silences -Wpedantic
 
@@ -69,7 +69,7 @@ class Decimal {
     // (kDown). step must be positive.
     Decimal round_to_step(const Decimal& step, Rounding r = Rounding::kDown) const;
 
-  private:
+private:
     constexpr explicit Decimal(Raw v) : v_(v) {}
     static constexpr Raw unit() {
         Raw u = 1;

@@ -51,7 +51,7 @@ std::pair<std::size_t, std::size_t> line_column(std::string_view text, std::size
 // nearly always an edit gone wrong (the operator changed one copy and the other wins), so it is
 // refused. The parser callback sees keys and nesting but not paths, so we track them here.
 class DuplicateKeyCheck {
-  public:
+public:
     bool operator()(int /*depth*/, json::parse_event_t event, json& parsed) {
         switch (event) {
             case json::parse_event_t::object_start:
@@ -78,7 +78,7 @@ class DuplicateKeyCheck {
         return true;
     }
 
-  private:
+private:
     struct Frame {
         bool is_object;
         std::set<std::string> keys;

@@ -16,7 +16,7 @@
 namespace config {
 
 class ConfigError : public std::runtime_error {
-  public:
+public:
     // what() is "<where>: <problem>".
     ConfigError(std::string where, std::string problem);
 
@@ -26,7 +26,7 @@ class ConfigError : public std::runtime_error {
     // The problem alone: "expected integer > 0, got number 0".
     const std::string& problem() const { return problem_; }
 
-  private:
+private:
     std::string key_path_;
     std::string problem_;
 };

@@ -18,7 +18,7 @@ namespace exchange {
 using RulesProvider = std::function<std::optional<SymbolRules>(const std::string&)>;
 
 class PaperGateway final : public OrderGateway {
-  public:
+public:
     using Clock = std::function<std::int64_t()>;  // milliseconds since the Unix epoch
 
     // fee_rate: fraction of the notional charged in the quote asset (0.001 = 0.1%); throws
@@ -47,7 +47,7 @@ class PaperGateway final : public OrderGateway {
     // All three must be >= 0. Throws std::overflow_error beyond about 1e14 quote units.
     static Decimal fee_for(const Decimal& price, const Decimal& quantity, const Decimal& fee_rate);
 
-  private:
+private:
     struct Placed {
         std::string symbol;
         OrderResult result;

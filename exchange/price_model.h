@@ -33,14 +33,14 @@ std::uint64_t backward_seed(std::uint64_t seed, std::string_view symbol);
 // A PRNG whose every output is defined by the C++ standard (mt19937_64 is; the standard
 // distributions are not), so sequences are identical on every standard library.
 class Rng {
-  public:
+public:
     explicit Rng(std::uint64_t seed) : engine_(seed) {}
     // Uniform in (0, 1]: never 0, so log() in Box-Muller is finite.
     double uniform();
     // Standard normal by Box-Muller; the second value of each pair is kept for the next call.
     double normal();
 
-  private:
+private:
     std::mt19937_64 engine_;
     double spare_ = 0.0;
     bool has_spare_ = false;
@@ -55,7 +55,7 @@ class Rng {
 // model "backward" from a price gives a path with the same statistics as running it forward:
 // the sim uses that to generate history that ends exactly where the live stream begins.
 class PriceModel {
-  public:
+public:
     // Trend persistence per step and its scale relative to the step's sigma.
     static constexpr double kTrendPersistence = 0.9;
     static constexpr double kTrendScale = 0.4;
@@ -69,7 +69,7 @@ class PriceModel {
     // defines the whole tape.
     Rng& rng() { return rng_; }
 
-  private:
+private:
     Rng rng_;
     double log_price_;
     double price_;

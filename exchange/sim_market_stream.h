@@ -36,7 +36,7 @@
 namespace exchange {
 
 class SimMarketStream final : public MarketStream {
-  public:
+public:
     // Trades per candle; see the time compression note above.
     static constexpr int kTicksPerCandle = 6;
     // The most closed candles history() returns (Binance's klines limit).
@@ -68,7 +68,7 @@ class SimMarketStream final : public MarketStream {
     // Open time of the first live candle (fixing it now if the stream has not been used yet).
     std::int64_t start_time_ms();
 
-  private:
+private:
     struct Tape;  // one symbol's walk and candles (sim_market_stream.cc)
 
     void run();

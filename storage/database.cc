@@ -140,13 +140,13 @@ Result<WriteResult> Database::write(WriteBatch batch) {
 namespace {
 // A handle that is done from the start (a write refused before it was queued).
 class DoneWrite final : public PendingWrite {
-  public:
+public:
     explicit DoneWrite(Status s) : status_(std::move(s)) {}
     bool done() const override { return true; }
     bool wait_for(std::chrono::milliseconds) const override { return true; }
     Result<WriteResult> wait() const override { return status_; }
 
-  private:
+private:
     Status status_;
 };
 }  // namespace

@@ -57,7 +57,7 @@ struct Options {
 
 // Several writes committed atomically, in order: all of them or none.
 class WriteBatch {
-  public:
+public:
     struct PutState {
         StateEntry entry;
     };
@@ -81,7 +81,7 @@ class WriteBatch {
     std::size_t size() const { return ops_.size(); }
     const std::vector<Op>& ops() const { return ops_; }
 
-  private:
+private:
     WriteBatch& add(Op op) {
         ops_.push_back(std::move(op));
         return *this;
@@ -97,7 +97,7 @@ struct WriteResult {
 
 // A write in flight. Obtained from Database::submit(); shared by the caller and the pipeline.
 class PendingWrite {
-  public:
+public:
     virtual ~PendingWrite() = default;
     // True once the batch is committed or has failed for good.
     virtual bool done() const = 0;
@@ -130,7 +130,7 @@ struct WriterStats {
 };
 
 class Database {
-  public:
+public:
     // Opens (creating it and its parent folder if missing) the database at `path`, or joins the
     // cached connection already open on that file; `options` apply when the connection is first
     // opened. Migrates the schema forward. Throws storage::OpenError naming the path and the
@@ -188,7 +188,7 @@ class Database {
     // How many distinct database files have an open cached connection (monitoring).
     static std::size_t cached_connection_count();
 
-  private:
+private:
     std::shared_ptr<Connection> conn_;
     std::string path_;
 };

@@ -8,7 +8,7 @@ namespace storage {
 
 // The database at a path could not be opened or prepared. what() names the path and the cause.
 class OpenError : public std::runtime_error {
-  public:
+public:
     using std::runtime_error::runtime_error;
 };
 

@@ -34,7 +34,7 @@ bool is_row_error(int rc);
 
 // A prepared statement, prepared once and reset after every use.
 class Statement {
-  public:
+public:
     Statement() = default;
     // Throws std::runtime_error with the SQL's error when it does not prepare (a programming
     // error: our SQL is fixed).
@@ -85,7 +85,7 @@ class Statement {
     }
     bool column_is_null(int i) const { return sqlite3_column_type(get(), i) == SQLITE_NULL; }
 
-  private:
+private:
     std::unique_ptr<sqlite3_stmt, StmtFinalizer> stmt_;
 };
 

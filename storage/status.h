@@ -18,7 +18,7 @@ enum class Code {
 const char* to_string(Code c);
 
 class Status {
-  public:
+public:
     Status() = default;
     Status(Code code, std::string message) : code_(code), message_(std::move(message)) {}
     static Status ok() { return {}; }
@@ -28,7 +28,7 @@ class Status {
     const std::string& message() const { return message_; }
     std::string to_string() const;
 
-  private:
+private:
     Code code_ = Code::kOk;
     std::string message_;
 };
@@ -36,7 +36,7 @@ class Status {
 // A value or the Status that says why there is none.
 template <class T>
 class [[nodiscard]] Result {
-  public:
+public:
     Result(T value) : v_(std::move(value)) {}       // NOLINT: implicit on purpose
     Result(Status error) : v_(std::move(error)) {}  // NOLINT
     bool is_ok() const { return std::holds_alternative<T>(v_); }
@@ -44,7 +44,7 @@ class [[nodiscard]] Result {
     T& value() { return std::get<T>(v_); }
     Status status() const { return is_ok() ? Status::ok() : std::get<Status>(v_); }
 
-  private:
+private:
     std::variant<T, Status> v_;
 };
 

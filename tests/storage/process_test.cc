@@ -3,8 +3,8 @@
 #include <signal.h>
 
 #include <atomic>
-#include <cstdlib>
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <random>
 #include <set>
 #include <sstream>

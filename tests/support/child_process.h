@@ -15,7 +15,7 @@
 namespace testing_support {
 
 class ChildProcess {
-  public:
+public:
     // Starts argv[0] (a path) with the given arguments; extra_env entries are added to (or
     // override) the parent's environment. cwd, when set, is the child's working directory.
     ChildProcess(std::vector<std::string> argv, std::map<std::string, std::string> extra_env = {},
@@ -48,7 +48,7 @@ class ChildProcess {
         return pred(use_stderr ? stderr_text() : stdout_text());
     }
 
-  private:
+private:
     void reap_readers();
 
     pid_t pid_ = -1;
