@@ -95,7 +95,7 @@ TEST_CASE("signals render as a table and as JSON with money as text", "[ctl_form
     CHECK(ctl::signals_json({}) == nlohmann::json::array());
 }
 
-TEST_CASE("orders show status and reason; absent values are '-' in tables, null in JSON",
+TEST_CASE("orders show status and reason, absent values are '-' in tables, null in JSON",
           "[ctl_format]") {
     storage::Order filled;
     filled.client_order_id = "tb-BTCUSDT-1";
@@ -264,7 +264,7 @@ TEST_CASE("backup reports destination and size", "[ctl_format]") {
                                                 {"size_bytes", 8192}});
 }
 
-TEST_CASE("JSON output is one document; invalid UTF-8 is replaced, not thrown", "[ctl_format]") {
+TEST_CASE("JSON output is one document, invalid UTF-8 is replaced, not thrown", "[ctl_format]") {
     auto doc = nlohmann::json::array({{{"reason", std::string("bad \xFF byte")}}});
     std::string out;
     REQUIRE_NOTHROW(out = ctl::dump_json(doc));

@@ -168,7 +168,7 @@ TEST_CASE("a batch is atomic and its rows read back exactly", "[pipeline]") {
     CHECK_FALSE(db.position("ETHUSDT").has_value());
 }
 
-TEST_CASE("a refused row fails alone; the rest of its group commits", "[pipeline][threads]") {
+TEST_CASE("a refused row fails alone, the rest of its group commits", "[pipeline][threads]") {
     CacheGuard guard;
     TempDir dir;
     const std::string path = dir.file("bot_state.db");
@@ -229,7 +229,7 @@ TEST_CASE("rows that can never be written are refused before the database, namin
     CHECK(db.counts().signals == 0);
 }
 
-TEST_CASE("submit returns at once; the handle tells pending from committed", "[pipeline]") {
+TEST_CASE("submit returns at once, the handle tells pending from committed", "[pipeline]") {
     CacheGuard guard;
     TempDir dir;
     Database db(dir.file("bot_state.db"));
