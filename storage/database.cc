@@ -61,8 +61,6 @@ const char* to_string(Code c) {
             return "invalid";
         case Code::kClosed:
             return "closed";
-        case Code::kTimedOut:
-            return "timed out";
         case Code::kError:
             return "error";
     }

@@ -11,7 +11,6 @@ enum class Code {
     kOk,
     kInvalid,   // the row itself was refused (CHECK, NOT NULL, foreign key): permanent, not retried
     kClosed,    // the Database (or every cached connection) was closed before the write committed
-    kTimedOut,  // wait_for() deadline passed: the write is still queued and will land
     kError,     // anything else permanent (corruption, misuse)
 };
 
