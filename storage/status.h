@@ -9,9 +9,9 @@ namespace storage {
 
 enum class Code {
     kOk,
-    kInvalid,   // the row itself was refused (CHECK, NOT NULL, foreign key): permanent, not retried
-    kClosed,    // the Database (or every cached connection) was closed before the write committed
-    kError,     // anything else permanent (corruption, misuse)
+    kInvalid,  // the row itself was refused (CHECK, NOT NULL, foreign key): permanent, not retried
+    kClosed,   // the Database (or every cached connection) was closed before the write committed
+    kError,    // anything else permanent (corruption, misuse)
 };
 
 const char* to_string(Code c);
