@@ -15,6 +15,16 @@ void check_done(sqlite3* db, int rc, const char* what) {
 
 int clamp_limit(int limit) { return limit <= 0 ? -1 : limit; }  // SQLite: LIMIT -1 = no limit
 
+// Steps `s` to the end, turning each row into a T with read_row; throws naming `what` on error.
+template <class T, class ReadRow>
+std::vector<T> collect(sqlite3* db, Statement& s, const char* what, ReadRow read_row) {
+    std::vector<T> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_row(s));
+    check_done(db, rc, what);
+    return out;
+}
+
 Order read_order(const Statement& s) {
     Order o;
     o.client_order_id = s.column_text(0);
@@ -45,22 +55,18 @@ std::vector<Signal> select_signals(sqlite3* db, const std::string& symbol, int l
                 false);
     s.bind(1, symbol);
     s.bind(2, clamp_limit(limit));
-    std::vector<Signal> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
+    return collect<Signal>(db, s, "reading signals", [](const Statement& row) {
         Signal g;
-        g.id = s.column_int(0);
-        g.symbol = s.column_text(1);
-        g.side = s.column_text(2);
-        g.price = s.column_text(3);
-        g.strategy = s.column_text(4);
-        g.reason = s.column_text(5);
-        g.event_time_ms = s.column_int(6);
-        g.created_at_ms = s.column_int(7);
-        out.push_back(std::move(g));
-    }
-    check_done(db, rc, "reading signals");
-    return out;
+        g.id = row.column_int(0);
+        g.symbol = row.column_text(1);
+        g.side = row.column_text(2);
+        g.price = row.column_text(3);
+        g.strategy = row.column_text(4);
+        g.reason = row.column_text(5);
+        g.event_time_ms = row.column_int(6);
+        g.created_at_ms = row.column_int(7);
+        return g;
+    });
 }
 
 std::vector<Order> select_orders(sqlite3* db, const std::string& symbol, int limit) {
@@ -71,11 +77,7 @@ std::vector<Order> select_orders(sqlite3* db, const std::string& symbol, int lim
                 false);
     s.bind(1, symbol);
     s.bind(2, clamp_limit(limit));
-    std::vector<Order> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) out.push_back(read_order(s));
-    check_done(db, rc, "reading orders");
-    return out;
+    return collect<Order>(db, s, "reading orders", read_order);
 }
 
 std::optional<Order> select_order(sqlite3* db, const std::string& client_order_id) {
@@ -97,25 +99,21 @@ std::vector<Fill> select_fills(sqlite3* db, const std::string& symbol, int limit
                 false);
     s.bind(1, symbol);
     s.bind(2, clamp_limit(limit));
-    std::vector<Fill> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
+    return collect<Fill>(db, s, "reading fills", [](const Statement& row) {
         Fill f;
-        f.id = s.column_int(0);
-        f.client_order_id = s.column_text(1);
-        f.symbol = s.column_text(2);
-        f.side = s.column_text(3);
-        f.price = s.column_text(4);
-        f.quantity = s.column_text(5);
-        f.fee = s.column_text(6);
-        f.fee_asset = s.column_text(7);
-        f.trade_id = s.column_text(8);
-        f.trade_time_ms = s.column_int(9);
-        f.created_at_ms = s.column_int(10);
-        out.push_back(std::move(f));
-    }
-    check_done(db, rc, "reading fills");
-    return out;
+        f.id = row.column_int(0);
+        f.client_order_id = row.column_text(1);
+        f.symbol = row.column_text(2);
+        f.side = row.column_text(3);
+        f.price = row.column_text(4);
+        f.quantity = row.column_text(5);
+        f.fee = row.column_text(6);
+        f.fee_asset = row.column_text(7);
+        f.trade_id = row.column_text(8);
+        f.trade_time_ms = row.column_int(9);
+        f.created_at_ms = row.column_int(10);
+        return f;
+    });
 }
 
 std::vector<Position> select_positions(sqlite3* db, const std::string& symbol) {
@@ -124,20 +122,16 @@ std::vector<Position> select_positions(sqlite3* db, const std::string& symbol) {
                 "FROM positions WHERE (?1 = '' OR symbol = ?1) ORDER BY symbol",
                 false);
     s.bind(1, symbol);
-    std::vector<Position> out;
-    int rc;
-    while ((rc = s.step()) == SQLITE_ROW) {
+    return collect<Position>(db, s, "reading positions", [](const Statement& row) {
         Position p;
-        p.symbol = s.column_text(0);
-        p.quantity = s.column_text(1);
-        p.avg_entry_price = s.column_text(2);
-        p.realized_pnl = s.column_text(3);
-        p.fees_paid = s.column_text(4);
-        p.updated_at_ms = s.column_int(5);
-        out.push_back(std::move(p));
-    }
-    check_done(db, rc, "reading positions");
-    return out;
+        p.symbol = row.column_text(0);
+        p.quantity = row.column_text(1);
+        p.avg_entry_price = row.column_text(2);
+        p.realized_pnl = row.column_text(3);
+        p.fees_paid = row.column_text(4);
+        p.updated_at_ms = row.column_int(5);
+        return p;
+    });
 }
 
 std::optional<std::string> select_state(sqlite3* db, const std::string& symbol,
