@@ -10,6 +10,7 @@
 #include <cstring>
 
 #include "storage/errors.h"
+#include "storage/queries.h"
 #include "storage/schema.h"
 
 namespace storage {
@@ -174,6 +175,20 @@ void Connection::open_handle() {
     force_checkpoint_at_ = 2 * options_.wal_autocheckpoint_pages;
     // Replaces SQLite's own autocheckpoint hook with one that also escalates (on_wal_commit).
     sqlite3_wal_hook(db, &Connection::on_wal_commit, this);
+
+    // A damaged file is refused, not written to: PRAGMA quick_check reads every page (it skips
+    // only the index-content cross-check of integrity_check), so damage anywhere is found now
+    // rather than mid-run, after new rows went into a file that cannot be trusted.
+    std::string check;
+    try {
+        check = detail::run_quick_check(db);
+    } catch (const std::exception& e) {
+        check = e.what();
+    }
+    if (check != "ok") {
+        throw fail("the database is damaged (quick_check: " + check +
+                   "); it was not modified. Recover it with sqlite3 .recover or restore a backup");
+    }
 
     std::string error = detail::migrate(db);
     if (!error.empty()) throw fail(error);
@@ -546,6 +561,7 @@ void Connection::flusher_loop() {
                     queue_.size(), stalled_ ? "the database stayed unavailable" : "timed out");
     }
     closed_ = true;
+    not_committed_at_close_ = queue_.size();
     while (!queue_.empty()) {
         complete(*queue_.front(),
                  Status(Code::kClosed, "database " + path_ + " closed before the write committed"));
@@ -554,12 +570,14 @@ void Connection::flusher_loop() {
     }
 }
 
-void Connection::shutdown() {
+std::size_t Connection::shutdown(std::optional<std::chrono::steady_clock::time_point> deadline) {
+    bool first = false;
     {
         std::lock_guard<std::mutex> lock(mu_);
         if (!shutdown_requested_) {
+            first = true;
             shutdown_requested_ = true;
-            shutdown_deadline_ = Clock::now() + options_.close_timeout;
+            shutdown_deadline_ = deadline ? *deadline : Clock::now() + options_.close_timeout;
         }
         flusher_cv_.notify_one();
     }
@@ -570,8 +588,13 @@ void Connection::shutdown() {
             flusher_.join();
         }
     }
+    std::size_t not_committed = 0;
+    if (first) {
+        std::lock_guard<std::mutex> lock(mu_);
+        not_committed = not_committed_at_close_;
+    }
     std::lock_guard<std::mutex> lock(db_mu_);
-    if (!db_) return;
+    if (!db_) return not_committed;
     // Finalize before closing so sqlite3_close_v2 releases the file now, not lazily.
     begin_ = {};
     commit_ = {};
@@ -583,6 +606,7 @@ void Connection::shutdown() {
     put_state_ = {};
     delete_state_ = {};
     db_.reset();
+    return not_committed;
 }
 
 WriterStats Connection::stats() const {
@@ -590,6 +614,12 @@ WriterStats Connection::stats() const {
     WriterStats s = stats_;
     s.queued = queue_.size();
     s.stalled = stalled_;
+    if (stalled_) {
+        s.stalled_ms =
+            std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stall_started_)
+                .count();
+    }
+    s.sticky_error = sticky_error_;
     s.forced_checkpoints = forced_checkpoints_.load(std::memory_order_relaxed);
     return s;
 }

@@ -29,6 +29,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -69,9 +70,10 @@ public:
 
     WriterStats stats() const;
 
-    // Commits what is queued (retrying for at most options.close_timeout), fails the rest with
-    // kClosed, stops the flusher and closes the handle. Idempotent.
-    void shutdown();
+    // Commits what is queued (retrying until `deadline`, default now + options.close_timeout),
+    // fails the rest with kClosed, stops the flusher and closes the handle. Returns how many
+    // writes were failed that way. Idempotent (a second call returns 0).
+    std::size_t shutdown(std::optional<std::chrono::steady_clock::time_point> deadline = {});
 
 private:
     class Writer;
@@ -124,6 +126,7 @@ private:
     bool shutdown_requested_ = false;
     std::chrono::steady_clock::time_point shutdown_deadline_;
     bool closed_ = false;  // no more writes accepted
+    std::size_t not_committed_at_close_ = 0;
     WriterStats stats_;
     std::condition_variable flusher_cv_;
     std::thread flusher_;

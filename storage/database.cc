@@ -167,6 +167,11 @@ std::vector<Signal> Database::signals(const std::string& symbol, int limit) cons
                    [&](sqlite3* db) { return detail::select_signals(db, symbol, limit); });
 }
 
+std::vector<Order> Database::unresolved_orders(const std::string& symbol) const {
+    return read_on(conn_, path_,
+                   [&](sqlite3* db) { return detail::select_unresolved_orders(db, symbol); });
+}
+
 std::vector<Order> Database::orders(const std::string& symbol, int limit) const {
     return read_on(conn_, path_,
                    [&](sqlite3* db) { return detail::select_orders(db, symbol, limit); });
@@ -236,6 +241,17 @@ void Database::close_all_cached() {
     }
     // Outside the cache lock: flushing may take a while, and opening other files must not wait.
     for (auto& [path, conn] : taken) conn->shutdown();
+}
+
+std::size_t Database::close_all_cached(std::chrono::steady_clock::time_point deadline) {
+    std::map<std::string, std::shared_ptr<Connection>> taken;
+    {
+        std::lock_guard<std::mutex> lock(cache_mu());
+        taken.swap(cache());
+    }
+    std::size_t not_committed = 0;
+    for (auto& [path, conn] : taken) not_committed += conn->shutdown(deadline);
+    return not_committed;
 }
 
 std::size_t Database::cached_connection_count() {

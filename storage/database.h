@@ -122,6 +122,8 @@ struct WriterStats {
     std::uint64_t failed = 0;              // batches failed for good (kInvalid, kError)
     std::uint64_t queued = 0;              // batches waiting now
     bool stalled = false;                  // a retry episode is under way
+    std::int64_t stalled_ms = 0;           // how long the current episode has lasted (0: none)
+    std::string sticky_error;              // non-empty: storage failed for good (corruption)
     std::uint64_t forced_checkpoints = 0;  // TRUNCATE checkpoints the WAL bound needed
     double last_commit_us = 0;             // duration of the last COMMITted transaction
     double commit_us_sum = 0;              // all committed transactions, for a mean
@@ -165,6 +167,9 @@ public:
     std::vector<Signal> signals(const std::string& symbol = {}, int limit = 100) const;
     std::vector<Order> orders(const std::string& symbol = {}, int limit = 100) const;
     std::optional<Order> order(const std::string& client_order_id) const;
+    // Orders of `symbol` still PENDING or UNKNOWN (to settle at start-up), however old; oldest
+    // first.
+    std::vector<Order> unresolved_orders(const std::string& symbol) const;
     std::vector<Fill> fills(const std::string& symbol = {}, int limit = 100) const;
     std::vector<Position> positions() const;
     std::optional<Position> position(const std::string& symbol) const;
@@ -182,9 +187,12 @@ public:
     // Identity of the underlying shared connection (two instances share one iff equal).
     const void* connection_id() const;
 
-    // Closes every cached connection (tests, shutdown): flushes what is queued first. Instances
-    // still alive then answer kClosed.
+    // Closes every cached connection (tests, shutdown): flushes what is queued first, retrying
+    // for at most Options::close_timeout. Instances still alive then answer kClosed.
     static void close_all_cached();
+    // The same, but gives up at `deadline` (a daemon's stop has a budget). Returns how many
+    // queued writes could not be committed in time (each reported kClosed and logged by count).
+    static std::size_t close_all_cached(std::chrono::steady_clock::time_point deadline);
     // How many distinct database files have an open cached connection (monitoring).
     static std::size_t cached_connection_count();
 

@@ -80,6 +80,17 @@ std::vector<Order> select_orders(sqlite3* db, const std::string& symbol, int lim
     return collect<Order>(db, s, "reading orders", read_order);
 }
 
+std::vector<Order> select_unresolved_orders(sqlite3* db, const std::string& symbol) {
+    // orders_by_status finds them without scanning the symbol's history.
+    Statement s(db,
+                std::string("SELECT ") + kOrderColumns +
+                    " FROM orders WHERE status IN ('PENDING', 'UNKNOWN') AND symbol = ?1 "
+                    "ORDER BY created_at_ms, rowid",
+                false);
+    s.bind(1, symbol);
+    return collect<Order>(db, s, "reading unresolved orders", read_order);
+}
+
 std::optional<Order> select_order(sqlite3* db, const std::string& client_order_id) {
     Statement s(db,
                 std::string("SELECT ") + kOrderColumns + " FROM orders WHERE client_order_id = ?1",
@@ -191,6 +202,13 @@ std::string run_integrity_check(sqlite3* db) {
         out += describe(db, rc);
     }
     return out;
+}
+
+std::string run_quick_check(sqlite3* db) {
+    Statement s(db, "PRAGMA quick_check(1)", false);
+    int rc = s.step();
+    if (rc == SQLITE_ROW) return s.column_text(0);
+    return describe(db, rc);
 }
 
 }  // namespace storage::detail

@@ -17,6 +17,8 @@ namespace storage::detail {
 std::vector<Signal> select_signals(sqlite3* db, const std::string& symbol, int limit);
 std::vector<Order> select_orders(sqlite3* db, const std::string& symbol, int limit);
 std::optional<Order> select_order(sqlite3* db, const std::string& client_order_id);
+// Orders of `symbol` whose status is PENDING or UNKNOWN, however old, oldest first.
+std::vector<Order> select_unresolved_orders(sqlite3* db, const std::string& symbol);
 std::vector<Fill> select_fills(sqlite3* db, const std::string& symbol, int limit);
 std::vector<Position> select_positions(sqlite3* db, const std::string& symbol);
 std::optional<std::string> select_state(sqlite3* db, const std::string& symbol,
@@ -27,5 +29,7 @@ Counts select_counts(sqlite3* db);
 std::map<std::string, std::int64_t> select_signal_counts(sqlite3* db);
 // "ok" or the problems, one a line.
 std::string run_integrity_check(sqlite3* db);
+// PRAGMA quick_check: "ok" or the first problem it found.
+std::string run_quick_check(sqlite3* db);
 
 }  // namespace storage::detail

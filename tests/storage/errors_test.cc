@@ -205,3 +205,106 @@ TEST_CASE("disk full: writes wait, nothing half written, every row lands once sp
     CHECK_FALSE(db.writer_stats().stalled);
     CHECK(db.integrity_check() == "ok");
 }
+
+TEST_CASE("a close with a deadline gives up on a full disk and counts what it left",
+          "[errors][full]") {
+    CacheGuard guard;
+    TempDir dir;
+    const std::string path = dir.file("bot_state.db");
+    storage::Options opts;
+    opts.retry_initial = std::chrono::milliseconds(5);
+    opts.retry_max = std::chrono::milliseconds(50);
+    Database db(path, opts);
+    REQUIRE(db.save_signal(sig(-1)).is_ok());
+    db.pragma("max_page_count=" + db.pragma("page_count"));  // no page beyond the current ones
+
+    std::vector<storage::WriteHandle> handles;
+    for (int i = 0; i < 100; ++i) handles.push_back(db.submit(WriteBatch().insert_signal(sig(i))));
+    for (int i = 0; i < 2000 && !db.writer_stats().stalled; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(db.writer_stats().stalled);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    CHECK(db.writer_stats().stalled_ms > 0);
+    CHECK(db.writer_stats().sticky_error.empty());
+
+    const std::size_t left = Database::close_all_cached(std::chrono::steady_clock::now() +
+                                                        std::chrono::milliseconds(200));
+    CHECK(left > 0);
+    std::size_t committed = 0, closed = 0;
+    for (auto& h : handles) {
+        REQUIRE(h->done());
+        const Code code = h->wait().status().code();
+        if (code == Code::kOk) ++committed;
+        if (code == Code::kClosed) ++closed;
+    }
+    CHECK(closed == left);
+    CHECK(committed + closed == handles.size());
+    // Every write reported committed is there, none of the others, and the file is sound.
+    storage::Reader reader(path);
+    CHECK(reader.counts().signals == static_cast<std::int64_t>(1 + committed));
+    CHECK(reader.integrity_check() == "ok");
+}
+
+TEST_CASE("a damaged file is refused at open, naming it and the problem, and left untouched",
+          "[errors][corrupt]") {
+    CacheGuard guard;
+    TempDir dir;
+    const std::string path = dir.file("bot_state.db");
+    int page_size = 0, pages = 0;
+    {
+        Database db(path);
+        WriteBatch batch;
+        for (int i = 0; i < 500; ++i) batch.insert_signal(sig(i));
+        REQUIRE(db.write(std::move(batch)).is_ok());
+        page_size = std::stoi(db.pragma("page_size"));
+        pages = std::stoi(db.pragma("page_count"));
+    }
+    Database::close_all_cached();  // checkpoints the WAL into the file and removes it
+    REQUIRE(pages > 4);
+    {
+        // Garbage over the header of a b-tree page in the middle of the file.
+        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
+        f.seekp(static_cast<std::streamoff>(page_size) * (pages / 2));
+        const std::string garbage(16, '\xff');
+        f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+    }
+    auto bytes = [&] {
+        std::ifstream in(path, std::ios::binary);
+        return std::string(std::istreambuf_iterator<char>(in), {});
+    };
+    const std::string damaged = bytes();
+    const std::string message = open_error(path);
+    CHECK_THAT(message, Catch::Contains(path));
+    CHECK_THAT(message, Catch::Contains("damaged"));
+    CHECK_THAT(message, Catch::Contains(".recover"));
+    CHECK(bytes() == damaged);
+    CHECK(Database::cached_connection_count() == 0);
+}
+
+TEST_CASE("unresolved orders are found however old, oldest first", "[errors][orders]") {
+    CacheGuard guard;
+    TempDir dir;
+    Database db(dir.file("bot_state.db"));
+    auto order = [](int n, const std::string& symbol, const std::string& status) {
+        storage::Order o;
+        o.client_order_id = "tb-" + symbol + "-" + std::to_string(n);
+        o.symbol = symbol;
+        o.side = "BUY";
+        o.type = "MARKET";
+        o.quantity = "1";
+        o.status = status;
+        o.created_at_ms = n;
+        o.updated_at_ms = n;
+        return o;
+    };
+    REQUIRE(db.save_order(order(1, "BTCUSDT", "PENDING")).is_ok());
+    REQUIRE(db.save_order(order(2, "BTCUSDT", "UNKNOWN")).is_ok());
+    for (int n = 3; n < 60; ++n) REQUIRE(db.save_order(order(n, "BTCUSDT", "FILLED")).is_ok());
+    REQUIRE(db.save_order(order(70, "ETHUSDT", "PENDING")).is_ok());
+    auto found = db.unresolved_orders("BTCUSDT");
+    REQUIRE(found.size() == 2);
+    CHECK(found[0].client_order_id == "tb-BTCUSDT-1");
+    CHECK(found[1].client_order_id == "tb-BTCUSDT-2");
+    CHECK(db.unresolved_orders("XRPUSDT").empty());
+}
