@@ -43,8 +43,9 @@ Config parse_config(std::string_view json_text, std::string_view source_name = "
 Config load_config_file(const std::string& path);
 
 // The fully resolved config in the input's key layout: every default filled in, every symbol as
-// {"symbol": .., "strategy": {..}} with its effective strategy (only that strategy's parameters),
-// money and thresholds as exact decimal strings. parse_config(to_json(c).dump()) equals c.
+// {"symbol": .., "strategy": {..}, "risk": {..}} with its effective strategy (only that
+// strategy's parameters) and its effective risk rules (every key, null when off), money and
+// thresholds as exact decimal strings. parse_config(to_json(c).dump()) equals c.
 nlohmann::json to_json(const Config& c);
 
 }  // namespace config
