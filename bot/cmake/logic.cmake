@@ -1,11 +1,14 @@
-# Strategies, indicators and position accounting: pure logic over exact decimals, with no storage
-# or network, so it builds and is tested on its own (tests/bot/logic.cmake) and `bot` links it.
+# Strategies, indicators, position accounting and the risk rules: pure logic over exact decimals,
+# with no storage or network, so it builds and is tested on its own (tests/bot/logic.cmake) and
+# `bot` links it.
 add_library(bot_logic STATIC
   decimal_json.cc
   ema.cc
   ema_cross_strategy.cc
   position.cc
   reason_text.cc
+  risk_rules.cc
+  risk_state.cc
   rsi.cc
   rsi_strategy.cc
   strategy.cc
