@@ -137,14 +137,16 @@ public:
     // exchange's minimums and maximums.
     ExitQuantity exit_quantity(const PositionBook& position, const Decimal& price) const;
 
+    // A price as the exchange quotes it (the tick size's decimals; without one, about six
+    // significant digits), for reasons and the heartbeat.
+    std::string price_text(const Decimal& price) const;
+
 private:
     // A position the rules protect: something an exit order could sell at `price`.
     bool holding(const PositionBook& position, const Decimal& price) const;
     // The exit `price` triggers against the levels in force, made at that price.
     std::optional<RiskExit> check(const PositionBook& position, const RiskState& state,
                                   const Decimal& price) const;
-    // A price as the exchange quotes it (the tick size's decimals), for reasons.
-    std::string price_text(const Decimal& price) const;
     RiskExit make_exit(ExitRule rule, const Decimal& level, const Decimal& fill,
                        const PositionBook& position, const RiskState& state) const;
 
