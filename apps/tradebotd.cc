@@ -216,7 +216,12 @@ int run_daemon(const Args& args, config::Config cfg) {
 
     int exit_code = kExitOk;
     {
-        bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway);
+        bot::SupervisorOptions supervisor_options;
+        supervisor_options.logger = bot::get_logger;
+        supervisor_options.apply_log_level = [](const std::string& level) {
+            if (auto l = bot::parse_log_level(level)) bot::set_log_level(*l);
+        };
+        bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway, supervisor_options);
 
         // Operations (issue 5). Declared after the supervisor, so both stop before it goes.
         // systemd notify (no-op without NOTIFY_SOCKET) and the watchdog thread: READY=1 once

@@ -8,7 +8,6 @@
 #include <set>
 #include <thread>
 
-#include "bot/log_setup.h"
 #include "config/loader.h"
 
 namespace bot {
@@ -16,6 +15,12 @@ namespace {
 
 // At most one "queue full" warning per symbol in this interval (drops are counted regardless).
 constexpr std::int64_t kDropWarnIntervalMs = 10000;
+
+std::shared_ptr<spdlog::logger> make_logger(const SupervisorOptions& options,
+                                            const std::string& name) {
+    if (options.logger) return options.logger(name);
+    return spdlog::default_logger()->clone(name);
+}
 
 bool same_strategy(const config::StrategyConfig& a, const config::StrategyConfig& b) {
     if (a.name != b.name || a.interval != b.interval) return false;
@@ -97,7 +102,7 @@ Supervisor::Supervisor(config::Config config, storage::Database& db, exchange::M
       stream_(stream),
       gateway_(gateway),
       options_(std::move(options)),
-      log_(get_logger("main")),
+      log_(make_logger(options_, "main")),
       config_(std::move(config)) {}
 
 Supervisor::~Supervisor() {
@@ -121,7 +126,7 @@ std::shared_ptr<Supervisor::Slot> Supervisor::make_slot(const config::SymbolConf
     slot->settings.heartbeat = std::chrono::seconds(std::max(0, config_.log.heartbeat_s));
     slot->queue = std::make_shared<EventQueue>(options_.queue_capacity);
     slot->stats = std::make_shared<BotStats>();
-    slot->log = get_logger(sc.symbol);
+    slot->log = make_logger(options_, sc.symbol);
     return slot;
 }
 
@@ -316,10 +321,8 @@ ReloadSummary Supervisor::reload(const config::Config& next) {
     config_.symbols = next.symbols;
     config_.strategy = next.strategy;
     if (next.log.level != config_.log.level) {
-        if (auto level = parse_log_level(next.log.level)) {
-            config_.log.level = next.log.level;
-            set_log_level(*level);
-        }
+        config_.log.level = next.log.level;
+        if (options_.apply_log_level) options_.apply_log_level(next.log.level);
     }
 
     std::vector<std::string> starting = summary.added;

@@ -25,6 +25,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -54,6 +55,11 @@ struct SupervisorOptions {
     // 5 s for the whole stop).
     std::chrono::milliseconds drain_timeout{3000};
     StrategyFactory strategy_factory;  // empty: make_strategy (tests inject their own)
+    // The named logger of each bot ("BTCUSDT") and of the supervisor itself ("main"). The daemon
+    // passes its log set-up's loggers; empty: copies of spdlog's default logger under that name.
+    std::function<std::shared_ptr<spdlog::logger>(const std::string& name)> logger;
+    // Applies a new log.level ("warn") on reload; empty: the level stays as it is.
+    std::function<void(const std::string& level)> apply_log_level;
 };
 
 // What reload() did.
