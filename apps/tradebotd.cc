@@ -20,15 +20,15 @@
 #include <string>
 #include <vector>
 
-#include "bot/log_setup.h"
-#include "bot/metrics.h"
-#include "bot/metrics_server.h"
-#include "bot/sd_notify.h"
 #include "bot/supervisor.h"
-#include "bot/watchdog.h"
 #include "config/config.h"
 #include "config/loader.h"
 #include "exchange/factory.h"
+#include "service/log_setup.h"
+#include "service/metrics.h"
+#include "service/metrics_server.h"
+#include "service/sd_notify.h"
+#include "service/watchdog.h"
 #include "storage/database.h"
 #include "storage/errors.h"
 

@@ -3,7 +3,7 @@
 #include <atomic>
 #include <catch2/catch.hpp>
 
-#include "bot/log_setup.h"
+#include "service/log_setup.h"
 #include "bot/trading_bot.h"
 #include "exchange/paper_gateway.h"
 #include "runtime_fakes.h"

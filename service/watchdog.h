@@ -25,7 +25,7 @@
 #include <thread>
 #include <vector>
 
-#include "bot/sd_notify.h"
+#include "service/sd_notify.h"
 #include "storage/database.h"
 
 namespace spdlog {

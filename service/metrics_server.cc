@@ -1,4 +1,4 @@
-#include "bot/metrics_server.h"
+#include "service/metrics_server.h"
 
 #include <spdlog/spdlog.h>
 
@@ -13,7 +13,7 @@
 #include <optional>
 #include <stdexcept>
 
-#include "bot/metrics.h"
+#include "service/metrics.h"
 
 namespace bot {
 namespace {

@@ -6,7 +6,7 @@
 #include <thread>
 
 #include "bot/bot_stats.h"
-#include "bot/watchdog.h"
+#include "service/watchdog.h"
 #include "integration/ops_notify_listener.h"
 #include "support/temp_dir.h"
 

@@ -21,7 +21,7 @@
 #include <string_view>
 #include <thread>
 
-#include "bot/watchdog.h"
+#include "service/watchdog.h"
 
 namespace spdlog {
 class logger;

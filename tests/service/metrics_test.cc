@@ -4,7 +4,7 @@
 #include <cmath>
 #include <limits>
 
-#include "bot/metrics.h"
+#include "service/metrics.h"
 
 using bot::BotMetrics;
 using bot::MetricsSnapshot;

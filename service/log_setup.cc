@@ -1,4 +1,4 @@
-#include "bot/log_setup.h"
+#include "service/log_setup.h"
 
 #include <spdlog/sinks/base_sink.h>
 #include <time.h>

@@ -1,4 +1,4 @@
-#include "bot/watchdog.h"
+#include "service/watchdog.h"
 
 #include <spdlog/spdlog.h>
 

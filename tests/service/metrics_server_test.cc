@@ -7,8 +7,8 @@
 #include <mutex>
 #include <string>
 
-#include "bot/metrics.h"
-#include "bot/metrics_server.h"
+#include "service/metrics.h"
+#include "service/metrics_server.h"
 #include "integration/ops_http_client.h"
 
 namespace http = boost::beast::http;

@@ -3,7 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "bot/log_setup.h"
+#include "service/log_setup.h"
 
 using bot::format_log_line;
 using bot::LogFormat;

@@ -1,4 +1,4 @@
-#include "bot/metrics.h"
+#include "service/metrics.h"
 
 #include <charconv>
 #include <cmath>

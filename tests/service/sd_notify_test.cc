@@ -6,7 +6,7 @@
 #include <chrono>
 #include <string>
 
-#include "bot/sd_notify.h"
+#include "service/sd_notify.h"
 #include "integration/ops_notify_listener.h"
 #include "support/temp_dir.h"
 
