@@ -97,7 +97,7 @@ Args parse_args(int argc, char** argv) {
             have_config = true;
         } else if (arg == "--log-level") {
             std::string level = value("a level (trace|debug|info|warn|error)");
-            if (!bot::parse_log_level(level)) {
+            if (!service::parse_log_level(level)) {
                 throw UsageError{"--log-level: unknown level '" + level +
                                  "' (expected trace|debug|info|warn|error)"};
             }
@@ -171,7 +171,7 @@ void reload(const std::string& path, const Args& args, bot::Supervisor& supervis
 }
 
 int run_daemon(const Args& args, config::Config cfg) {
-    auto log = bot::get_logger("main");
+    auto log = service::get_logger("main");
     const std::string db_path = absolute(cfg.database.path);
     log->info(
         "tradebotd {} starting: exchange={} mode={} symbols={} database={} strategy={} "
@@ -183,7 +183,7 @@ int run_daemon(const Args& args, config::Config cfg) {
     try {
         storage::Options options;
         options.busy_timeout_ms = cfg.database.busy_timeout_ms;
-        options.logger = bot::get_logger("storage");
+        options.logger = service::get_logger("storage");
         db.emplace(cfg.database.path, options);
     } catch (const storage::OpenError& e) {
         log->error("cannot open the database: {}", e.what());
@@ -192,7 +192,7 @@ int run_daemon(const Args& args, config::Config cfg) {
 
     exchange::Exchange ex;
     try {
-        ex = exchange::make_exchange(cfg, bot::get_logger("exchange"));
+        ex = exchange::make_exchange(cfg, service::get_logger("exchange"));
     } catch (const config::ConfigError& e) {
         log->error("invalid config: {}", e.what());
         return kExitConfig;
@@ -217,34 +217,36 @@ int run_daemon(const Args& args, config::Config cfg) {
     int exit_code = kExitOk;
     {
         bot::SupervisorOptions supervisor_options;
-        supervisor_options.logger = bot::get_logger;
+        supervisor_options.logger = service::get_logger;
         supervisor_options.apply_log_level = [](const std::string& level) {
-            if (auto l = bot::parse_log_level(level)) bot::set_log_level(*l);
+            if (auto l = service::parse_log_level(level)) service::set_log_level(*l);
         };
         bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway, supervisor_options);
 
         // Operations (issue 5). Declared after the supervisor, so both stop before it goes.
         // systemd notify (no-op without NOTIFY_SOCKET) and the watchdog thread: READY=1 once
         // every bot runs, WATCHDOG=1 only while every bot loop turns.
-        const bot::SdNotifier notifier = bot::SdNotifier::from_environment();
-        const std::chrono::milliseconds max_stall = bot::default_max_stall(notifier);
+        const service::SdNotifier notifier = service::SdNotifier::from_environment();
+        const std::chrono::milliseconds max_stall = service::default_max_stall(notifier);
         auto health = [&] {
-            return bot::assess_health(bot::progress_of(supervisor.bots()), db->writer_stats(),
-                                      bot::BotStats::steady_now_ms(), max_stall);
+            return service::assess_health(service::progress_of(supervisor.bots()),
+                                          db->writer_stats(), bot::BotStats::steady_now_ms(),
+                                          max_stall);
         };
         // metrics.listen: /metrics and /healthz, bound before any bot starts so that a taken
         // port fails the start rather than a running daemon.
-        std::optional<bot::MetricsServer> metrics;
+        std::optional<service::MetricsServer> metrics;
         if (cfg.metrics.listen) {
-            bot::MetricsHandlers handlers;
+            service::MetricsHandlers handlers;
             handlers.metrics = [&] {
-                bot::MetricsSnapshot snapshot = bot::collect_metrics(supervisor, *db, *ex.stream);
+                service::MetricsSnapshot snapshot =
+                    service::collect_metrics(supervisor, *db, *ex.stream);
                 snapshot.healthy = health().ok;
-                return bot::render_metrics(snapshot);
+                return service::render_metrics(snapshot);
             };
             handlers.health = health;
-            metrics.emplace(*cfg.metrics.listen, std::move(handlers), bot::MetricsServerOptions{},
-                            bot::get_logger("metrics"));
+            metrics.emplace(*cfg.metrics.listen, std::move(handlers),
+                            service::MetricsServerOptions{}, service::get_logger("metrics"));
             try {
                 metrics->start();
             } catch (const std::exception& e) {
@@ -253,15 +255,16 @@ int run_daemon(const Args& args, config::Config cfg) {
             }
             log->info("metrics: serving /metrics and /healthz on {}", *cfg.metrics.listen);
         }
-        bot::WatchdogOptions watchdog_options;
+        service::WatchdogOptions watchdog_options;
         if (auto interval = notifier.watchdog_ping_interval()) {
             watchdog_options.ping_interval =
                 std::max(std::chrono::duration_cast<std::chrono::milliseconds>(*interval),
                          std::chrono::milliseconds(1));
         }
         watchdog_options.max_stall = max_stall;
-        bot::Watchdog watchdog(
-            notifier, [&] { return bot::progress_of(supervisor.bots()); }, watchdog_options, log);
+        service::Watchdog watchdog(
+            notifier, [&] { return service::progress_of(supervisor.bots()); }, watchdog_options,
+            log);
 
         try {
             supervisor.start();
@@ -361,15 +364,15 @@ int main(int argc, char** argv) {
         return kExitOk;
     }
 
-    bot::LogOptions log_options;
-    log_options.format = bot::log_format_for(cfg.log.format);
-    log_options.level = bot::parse_log_level(cfg.log.level).value_or(spdlog::level::info);
-    bot::init_logging(log_options);
+    service::LogOptions log_options;
+    log_options.format = service::log_format_for(cfg.log.format);
+    log_options.level = service::parse_log_level(cfg.log.level).value_or(spdlog::level::info);
+    service::init_logging(log_options);
 
     try {
         return run_daemon(args, std::move(cfg));
     } catch (const std::exception& e) {
-        bot::get_logger("main")->critical("fatal: {}", e.what());
+        service::get_logger("main")->critical("fatal: {}", e.what());
         return kExitFatal;
     }
 }

@@ -10,7 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
-namespace bot {
+namespace service {
 namespace {
 
 // Writes each message as one complete line with a single fwrite, so lines from many threads
@@ -178,4 +178,4 @@ std::shared_ptr<spdlog::logger> get_logger(const std::string& name) {
     return logger;
 }
 
-}  // namespace bot
+}  // namespace service

@@ -1,4 +1,4 @@
-// bot/log_setup — the daemon's logging: named spdlog loggers sharing one stderr sink.
+// service/log_setup — the daemon's logging: named spdlog loggers sharing one stderr sink.
 //
 // Formats (SPEC.md "Logs"):
 //   text     2026-11-26 15:55:57.123 info [BTCUSDT] signal BUY price=... id=...
@@ -18,7 +18,7 @@
 #include <string>
 #include <string_view>
 
-namespace bot {
+namespace service {
 
 enum class LogFormat { kText, kJournal, kJson };
 
@@ -52,4 +52,4 @@ std::string format_log_line(LogFormat format, spdlog::level::level_enum level,
                             std::string_view logger, std::string_view msg,
                             std::chrono::system_clock::time_point time);
 
-}  // namespace bot
+}  // namespace service

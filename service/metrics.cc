@@ -8,7 +8,7 @@
 #include "bot/supervisor.h"
 #include "exchange/market_stream.h"
 
-namespace bot {
+namespace service {
 namespace {
 
 // Writes one metric family: HELP and TYPE once, then its samples.
@@ -124,16 +124,16 @@ std::string micros_as_seconds(std::uint64_t micros) {
     return whole + "." + digits;
 }
 
-MetricsSnapshot collect_metrics(const Supervisor& supervisor, const storage::Database& db,
+MetricsSnapshot collect_metrics(const bot::Supervisor& supervisor, const storage::Database& db,
                                 const exchange::MarketStream& stream) {
     MetricsSnapshot s;
     s.version = TRADEBOT_VERSION;
-    const std::int64_t wall_now = BotStats::wall_now_ms();
-    const std::int64_t steady_now = BotStats::steady_now_ms();
-    for (const BotView& view : supervisor.bots()) {
+    const std::int64_t wall_now = bot::BotStats::wall_now_ms();
+    const std::int64_t steady_now = bot::BotStats::steady_now_ms();
+    for (const bot::BotView& view : supervisor.bots()) {
         BotMetrics b;
         b.symbol = view.symbol;
-        if (const BotStats* st = view.stats.get()) {
+        if (const bot::BotStats* st = view.stats.get()) {
             b.events = st->events.load(std::memory_order_relaxed);
             b.closed_klines = st->closed_klines.load(std::memory_order_relaxed);
             b.signals = st->signals.load(std::memory_order_relaxed);
@@ -149,14 +149,14 @@ MetricsSnapshot collect_metrics(const Supervisor& supervisor, const storage::Dat
             if (std::int64_t last = st->last_event_ms.load(std::memory_order_relaxed); last > 0) {
                 b.last_event_age_s = seconds_between(wall_now, last);
             }
-            PositionSnapshot p = st->position();
+            bot::PositionSnapshot p = st->position();
             b.position_quantity = p.quantity;
             b.avg_entry_price = p.avg_entry_price;
             b.last_price = p.last_price;
             b.realized_pnl = p.realized_pnl;
             b.unrealized_pnl = p.unrealized_pnl;
         }
-        if (const EventQueue* q = view.queue.get()) {
+        if (const bot::EventQueue* q = view.queue.get()) {
             b.dropped_events = q->dropped();
             b.lost_closes = q->lost_closes();
             b.queue_depth = q->depth();
@@ -299,4 +299,4 @@ std::string render_metrics(const MetricsSnapshot& s) {
     return w.take();
 }
 
-}  // namespace bot
+}  // namespace service

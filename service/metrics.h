@@ -1,4 +1,4 @@
-// bot/metrics — the daemon's figures in the Prometheus text exposition format (version 0.0.4).
+// service/metrics — the daemon's figures in the Prometheus text exposition format (version 0.0.4).
 //
 // collect_metrics() copies everything into a plain MetricsSnapshot (no lock is held while
 // rendering); render_metrics() turns a snapshot into the text served on /metrics, byte for byte
@@ -48,10 +48,11 @@
 namespace exchange {
 class MarketStream;
 }
-
 namespace bot {
-
 class Supervisor;
+}
+
+namespace service {
 
 struct BotMetrics {
     std::string symbol;
@@ -95,7 +96,7 @@ struct MetricsSnapshot {
 };
 
 // Reads every figure once. `healthy` is left for the caller (it knows the stall limit).
-MetricsSnapshot collect_metrics(const Supervisor& supervisor, const storage::Database& db,
+MetricsSnapshot collect_metrics(const bot::Supervisor& supervisor, const storage::Database& db,
                                 const exchange::MarketStream& stream);
 
 std::string render_metrics(const MetricsSnapshot& snapshot);
@@ -113,4 +114,4 @@ std::string format_value(double value);
 // Microseconds as exact decimal seconds: 250 -> "0.00025", 1000000 -> "1".
 std::string micros_as_seconds(std::uint64_t micros);
 
-}  // namespace bot
+}  // namespace service

@@ -15,7 +15,7 @@
 
 #include "service/metrics.h"
 
-namespace bot {
+namespace service {
 namespace {
 
 namespace beast = boost::beast;
@@ -291,4 +291,4 @@ void MetricsServer::stop() {
     impl_.reset();
 }
 
-}  // namespace bot
+}  // namespace service

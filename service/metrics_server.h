@@ -1,8 +1,8 @@
-// bot::MetricsServer — the HTTP endpoint behind `metrics.listen` (Boost.Beast, after the Beast
+// service::MetricsServer — the HTTP endpoint behind `metrics.listen` (Boost.Beast, after the Beast
 // http_server_async example).
 //
-//   GET /metrics   200, Prometheus text exposition (bot/metrics.h)
-//   GET /healthz   200 "ok", or 503 "unhealthy: <reason>" (bot/watchdog.h assess_health)
+//   GET /metrics   200, Prometheus text exposition (service/metrics.h)
+//   GET /healthz   200 "ok", or 503 "unhealthy: <reason>" (service/watchdog.h assess_health)
 //   anything else  404; a method other than GET/HEAD 405
 //
 // It runs on its own io_context thread, so a slow scraper never touches a bot thread; the two
@@ -27,7 +27,7 @@ namespace spdlog {
 class logger;
 }
 
-namespace bot {
+namespace service {
 
 struct MetricsHandlers {
     std::function<std::string()> metrics;  // the /metrics body
@@ -88,4 +88,4 @@ struct HttpAnswer {
 HttpAnswer answer_request(std::string_view method, std::string_view target,
                           const MetricsHandlers& handlers);
 
-}  // namespace bot
+}  // namespace service

@@ -11,7 +11,7 @@
 #include <cstdlib>
 #include <cstring>
 
-namespace bot {
+namespace service {
 namespace {
 
 std::optional<std::uint64_t> parse_uint(const char* text) {
@@ -136,4 +136,4 @@ std::string reloading_message(std::uint64_t monotonic_usec) {
     return "RELOADING=1\nMONOTONIC_USEC=" + std::to_string(monotonic_usec);
 }
 
-}  // namespace bot
+}  // namespace service

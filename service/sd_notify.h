@@ -1,4 +1,4 @@
-// bot::SdNotifier — the systemd notify protocol (sd_notify(3)) without libsystemd.
+// service::SdNotifier — the systemd notify protocol (sd_notify(3)) without libsystemd.
 //
 // systemd passes the path of an AF_UNIX datagram socket in $NOTIFY_SOCKET (a leading '@' names an
 // abstract address) and, with WatchdogSec= set, the watchdog period in $WATCHDOG_USEC (for the
@@ -17,7 +17,7 @@
 #include <string>
 #include <string_view>
 
-namespace bot {
+namespace service {
 
 class SdNotifier {
 public:
@@ -56,4 +56,4 @@ private:
 // "RELOADING=1\nMONOTONIC_USEC=<n>" for a CLOCK_MONOTONIC reading in microseconds.
 std::string reloading_message(std::uint64_t monotonic_usec);
 
-}  // namespace bot
+}  // namespace service

@@ -7,7 +7,7 @@
 
 #include "bot/supervisor.h"
 
-namespace bot {
+namespace service {
 namespace {
 
 std::string seconds_text(std::int64_t ms) {
@@ -23,7 +23,7 @@ void append(std::string& reason, const std::string& part) {
 
 }  // namespace
 
-std::vector<BotProgress> progress_of(const std::vector<BotView>& bots) {
+std::vector<BotProgress> progress_of(const std::vector<bot::BotView>& bots) {
     std::vector<BotProgress> out;
     out.reserve(bots.size());
     for (const auto& b : bots) {
@@ -159,7 +159,7 @@ void Watchdog::run() {
         bool held = false;
         if (pinging && Clock::now() >= next_ping) {
             next_ping = Clock::now() + options_.ping_interval;
-            Health h = assess_progress(bots, BotStats::steady_now_ms(), options_.max_stall);
+            Health h = assess_progress(bots, bot::BotStats::steady_now_ms(), options_.max_stall);
             if (h.ok) {
                 pinged = notifier_.watchdog();
                 if (withholding) {
@@ -184,4 +184,4 @@ void Watchdog::run() {
     }
 }
 
-}  // namespace bot
+}  // namespace service

@@ -1,4 +1,4 @@
-// bot::Watchdog — tells systemd when the daemon is ready and keeps its watchdog fed only while
+// service::Watchdog — tells systemd when the daemon is ready and keeps its watchdog fed only while
 // every bot thread is actually working.
 //
 // A bot "makes progress" when its loop turns: each event handled and each idle wait that times
@@ -33,8 +33,10 @@ class logger;
 }
 
 namespace bot {
-
 struct BotView;
+}
+
+namespace service {
 
 // One bot as the watchdog sees it (a plain copy, so the policy is testable without threads).
 struct BotProgress {
@@ -45,7 +47,7 @@ struct BotProgress {
     std::string last_error;             // what the last exception said ("" if none)
 };
 
-std::vector<BotProgress> progress_of(const std::vector<BotView>& bots);
+std::vector<BotProgress> progress_of(const std::vector<bot::BotView>& bots);
 
 // ok, or why not (one line naming every bot concerned).
 struct Health {
@@ -116,4 +118,4 @@ private:
     std::thread thread_;
 };
 
-}  // namespace bot
+}  // namespace service

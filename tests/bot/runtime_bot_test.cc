@@ -1,9 +1,10 @@
 // TradingBot against the real PaperGateway and a real storage::Database in a temporary folder:
 // signal rows for every decision, write-ahead orders, atomic fills and positions, resume.
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 
-#include "service/log_setup.h"
 #include "bot/trading_bot.h"
 #include "exchange/paper_gateway.h"
 #include "runtime_fakes.h"
@@ -88,7 +89,7 @@ struct Rig {
         d.gateway = &gateway;
         d.queue = &queue;
         d.stats = &stats;
-        d.log = bot::get_logger("BTCUSDT");
+        d.log = spdlog::default_logger()->clone("BTCUSDT");
         d.strategy_factory = std::move(factory);
         return d;
     }

@@ -1,12 +1,12 @@
-// Log line formats (bot/log_setup.h, SPEC.md "Logs").
+// Log line formats (service/log_setup.h): text, journal and JSON.
+#include "service/log_setup.h"
+
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <regex>
 
-#include "service/log_setup.h"
-
-using bot::format_log_line;
-using bot::LogFormat;
+using service::format_log_line;
+using service::LogFormat;
 
 namespace {
 // 2026-11-26 15:55:57.123 UTC
@@ -56,17 +56,17 @@ TEST_CASE("log: invalid UTF-8 still gives valid JSON", "[log]") {
 }
 
 TEST_CASE("log: level names", "[log]") {
-    CHECK(bot::parse_log_level("warn") == spdlog::level::warn);
-    CHECK(bot::parse_log_level("error") == spdlog::level::err);
-    CHECK(bot::parse_log_level("trace") == spdlog::level::trace);
-    CHECK_FALSE(bot::parse_log_level("warning").has_value());
-    CHECK_FALSE(bot::parse_log_level("").has_value());
-    CHECK(bot::level_name(spdlog::level::warn) == "warn");
+    CHECK(service::parse_log_level("warn") == spdlog::level::warn);
+    CHECK(service::parse_log_level("error") == spdlog::level::err);
+    CHECK(service::parse_log_level("trace") == spdlog::level::trace);
+    CHECK_FALSE(service::parse_log_level("warning").has_value());
+    CHECK_FALSE(service::parse_log_level("").has_value());
+    CHECK(service::level_name(spdlog::level::warn) == "warn");
 }
 
 TEST_CASE("log: loggers are created once and shared", "[log]") {
-    auto a = bot::get_logger("BTCUSDT");
-    auto b = bot::get_logger("BTCUSDT");
+    auto a = service::get_logger("BTCUSDT");
+    auto b = service::get_logger("BTCUSDT");
     CHECK(a == b);
     CHECK(a->name() == "BTCUSDT");
 }

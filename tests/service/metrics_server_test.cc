@@ -1,4 +1,6 @@
 // MetricsServer over real TCP on 127.0.0.1: routes, status codes, HEAD, keep-alive, limits.
+#include "service/metrics_server.h"
+
 #include <atomic>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/read.hpp>
@@ -7,9 +9,8 @@
 #include <mutex>
 #include <string>
 
-#include "service/metrics.h"
-#include "service/metrics_server.h"
 #include "integration/ops_http_client.h"
+#include "service/metrics.h"
 
 namespace http = boost::beast::http;
 using testing_support::http_get;
@@ -20,9 +21,9 @@ namespace {
 struct Fixture {
     std::atomic<int> scrapes{0};
     std::mutex mu;
-    bot::Health health;  // guarded by mu
+    service::Health health;  // guarded by mu
 
-    bot::MetricsHandlers handlers() {
+    service::MetricsHandlers handlers() {
         return {[this] { return "tradebot_x_total " + std::to_string(++scrapes) + "\n"; },
                 [this] {
                     std::lock_guard<std::mutex> lock(mu);
@@ -46,38 +47,39 @@ std::string raw_exchange(std::uint16_t port, const std::string& bytes) {
 }  // namespace
 
 TEST_CASE("parse_listen_address", "[metrics_server]") {
-    auto a = bot::parse_listen_address("127.0.0.1:9464");
+    auto a = service::parse_listen_address("127.0.0.1:9464");
     CHECK(a.host == "127.0.0.1");
     CHECK(a.port == 9464);
-    a = bot::parse_listen_address("[::1]:80");
+    a = service::parse_listen_address("[::1]:80");
     CHECK(a.host == "::1");
     CHECK(a.port == 80);
-    CHECK(bot::parse_listen_address("localhost:0").port == 0);
-    CHECK_THROWS_AS(bot::parse_listen_address("9464"), std::invalid_argument);
-    CHECK_THROWS_AS(bot::parse_listen_address("127.0.0.1:"), std::invalid_argument);
-    CHECK_THROWS_AS(bot::parse_listen_address("127.0.0.1:70000"), std::invalid_argument);
-    CHECK_THROWS_AS(bot::parse_listen_address(":80"), std::invalid_argument);
+    CHECK(service::parse_listen_address("localhost:0").port == 0);
+    CHECK_THROWS_AS(service::parse_listen_address("9464"), std::invalid_argument);
+    CHECK_THROWS_AS(service::parse_listen_address("127.0.0.1:"), std::invalid_argument);
+    CHECK_THROWS_AS(service::parse_listen_address("127.0.0.1:70000"), std::invalid_argument);
+    CHECK_THROWS_AS(service::parse_listen_address(":80"), std::invalid_argument);
 }
 
 TEST_CASE("answer_request routes without a network", "[metrics_server]") {
     Fixture f;
     auto h = f.handlers();
-    auto a = bot::answer_request("GET", "/metrics?x=1", h);
+    auto a = service::answer_request("GET", "/metrics?x=1", h);
     CHECK(a.status == 200);
-    CHECK(a.content_type == bot::kMetricsContentType);
+    CHECK(a.content_type == service::kMetricsContentType);
     CHECK(a.body == "tradebot_x_total 1\n");
-    CHECK(bot::answer_request("GET", "/healthz", h).body == "ok\n");
-    CHECK(bot::answer_request("GET", "/", h).status == 404);
-    CHECK(bot::answer_request("POST", "/metrics", h).status == 405);
-    bot::MetricsHandlers throwing{[]() -> std::string { throw std::runtime_error("boom"); }, {}};
-    a = bot::answer_request("GET", "/metrics", throwing);
+    CHECK(service::answer_request("GET", "/healthz", h).body == "ok\n");
+    CHECK(service::answer_request("GET", "/", h).status == 404);
+    CHECK(service::answer_request("POST", "/metrics", h).status == 405);
+    service::MetricsHandlers throwing{[]() -> std::string { throw std::runtime_error("boom"); },
+                                      {}};
+    a = service::answer_request("GET", "/metrics", throwing);
     CHECK(a.status == 500);
     CHECK(a.body == "internal error: boom\n");
 }
 
 TEST_CASE("MetricsServer serves /metrics and /healthz over HTTP", "[metrics_server]") {
     Fixture f;
-    bot::MetricsServer server("127.0.0.1:0", f.handlers());
+    service::MetricsServer server("127.0.0.1:0", f.handlers());
     server.start();
     REQUIRE(server.port() != 0);
 
@@ -109,7 +111,7 @@ TEST_CASE("MetricsServer serves /metrics and /healthz over HTTP", "[metrics_serv
 
 TEST_CASE("MetricsServer keeps a connection alive across requests", "[metrics_server]") {
     Fixture f;
-    bot::MetricsServer server("127.0.0.1:0", f.handlers());
+    service::MetricsServer server("127.0.0.1:0", f.handlers());
     server.start();
     std::string reply =
         raw_exchange(server.port(),
@@ -121,7 +123,7 @@ TEST_CASE("MetricsServer keeps a connection alive across requests", "[metrics_se
 
 TEST_CASE("MetricsServer refuses oversized and malformed requests", "[metrics_server]") {
     Fixture f;
-    bot::MetricsServer server("127.0.0.1:0", f.handlers());
+    service::MetricsServer server("127.0.0.1:0", f.handlers());
     server.start();
     std::string big =
         "GET /metrics HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(20000, 'a') + "\r\n\r\n";
@@ -136,9 +138,9 @@ TEST_CASE("MetricsServer refuses oversized and malformed requests", "[metrics_se
 
 TEST_CASE("MetricsServer reports a port already in use", "[metrics_server]") {
     Fixture f;
-    bot::MetricsServer first("127.0.0.1:0", f.handlers());
+    service::MetricsServer first("127.0.0.1:0", f.handlers());
     first.start();
-    bot::MetricsServer second("127.0.0.1:" + std::to_string(first.port()), f.handlers());
+    service::MetricsServer second("127.0.0.1:" + std::to_string(first.port()), f.handlers());
     try {
         second.start();
         FAIL("second start() should throw");

@@ -1,14 +1,14 @@
 // Prometheus rendering, byte for byte: families in order, HELP/TYPE once per family, counters
 // ending in _total, cumulative histogram buckets with le labels, exact decimals, escaping.
+#include "service/metrics.h"
+
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <limits>
 
-#include "service/metrics.h"
-
-using bot::BotMetrics;
-using bot::MetricsSnapshot;
 using config::Decimal;
+using service::BotMetrics;
+using service::MetricsSnapshot;
 
 namespace {
 
@@ -224,7 +224,7 @@ const char* const kExpected =
 }  // namespace
 
 TEST_CASE("render_metrics: the whole exposition, byte for byte", "[metrics]") {
-    std::string text = bot::render_metrics(sample_snapshot());
+    std::string text = service::render_metrics(sample_snapshot());
     // Line by line first, so a mismatch names its line.
     std::string expected = kExpected;
     std::size_t a = 0, b = 0;
@@ -241,7 +241,7 @@ TEST_CASE("render_metrics: the whole exposition, byte for byte", "[metrics]") {
 TEST_CASE("render_metrics: an empty daemon still renders every family", "[metrics]") {
     MetricsSnapshot s;
     s.version = "0";
-    std::string text = bot::render_metrics(s);
+    std::string text = service::render_metrics(s);
     CHECK(text.find("# TYPE tradebot_events_total counter\n# HELP tradebot_closed_klines_total") !=
           std::string::npos);
     CHECK(text.find("tradebot_storage_commit_latency_seconds_bucket{le=\"+Inf\"} 0\n") !=
@@ -252,37 +252,37 @@ TEST_CASE("render_metrics: an empty daemon still renders every family", "[metric
 }
 
 TEST_CASE("label values escape backslash, double quote and line feed", "[metrics]") {
-    CHECK(bot::escape_label_value("plain") == "plain");
-    CHECK(bot::escape_label_value("a\\b") == "a\\\\b");
-    CHECK(bot::escape_label_value("say \"hi\"") == "say \\\"hi\\\"");
-    CHECK(bot::escape_label_value("two\nlines") == "two\\nlines");
+    CHECK(service::escape_label_value("plain") == "plain");
+    CHECK(service::escape_label_value("a\\b") == "a\\\\b");
+    CHECK(service::escape_label_value("say \"hi\"") == "say \\\"hi\\\"");
+    CHECK(service::escape_label_value("two\nlines") == "two\\nlines");
     MetricsSnapshot s;
     s.version = "1.0 \"beta\"\\x\n";
-    CHECK(bot::render_metrics(s).find(
+    CHECK(service::render_metrics(s).find(
               "tradebot_build_info{version=\"1.0 \\\"beta\\\"\\\\x\\n\"} 1\n") !=
           std::string::npos);
 }
 
 TEST_CASE("HELP text escapes backslash and line feed but not quotes", "[metrics]") {
-    CHECK(bot::escape_help("a \"b\" \\ c\nd") == "a \"b\" \\\\ c\\nd");
+    CHECK(service::escape_help("a \"b\" \\ c\nd") == "a \"b\" \\\\ c\\nd");
 }
 
 TEST_CASE("sample values: shortest round-trip text and the special values", "[metrics]") {
-    CHECK(bot::format_value(0) == "0");
-    CHECK(bot::format_value(1.5) == "1.5");
-    CHECK(bot::format_value(-2) == "-2");
-    CHECK(bot::format_value(0.1) == "0.1");
-    CHECK(bot::format_value(123456789) == "123456789");
-    CHECK(bot::format_value(std::numeric_limits<double>::infinity()) == "+Inf");
-    CHECK(bot::format_value(-std::numeric_limits<double>::infinity()) == "-Inf");
-    CHECK(bot::format_value(std::nan("")) == "NaN");
+    CHECK(service::format_value(0) == "0");
+    CHECK(service::format_value(1.5) == "1.5");
+    CHECK(service::format_value(-2) == "-2");
+    CHECK(service::format_value(0.1) == "0.1");
+    CHECK(service::format_value(123456789) == "123456789");
+    CHECK(service::format_value(std::numeric_limits<double>::infinity()) == "+Inf");
+    CHECK(service::format_value(-std::numeric_limits<double>::infinity()) == "-Inf");
+    CHECK(service::format_value(std::nan("")) == "NaN");
 }
 
 TEST_CASE("histogram bounds: microseconds as exact decimal seconds", "[metrics]") {
-    CHECK(bot::micros_as_seconds(0) == "0");
-    CHECK(bot::micros_as_seconds(100) == "0.0001");
-    CHECK(bot::micros_as_seconds(250) == "0.00025");
-    CHECK(bot::micros_as_seconds(1000000) == "1");
-    CHECK(bot::micros_as_seconds(2500000) == "2.5");
-    CHECK(bot::micros_as_seconds(1) == "0.000001");
+    CHECK(service::micros_as_seconds(0) == "0");
+    CHECK(service::micros_as_seconds(100) == "0.0001");
+    CHECK(service::micros_as_seconds(250) == "0.00025");
+    CHECK(service::micros_as_seconds(1000000) == "1");
+    CHECK(service::micros_as_seconds(2500000) == "2.5");
+    CHECK(service::micros_as_seconds(1) == "0.000001");
 }

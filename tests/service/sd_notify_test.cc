@@ -1,4 +1,6 @@
 // The notify protocol against a real AF_UNIX datagram socket, as systemd opens it.
+#include "service/sd_notify.h"
+
 #include <stdlib.h>
 #include <unistd.h>
 
@@ -6,7 +8,6 @@
 #include <chrono>
 #include <string>
 
-#include "service/sd_notify.h"
 #include "integration/ops_notify_listener.h"
 #include "support/temp_dir.h"
 
@@ -45,7 +46,7 @@ private:
 TEST_CASE("without NOTIFY_SOCKET every call is a no-op", "[sd_notify]") {
     ScopedEnv s("NOTIFY_SOCKET", nullptr);
     ScopedEnv w("WATCHDOG_USEC", "2000000");
-    auto n = bot::SdNotifier::from_environment();
+    auto n = service::SdNotifier::from_environment();
     CHECK_FALSE(n.enabled());
     CHECK_FALSE(n.ready());
     CHECK_FALSE(n.watchdog());
@@ -55,7 +56,7 @@ TEST_CASE("without NOTIFY_SOCKET every call is a no-op", "[sd_notify]") {
 TEST_CASE("datagrams reach a path socket, one per notification", "[sd_notify]") {
     TempDir dir;
     NotifyListener systemd(dir.file("notify"));
-    bot::SdNotifier n(systemd.address(), 0);
+    service::SdNotifier n(systemd.address(), 0);
     REQUIRE(n.enabled());
     REQUIRE(n.ready());
     CHECK(systemd.receive(10s) == "READY=1");
@@ -70,7 +71,7 @@ TEST_CASE("datagrams reach a path socket, one per notification", "[sd_notify]") 
 TEST_CASE("RELOADING=1 carries MONOTONIC_USEC of CLOCK_MONOTONIC", "[sd_notify]") {
     TempDir dir;
     NotifyListener systemd(dir.file("notify"));
-    bot::SdNotifier n(systemd.address(), 0);
+    service::SdNotifier n(systemd.address(), 0);
     timespec before{};
     ::clock_gettime(CLOCK_MONOTONIC, &before);
     REQUIRE(n.reloading());
@@ -86,13 +87,13 @@ TEST_CASE("RELOADING=1 carries MONOTONIC_USEC of CLOCK_MONOTONIC", "[sd_notify]"
     };
     CHECK(usec >= to_us(before));
     CHECK(usec <= to_us(after));
-    CHECK(bot::reloading_message(42) == "RELOADING=1\nMONOTONIC_USEC=42");
+    CHECK(service::reloading_message(42) == "RELOADING=1\nMONOTONIC_USEC=42");
 }
 
 TEST_CASE("an abstract '@' address works too", "[sd_notify]") {
     std::string name = "@tradebot-test-" + std::to_string(::getpid());
     NotifyListener systemd(name);
-    bot::SdNotifier n(name, 0);
+    service::SdNotifier n(name, 0);
     REQUIRE(n.notify("STATUS=hello"));
     CHECK(systemd.receive(10s) == "STATUS=hello");
 }
@@ -105,7 +106,7 @@ TEST_CASE("from_environment reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID"
 
     SECTION("no WATCHDOG_PID: the watchdog is for us") {
         ScopedEnv p("WATCHDOG_PID", nullptr);
-        auto n = bot::SdNotifier::from_environment();
+        auto n = service::SdNotifier::from_environment();
         REQUIRE(n.enabled());
         CHECK(n.watchdog_period() == std::chrono::microseconds(3000000));
         CHECK(n.watchdog_ping_interval() == std::chrono::microseconds(1500000));
@@ -115,28 +116,28 @@ TEST_CASE("from_environment reads NOTIFY_SOCKET, WATCHDOG_USEC and WATCHDOG_PID"
     SECTION("WATCHDOG_PID is our pid") {
         std::string pid = std::to_string(::getpid());
         ScopedEnv p("WATCHDOG_PID", pid.c_str());
-        CHECK(bot::SdNotifier::from_environment().watchdog_period());
+        CHECK(service::SdNotifier::from_environment().watchdog_period());
     }
     SECTION("WATCHDOG_PID names another process: no watchdog, notifications still go") {
         std::string pid = std::to_string(::getpid() + 1);
         ScopedEnv p("WATCHDOG_PID", pid.c_str());
-        auto n = bot::SdNotifier::from_environment();
+        auto n = service::SdNotifier::from_environment();
         CHECK(n.enabled());
         CHECK_FALSE(n.watchdog_period());
     }
     SECTION("a malformed WATCHDOG_USEC means no watchdog") {
         ScopedEnv p("WATCHDOG_PID", nullptr);
         ScopedEnv bad("WATCHDOG_USEC", "12abc");
-        CHECK_FALSE(bot::SdNotifier::from_environment().watchdog_period());
+        CHECK_FALSE(service::SdNotifier::from_environment().watchdog_period());
     }
 }
 
 TEST_CASE("a socket nobody listens on is reported, never thrown", "[sd_notify]") {
     TempDir dir;
-    bot::SdNotifier n(dir.file("nobody"), 0);
+    service::SdNotifier n(dir.file("nobody"), 0);
     std::string error;
     CHECK_FALSE(n.notify("READY=1", &error));
     CHECK(error.find("sendto") == 0);
-    bot::SdNotifier relative("relative/path", 0);
+    service::SdNotifier relative("relative/path", 0);
     CHECK_FALSE(relative.notify("READY=1", &error));
 }

@@ -1,17 +1,18 @@
 // The watchdog policy on plain values, and the Watchdog thread against a real notify socket with
 // a source the test controls (no timing thresholds: every wait is for a condition).
+#include "service/watchdog.h"
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <mutex>
 #include <thread>
 
 #include "bot/bot_stats.h"
-#include "service/watchdog.h"
 #include "integration/ops_notify_listener.h"
 #include "support/temp_dir.h"
 
 using namespace std::chrono_literals;
-using bot::BotProgress;
+using service::BotProgress;
 using testing_support::NotifyListener;
 
 namespace {
@@ -34,25 +35,25 @@ TEST_CASE("assess_progress: only running bots past the stall limit are stuck", "
     std::vector<BotProgress> bots = {bot_at("BTCUSDT", now - 200), bot_at("ETHUSDT", now - 5000),
                                      bot_at("XRPUSDT", now - 50000, false),
                                      bot_at("SOLUSDT", now - 50000, false, true)};
-    CHECK(bot::assess_progress(bots, now, 5000ms).ok);  // exactly at the limit: not yet
-    auto h = bot::assess_progress(bots, now, 4999ms);
+    CHECK(service::assess_progress(bots, now, 5000ms).ok);  // exactly at the limit: not yet
+    auto h = service::assess_progress(bots, now, 4999ms);
     CHECK_FALSE(h.ok);
     CHECK(h.reason == "bot ETHUSDT made no progress for 5.0 s");
-    h = bot::assess_progress(bots, now, 100ms);
+    h = service::assess_progress(bots, now, 100ms);
     CHECK(h.reason ==
           "bot BTCUSDT made no progress for 0.2 s; bot ETHUSDT made no progress for 5.0 s");
-    CHECK(bot::assess_progress({}, now, 1ms).ok);
+    CHECK(service::assess_progress({}, now, 1ms).ok);
 }
 
 TEST_CASE("assess_health: also bots not running and a stalled storage", "[watchdog]") {
     const std::int64_t now = 100000;
     storage::WriterStats storage;
-    CHECK(bot::assess_health({bot_at("BTCUSDT", now)}, storage, now, 1000ms).ok);
+    CHECK(service::assess_health({bot_at("BTCUSDT", now)}, storage, now, 1000ms).ok);
 
-    auto h = bot::assess_health({bot_at("BTCUSDT", now), bot_at("ETHUSDT", 0, false),
-                                 bot_at("XRPUSDT", 0, false, false, "strategy threw"),
-                                 bot_at("SOLUSDT", 0, false, true, "position row damaged")},
-                                storage, now, 1000ms);
+    auto h = service::assess_health({bot_at("BTCUSDT", now), bot_at("ETHUSDT", 0, false),
+                                     bot_at("XRPUSDT", 0, false, false, "strategy threw"),
+                                     bot_at("SOLUSDT", 0, false, true, "position row damaged")},
+                                    storage, now, 1000ms);
     CHECK_FALSE(h.ok);
     CHECK(h.reason ==
           "bot ETHUSDT starting; bot XRPUSDT restarting after: strategy threw; "
@@ -60,29 +61,29 @@ TEST_CASE("assess_health: also bots not running and a stalled storage", "[watchd
 
     storage.stalled = true;
     storage.queued = 12;
-    h = bot::assess_health({bot_at("BTCUSDT", now - 3000)}, storage, now, 1000ms);
+    h = service::assess_health({bot_at("BTCUSDT", now - 3000)}, storage, now, 1000ms);
     CHECK(h.reason ==
           "bot BTCUSDT made no progress for 3.0 s; "
           "storage stalled: commits are being retried (12 batches queued)");
 }
 
 TEST_CASE("all_started: every bot runs or has stopped for good", "[watchdog]") {
-    CHECK(bot::all_started({}));
-    CHECK(bot::all_started({bot_at("A", 0), bot_at("B", 0, false, true)}));
-    CHECK_FALSE(bot::all_started({bot_at("A", 0), bot_at("B", 0, false)}));
+    CHECK(service::all_started({}));
+    CHECK(service::all_started({bot_at("A", 0), bot_at("B", 0, false, true)}));
+    CHECK_FALSE(service::all_started({bot_at("A", 0), bot_at("B", 0, false)}));
 }
 
 TEST_CASE("default_max_stall follows WATCHDOG_USEC, else 30 s, never below 1 s", "[watchdog]") {
-    CHECK(bot::default_max_stall(bot::SdNotifier()) == 30000ms);
-    CHECK(bot::default_max_stall(bot::SdNotifier("/run/x", 20000000)) == 20000ms);
-    CHECK(bot::default_max_stall(bot::SdNotifier("/run/x", 100000)) == 1000ms);
+    CHECK(service::default_max_stall(service::SdNotifier()) == 30000ms);
+    CHECK(service::default_max_stall(service::SdNotifier("/run/x", 20000000)) == 20000ms);
+    CHECK(service::default_max_stall(service::SdNotifier("/run/x", 100000)) == 1000ms);
 }
 
 TEST_CASE("Watchdog: READY=1 once every bot runs, pings only while all make progress",
           "[watchdog]") {
     testing_support::TempDir dir;
     NotifyListener systemd(dir.file("notify"));
-    bot::SdNotifier notifier(systemd.address(), 200000);
+    service::SdNotifier notifier(systemd.address(), 200000);
 
     std::mutex mu;
     bool second_running = false;
@@ -93,11 +94,11 @@ TEST_CASE("Watchdog: READY=1 once every bot runs, pings only while all make prog
         return std::vector<BotProgress>{
             bot_at("BTCUSDT", now), bot_at("ETHUSDT", stuck ? now - 60000 : now, second_running)};
     };
-    bot::WatchdogOptions options;
+    service::WatchdogOptions options;
     options.ping_interval = 20ms;
     options.max_stall = 30000ms;
     options.poll = 5ms;
-    bot::Watchdog watchdog(notifier, source, options, nullptr);
+    service::Watchdog watchdog(notifier, source, options, nullptr);
     watchdog.start();
 
     // Pings flow before READY (no bot is stuck), but READY waits for ETHUSDT to run.
@@ -147,10 +148,10 @@ TEST_CASE("Watchdog: READY=1 once every bot runs, pings only while all make prog
 TEST_CASE("Watchdog without a systemd watchdog sends READY=1 and no ping", "[watchdog]") {
     testing_support::TempDir dir;
     NotifyListener systemd(dir.file("notify"));
-    bot::SdNotifier notifier(systemd.address(), 0);
-    bot::WatchdogOptions options;
+    service::SdNotifier notifier(systemd.address(), 0);
+    service::WatchdogOptions options;
     options.poll = 5ms;
-    bot::Watchdog watchdog(
+    service::Watchdog watchdog(
         notifier, [] { return std::vector<BotProgress>{bot_at("A", 0)}; }, options, nullptr);
     watchdog.start();
     auto m = systemd.receive(30s);
