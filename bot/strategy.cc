@@ -2,8 +2,8 @@
 
 #include <stdexcept>
 
-#include "bot/ema_cross_strategy.h"
-#include "bot/rsi_strategy.h"
+#include "bot/strategies/ema_cross_strategy.h"
+#include "bot/strategies/rsi_strategy.h"
 
 namespace bot {
 

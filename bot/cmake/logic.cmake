@@ -3,11 +3,11 @@
 add_library(bot_logic STATIC
   decimal_json.cc
   ema.cc
-  ema_cross_strategy.cc
+  strategies/ema_cross_strategy.cc
   position.cc
   reason_text.cc
   rsi.cc
-  rsi_strategy.cc
+  strategies/rsi_strategy.cc
   strategy.cc
 )
 target_include_directories(bot_logic PUBLIC ${PROJECT_SOURCE_DIR})

@@ -2,7 +2,7 @@
 // equal), a rise (fast goes above slow), a fall (fast goes below), a rise again. The expected
 // indices and EMA values were worked out with the textbook recurrence in exact rationals
 // (python3 fractions), independently of the code under test.
-#include "bot/ema_cross_strategy.h"
+#include "bot/strategies/ema_cross_strategy.h"
 
 #include <catch2/catch.hpp>
 

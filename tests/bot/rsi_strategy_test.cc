@@ -3,11 +3,11 @@
 // fractions), independently of the code under test:
 //   index  2: 66.67  3: 80.00  4: 30.77  5: 13.79  6: 6.56  7: 38.71  8: 63.69  9: 86.20
 //         10: 93.84 11: 60.40
-#include "bot/rsi_strategy.h"
+#include "bot/strategies/rsi_strategy.h"
 
 #include <catch2/catch.hpp>
 
-#include "bot/ema_cross_strategy.h"
+#include "bot/strategies/ema_cross_strategy.h"
 #include "strategy_test_support.h"
 
 using bot::RsiStrategy;

@@ -23,7 +23,7 @@
 #include <utility>
 #include <vector>
 
-#include "bot/ema_cross_strategy.h"
+#include "bot/strategies/ema_cross_strategy.h"
 #include "config/decimal.h"
 #include "storage/errors.h"
 #include "storage/reader.h"

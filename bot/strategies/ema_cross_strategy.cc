@@ -1,4 +1,4 @@
-#include "bot/ema_cross_strategy.h"
+#include "bot/strategies/ema_cross_strategy.h"
 
 #include <nlohmann/json.hpp>
 

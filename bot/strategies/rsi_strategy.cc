@@ -1,4 +1,4 @@
-#include "bot/rsi_strategy.h"
+#include "bot/strategies/rsi_strategy.h"
 
 #include <nlohmann/json.hpp>
 
