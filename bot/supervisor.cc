@@ -22,16 +22,6 @@ std::shared_ptr<spdlog::logger> make_logger(const SupervisorOptions& options,
     return spdlog::default_logger()->clone(name);
 }
 
-bool same_strategy(const config::StrategyConfig& a, const config::StrategyConfig& b) {
-    if (a.name != b.name || a.interval != b.interval) return false;
-    if (a.name == "ema_cross") return a.fast == b.fast && a.slow == b.slow;
-    if (a.name == "rsi") {
-        return a.period == b.period && a.oversold == b.oversold && a.overbought == b.overbought;
-    }
-    return a.fast == b.fast && a.slow == b.slow && a.period == b.period &&
-           a.oversold == b.oversold && a.overbought == b.overbought;
-}
-
 // Leaf key paths of a JSON document in the config's own spelling: "trading.fee_rate",
 // "symbols[2].strategy.fast".
 void flatten(const nlohmann::json& j, const std::string& path,
@@ -297,7 +287,7 @@ ReloadSummary Supervisor::reload(const config::Config& next) {
         if (it == desired.end()) {
             summary.removed.push_back(sym);
             to_stop.push_back(slot);
-        } else if (!same_strategy(it->second.strategy, slot->settings.symbol.strategy) ||
+        } else if (!config::same_strategy(it->second.strategy, slot->settings.symbol.strategy) ||
                    slot->stats->failed.load()) {
             // A changed strategy needs a fresh bot; so does a symbol that stopped for good (the
             // operator may have repaired what stopped it).

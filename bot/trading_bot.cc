@@ -77,15 +77,7 @@ TradingBot::~TradingBot() {
 
 std::string TradingBot::describe_strategy() const {
     const auto& s = settings_.symbol.strategy;
-    if (s.name == "rsi") {
-        return "rsi(period=" + std::to_string(s.period) + " oversold=" + s.oversold.to_string() +
-               " overbought=" + s.overbought.to_string() + ") " + s.interval;
-    }
-    if (s.name == "ema_cross") {
-        return "ema_cross(fast=" + std::to_string(s.fast) + " slow=" + std::to_string(s.slow) +
-               ") " + s.interval;
-    }
-    return strategy_->name() + " " + s.interval;
+    return config::describe(s) + " " + s.interval;
 }
 
 void TradingBot::start() {
@@ -139,9 +131,8 @@ void TradingBot::start() {
 
 void TradingBot::warm_up(bool& restored, std::optional<std::int64_t> stored_last) {
     const auto& s = settings_.symbol.strategy;
-    // EMAs and Wilder's RSI converge slowly: a few times the longest period on top of the floor.
-    const int longest = std::max({s.slow, s.fast, s.period, 1});
-    const int limit = std::max(settings_.min_warmup_candles, 4 * longest);
+    // What the strategy asks for, on top of the floor.
+    const int limit = std::max(settings_.min_warmup_candles, strategy_->warmup_candles());
     std::vector<exchange::Kline> history = deps_.stream->history(symbol(), s.interval, limit);
     if (restored && stored_last) last_candle_open_ms_ = *stored_last;
     if (restored && stored_last && !history.empty() && *stored_last > history.back().open_time_ms) {

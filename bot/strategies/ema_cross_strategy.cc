@@ -1,5 +1,6 @@
 #include "bot/strategies/ema_cross_strategy.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "bot/decimal_json.h"
@@ -10,15 +11,38 @@ namespace {
 
 int sign_of(const Decimal& d) { return d.is_positive() ? 1 : (d.is_negative() ? -1 : 0); }
 
+config::StrategyConfig ema_cross_config(int fast, int slow, std::string interval) {
+    config::StrategyConfig c;
+    c.name = "ema_cross";
+    c.interval = std::move(interval);
+    c.params = {{"fast", fast}, {"slow", slow}};
+    return c;
+}
+
+// The one registration line: from here on the config, the loader and make_strategy know it.
+[[maybe_unused]] const bool kRegistered = register_strategy<EmaCrossStrategy>();
+
 }  // namespace
 
-EmaCrossStrategy::EmaCrossStrategy(int fast, int slow, std::string interval)
-    : interval_(std::move(interval)), fast_(fast), slow_(slow) {}
+config::StrategySpec EmaCrossStrategy::spec() {
+    return {"ema_cross",
+            {config::integer_param("fast", 9, 1), config::integer_param("slow", 21, 1)},
+            {{"fast", "slow"}}};
+}
 
-std::optional<Decision> EmaCrossStrategy::on_kline(const exchange::Kline& k) {
-    if (!k.closed) return std::nullopt;
-    if (last_open_time_ms_ && k.open_time_ms <= *last_open_time_ms_) return std::nullopt;
-    last_open_time_ms_ = k.open_time_ms;
+EmaCrossStrategy::EmaCrossStrategy(const config::StrategyConfig& config)
+    : CandleStrategy(config),
+      fast_(strategy_config().integer("fast")),
+      slow_(strategy_config().integer("slow")) {}
+
+EmaCrossStrategy::EmaCrossStrategy(int fast, int slow, std::string interval)
+    : EmaCrossStrategy(ema_cross_config(fast, slow, std::move(interval))) {}
+
+int EmaCrossStrategy::warmup_candles() const {
+    return 4 * std::max(fast_.period(), slow_.period());
+}
+
+std::optional<Decision> EmaCrossStrategy::on_close(const exchange::Kline& k) {
     fast_.add(k.close);
     slow_.add(k.close);
     if (!fast_.ready() || !slow_.ready()) return std::nullopt;
@@ -48,33 +72,16 @@ std::optional<Decision> EmaCrossStrategy::on_kline(const exchange::Kline& k) {
     return Decision{side, k.close, std::move(reason)};
 }
 
-std::string EmaCrossStrategy::save_state() const {
-    nlohmann::json j = {
-        {"strategy", name()},       {"fast", fast_.period()},       {"slow", slow_.period()},
-        {"interval", interval_},    {"last_open_time_ms", nullptr}, {"fast_ema", fast_.save()},
-        {"slow_ema", slow_.save()}, {"prev_cmp", nullptr},
-    };
-    if (last_open_time_ms_) j["last_open_time_ms"] = *last_open_time_ms_;
+void EmaCrossStrategy::save_fields(nlohmann::json& j) const {
+    j["fast_ema"] = fast_.save();
+    j["slow_ema"] = slow_.save();
+    j["prev_cmp"] = nullptr;
     if (prev_cmp_) j["prev_cmp"] = *prev_cmp_;
-    return j.dump();
 }
 
-bool EmaCrossStrategy::restore(const std::string& state) {
-    const nlohmann::json j = nlohmann::json::parse(state, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object()) return false;  // also the "discarded" value of a parse error
-    if (json_string(j, "strategy") != name() || json_int(j, "fast") != fast_.period() ||
-        json_int(j, "slow") != slow_.period() || json_string(j, "interval") != interval_) {
+bool EmaCrossStrategy::restore_fields(const nlohmann::json& j) {
+    if (!j.contains("prev_cmp") || !j.contains("fast_ema") || !j.contains("slow_ema")) {
         return false;
-    }
-    if (!j.contains("last_open_time_ms") || !j.contains("prev_cmp") || !j.contains("fast_ema") ||
-        !j.contains("slow_ema")) {
-        return false;
-    }
-
-    std::optional<std::int64_t> last_open;
-    if (!j["last_open_time_ms"].is_null()) {
-        last_open = json_int(j, "last_open_time_ms");
-        if (!last_open) return false;
     }
     std::optional<int> prev_cmp;
     if (!j["prev_cmp"].is_null()) {
@@ -90,7 +97,6 @@ bool EmaCrossStrategy::restore(const std::string& state) {
 
     fast_ = fast;
     slow_ = slow;
-    last_open_time_ms_ = last_open;
     prev_cmp_ = prev_cmp;
     return true;
 }

@@ -6,15 +6,41 @@
 #include "bot/reason_text.h"
 
 namespace bot {
+namespace {
+
+config::StrategyConfig rsi_config(int period, const Decimal& oversold, const Decimal& overbought,
+                                  std::string interval) {
+    config::StrategyConfig c;
+    c.name = "rsi";
+    c.interval = std::move(interval);
+    c.params = {{"period", period}, {"oversold", oversold}, {"overbought", overbought}};
+    return c;
+}
+
+// The one registration line: from here on the config, the loader and make_strategy know it.
+[[maybe_unused]] const bool kRegistered = register_strategy<RsiStrategy>();
+
+}  // namespace
+
+config::StrategySpec RsiStrategy::spec() {
+    return {"rsi",
+            {config::integer_param("period", 14, 2),
+             config::decimal_param("oversold", "30", "0", "100"),
+             config::decimal_param("overbought", "70", "0", "100")},
+            {{"oversold", "overbought"}}};
+}
+
+RsiStrategy::RsiStrategy(const config::StrategyConfig& config)
+    : CandleStrategy(config),
+      oversold_(strategy_config().decimal("oversold")),
+      overbought_(strategy_config().decimal("overbought")),
+      rsi_(strategy_config().integer("period")) {}
 
 RsiStrategy::RsiStrategy(int period, const Decimal& oversold, const Decimal& overbought,
                          std::string interval)
-    : oversold_(oversold), overbought_(overbought), interval_(std::move(interval)), rsi_(period) {}
+    : RsiStrategy(rsi_config(period, oversold, overbought, std::move(interval))) {}
 
-std::optional<Decision> RsiStrategy::on_kline(const exchange::Kline& k) {
-    if (!k.closed) return std::nullopt;
-    if (last_open_time_ms_ && k.open_time_ms <= *last_open_time_ms_) return std::nullopt;
-    last_open_time_ms_ = k.open_time_ms;
+std::optional<Decision> RsiStrategy::on_close(const exchange::Kline& k) {
     rsi_.add(k.close);
     if (!rsi_.ready()) return std::nullopt;
 
@@ -33,39 +59,14 @@ std::optional<Decision> RsiStrategy::on_kline(const exchange::Kline& k) {
     return std::nullopt;
 }
 
-std::string RsiStrategy::save_state() const {
-    nlohmann::json j = {
-        {"strategy", name()},
-        {"period", rsi_.period()},
-        {"oversold", oversold_.to_string()},
-        {"overbought", overbought_.to_string()},
-        {"interval", interval_},
-        {"last_open_time_ms", nullptr},
-        {"rsi", rsi_.save()},
-        {"prev_rsi", nullptr},
-    };
-    if (last_open_time_ms_) j["last_open_time_ms"] = *last_open_time_ms_;
+void RsiStrategy::save_fields(nlohmann::json& j) const {
+    j["rsi"] = rsi_.save();
+    j["prev_rsi"] = nullptr;
     if (prev_rsi_) j["prev_rsi"] = prev_rsi_->to_string();
-    return j.dump();
 }
 
-bool RsiStrategy::restore(const std::string& state) {
-    const nlohmann::json j = nlohmann::json::parse(state, nullptr, /*allow_exceptions=*/false);
-    if (!j.is_object()) return false;  // also the "discarded" value of a parse error
-    if (json_string(j, "strategy") != name() || json_int(j, "period") != rsi_.period() ||
-        json_decimal(j, "oversold") != oversold_ || json_decimal(j, "overbought") != overbought_ ||
-        json_string(j, "interval") != interval_) {
-        return false;
-    }
-    if (!j.contains("last_open_time_ms") || !j.contains("prev_rsi") || !j.contains("rsi")) {
-        return false;
-    }
-
-    std::optional<std::int64_t> last_open;
-    if (!j["last_open_time_ms"].is_null()) {
-        last_open = json_int(j, "last_open_time_ms");
-        if (!last_open) return false;
-    }
+bool RsiStrategy::restore_fields(const nlohmann::json& j) {
+    if (!j.contains("prev_rsi") || !j.contains("rsi")) return false;
     std::optional<Decimal> prev_rsi;
     if (!j["prev_rsi"].is_null()) {
         prev_rsi = json_decimal(j, "prev_rsi");
@@ -79,7 +80,6 @@ bool RsiStrategy::restore(const std::string& state) {
     if (prev_rsi.has_value() != rsi.ready()) return false;
 
     rsi_ = rsi;
-    last_open_time_ms_ = last_open;
     prev_rsi_ = prev_rsi;
     return true;
 }

@@ -1,9 +1,11 @@
 // rsi(period, oversold, overbought): BUY when the RSI of the closes crosses below `oversold`
 // (>= oversold at the previous close, < oversold now), SELL when it crosses above `overbought`
 // (<= overbought before, > overbought now). The first close with an RSI only records it.
+//
+// Parameters: period (integer >= 2, default 14); oversold (default 30) < overbought (default 70),
+// both numbers > 0 and < 100.
 #pragma once
 
-#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -12,30 +14,35 @@
 
 namespace bot {
 
-class RsiStrategy final : public Strategy {
+class RsiStrategy final : public CandleStrategy {
 public:
+    static config::StrategySpec spec();
+
+    explicit RsiStrategy(const config::StrategyConfig& config);
     // period >= 1, else std::invalid_argument. `interval` is part of the saved state (see
     // EmaCrossStrategy).
     RsiStrategy(int period, const Decimal& oversold, const Decimal& overbought,
                 std::string interval = {});
 
-    std::string name() const override { return "rsi"; }
-    std::optional<Decision> on_kline(const exchange::Kline& k) override;
     bool ready() const override { return prev_rsi_.has_value(); }
-    std::string save_state() const override;
-    // On failure the state is unchanged.
-    bool restore(const std::string& state) override;
+    // Wilder's smoothing converges slowly: a few times the period.
+    int warmup_candles() const override { return 4 * rsi_.period(); }
 
     // For logs and tests.
     const Rsi& rsi() const { return rsi_; }
 
+protected:
+    std::optional<Decision> on_close(const exchange::Kline& k) override;
+    void save_fields(nlohmann::json& state) const override;
+    bool restore_fields(const nlohmann::json& state) override;
+
 private:
-    Decimal oversold_;
-    Decimal overbought_;
-    std::string interval_;
+    // Constant after construction
+    const Decimal oversold_;
+    const Decimal overbought_;
+
     Rsi rsi_;
-    std::optional<std::int64_t> last_open_time_ms_;  // of the last closed candle taken
-    std::optional<Decimal> prev_rsi_;                // at the previous close, once ready
+    std::optional<Decimal> prev_rsi_;  // at the previous close, once ready
 };
 
 }  // namespace bot

@@ -143,14 +143,14 @@ TEST_CASE("ema_cross refuses a state that is not its own", "[strategy][ema_cross
 TEST_CASE("make_strategy builds the configured strategy", "[strategy]") {
     config::StrategyConfig cfg;
     cfg.name = "ema_cross";
-    cfg.fast = 2;
-    cfg.slow = 4;
+    cfg.params = {{"fast", 2}, {"slow", 4}};
     auto s = bot::make_strategy(cfg);
     CHECK(s->name() == "ema_cross");
     EmaCrossStrategy direct(2, 4, cfg.interval);
     CHECK(s->restore(direct.save_state()));
 
     cfg.name = "rsi";
+    cfg.params.clear();  // rsi's defaults
     CHECK(bot::make_strategy(cfg)->name() == "rsi");
     cfg.name = "macd";
     CHECK_THROWS_AS(bot::make_strategy(cfg), std::invalid_argument);
