@@ -58,83 +58,43 @@ TEST_CASE("ema_cross is not ready before both EMAs and one comparison", "[strate
 
 TEST_CASE("ema_cross ignores updates and candles it has already seen", "[strategy][ema_cross]") {
     EmaCrossStrategy s(2, 4);
-    std::vector<size_t> indices;
-    for (size_t i = 0; i < kCloses.size(); ++i) {
-        const auto minute = static_cast<std::int64_t>(i);
-        // Updates of the open candle, at prices that would cross if they counted.
-        CHECK_FALSE(s.on_kline(kline(minute, d("1000"), /*closed=*/false)));
-        CHECK_FALSE(s.on_kline(kline(minute, d("1"), /*closed=*/false)));
-        if (s.on_kline(kline(minute, kCloses[i]))) indices.push_back(i);
-        // The same close again (a replay), and an older one (a back-fill overlap).
-        CHECK_FALSE(s.on_kline(kline(minute, kCloses[i])));
-        CHECK_FALSE(s.on_kline(kline(minute - 1, d("1000"))));
-    }
-    CHECK(indices == std::vector<size_t>{6, 10, 15});
+    // Updates of the open candle at prices that would cross if they counted.
+    CHECK(bot_test::decisions_amid_noise(s, kCloses, {d("1000"), d("1")}, d("1000")) ==
+          std::vector<size_t>{6, 10, 15});
 }
 
 TEST_CASE("ema_cross resumes from its saved state exactly", "[strategy][ema_cross]") {
-    EmaCrossStrategy straight(2, 4, "1m");
-    const auto expected = feed(straight, kCloses, 0, kCloses.size());
-    for (size_t split = 0; split <= kCloses.size(); ++split) {
-        INFO("split at " << split);
-        EmaCrossStrategy first(2, 4, "1m");
-        auto seen = feed(first, kCloses, 0, split);
-        const std::string state = first.save_state();
-        EmaCrossStrategy resumed(2, 4, "1m");
-        REQUIRE(resumed.restore(state));
-        CHECK(resumed.save_state() == state);
-        CHECK(resumed.ready() == first.ready());
-        // The last candle before the restart is not taken twice.
-        if (split > 0) CHECK_FALSE(resumed.on_kline(kline(split - 1, d("1000"))));
-        auto rest = feed(resumed, kCloses, split, kCloses.size());
-        seen.insert(seen.end(), rest.begin(), rest.end());
-        REQUIRE(seen.size() == expected.size());
-        for (size_t i = 0; i < seen.size(); ++i) {
-            CHECK(seen[i].index == expected[i].index);
-            CHECK(bot_test::same(seen[i].decision, expected[i].decision));
-        }
-    }
+    bot_test::check_resumes_exactly([] { return EmaCrossStrategy(2, 4, "1m"); }, kCloses);
 }
 
 TEST_CASE("ema_cross refuses a state that is not its own", "[strategy][ema_cross]") {
+    using bot_test::check_refused;
+    using bot_test::tampered;
     EmaCrossStrategy source(2, 4, "1m");
     feed(source, kCloses, 0, 8);
     const std::string good = source.save_state();
 
     EmaCrossStrategy s(2, 4, "1m");
     feed(s, kCloses, 0, 3);
-    const std::string before = s.save_state();
-    auto refused = [&](const std::string& state) {
-        INFO(state);
-        CHECK_FALSE(s.restore(state));
-        CHECK(s.save_state() == before);  // untouched
-    };
     // Other parameters, another interval, another strategy.
-    EmaCrossStrategy other_fast(3, 4, "1m");
-    refused(other_fast.save_state());
-    EmaCrossStrategy other_interval(2, 4, "5m");
-    refused(other_interval.save_state());
+    check_refused(s, EmaCrossStrategy(3, 4, "1m").save_state());
+    check_refused(s, EmaCrossStrategy(2, 4, "5m").save_state());
     std::string renamed = good;
     renamed.replace(renamed.find("ema_cross"), 9, "rsi");
-    refused(renamed);
+    check_refused(s, renamed);
     // Junk and damaged states.
     for (const char* junk :
          {"", "{", "null", "[]", "42", "\"ema_cross\"", "{\"strategy\":\"ema_cross\"}"}) {
-        refused(junk);
+        check_refused(s, junk);
     }
-    auto tampered = [&](const std::string& from, const std::string& to) {
-        std::string t = good;
-        auto at = t.find(from);
-        REQUIRE(at != std::string::npos);
-        t.replace(at, from.size(), to);
-        refused(t);
-    };
-    tampered("\"prev_cmp\":1", "\"prev_cmp\":2");
-    tampered("\"prev_cmp\":1", "\"prev_cmp\":\"1\"");
-    tampered("\"prev_cmp\":1", "\"prev_cmp\":null");  // both EMAs ready but no comparison
-    tampered("\"last_open_time_ms\":420000", "\"last_open_time_ms\":\"420000\"");
-    tampered("\"fast_ema\":{\"n\":2", "\"fast_ema\":{\"n\":3");
-    tampered("\"value\":\"", "\"value\":\"x");
+    check_refused(s, tampered(good, "\"prev_cmp\":1", "\"prev_cmp\":2"));
+    check_refused(s, tampered(good, "\"prev_cmp\":1", "\"prev_cmp\":\"1\""));
+    // Both EMAs ready but no comparison.
+    check_refused(s, tampered(good, "\"prev_cmp\":1", "\"prev_cmp\":null"));
+    check_refused(
+        s, tampered(good, "\"last_open_time_ms\":420000", "\"last_open_time_ms\":\"420000\""));
+    check_refused(s, tampered(good, "\"fast_ema\":{\"n\":2", "\"fast_ema\":{\"n\":3"));
+    check_refused(s, tampered(good, "\"value\":\"", "\"value\":\"x"));
 
     REQUIRE(s.restore(good));
     CHECK(s.save_state() == good);

@@ -61,70 +61,34 @@ TEST_CASE("rsi is ready after period + 2 closes", "[strategy][rsi]") {
 
 TEST_CASE("rsi ignores updates and candles it has already seen", "[strategy][rsi]") {
     auto s = make();
-    std::vector<size_t> indices;
-    for (size_t i = 0; i < kCloses.size(); ++i) {
-        const auto minute = static_cast<std::int64_t>(i);
-        CHECK_FALSE(s.on_kline(kline(minute, d("1"), /*closed=*/false)));
-        CHECK_FALSE(s.on_kline(kline(minute, d("100"), /*closed=*/false)));
-        if (s.on_kline(kline(minute, kCloses[i]))) indices.push_back(i);
-        CHECK_FALSE(s.on_kline(kline(minute, kCloses[i])));
-        CHECK_FALSE(s.on_kline(kline(minute - 1, d("1"))));
-    }
-    CHECK(indices == std::vector<size_t>{3, 5, 9});
+    CHECK(bot_test::decisions_amid_noise(s, kCloses, {d("1"), d("100")}, d("1")) ==
+          std::vector<size_t>{3, 5, 9});
 }
 
 TEST_CASE("rsi resumes from its saved state exactly", "[strategy][rsi]") {
-    auto straight = make();
-    const auto expected = feed(straight, kCloses, 0, kCloses.size());
-    for (size_t split = 0; split <= kCloses.size(); ++split) {
-        INFO("split at " << split);
-        auto first = make();
-        auto seen = feed(first, kCloses, 0, split);
-        const std::string state = first.save_state();
-        auto resumed = make();
-        REQUIRE(resumed.restore(state));
-        CHECK(resumed.save_state() == state);
-        auto rest = feed(resumed, kCloses, split, kCloses.size());
-        seen.insert(seen.end(), rest.begin(), rest.end());
-        REQUIRE(seen.size() == expected.size());
-        for (size_t i = 0; i < seen.size(); ++i) {
-            CHECK(seen[i].index == expected[i].index);
-            CHECK(bot_test::same(seen[i].decision, expected[i].decision));
-        }
-    }
+    bot_test::check_resumes_exactly(make, kCloses);
 }
 
 TEST_CASE("rsi refuses a state that is not its own", "[strategy][rsi]") {
+    using bot_test::check_refused;
+    using bot_test::tampered;
     auto source = make();
     feed(source, kCloses, 0, 6);
     const std::string good = source.save_state();
 
     auto s = make();
     feed(s, kCloses, 0, 2);
-    const std::string before = s.save_state();
-    auto refused = [&](const std::string& state) {
-        INFO(state);
-        CHECK_FALSE(s.restore(state));
-        CHECK(s.save_state() == before);
-    };
-    refused(RsiStrategy(3, d("30"), d("70"), "1m").save_state());
-    refused(RsiStrategy(2, d("25"), d("70"), "1m").save_state());
-    refused(RsiStrategy(2, d("30"), d("75"), "1m").save_state());
-    refused(RsiStrategy(2, d("30"), d("70"), "1h").save_state());
-    refused(bot::EmaCrossStrategy(2, 4, "1m").save_state());
+    check_refused(s, RsiStrategy(3, d("30"), d("70"), "1m").save_state());
+    check_refused(s, RsiStrategy(2, d("25"), d("70"), "1m").save_state());
+    check_refused(s, RsiStrategy(2, d("30"), d("75"), "1m").save_state());
+    check_refused(s, RsiStrategy(2, d("30"), d("70"), "1h").save_state());
+    check_refused(s, bot::EmaCrossStrategy(2, 4, "1m").save_state());
     for (const char* junk : {"", "}", "null", "[1]", "{\"strategy\":\"rsi\",\"period\":2}"}) {
-        refused(junk);
+        check_refused(s, junk);
     }
-    auto tampered = [&](const std::string& from, const std::string& to) {
-        std::string t = good;
-        auto at = t.find(from);
-        REQUIRE(at != std::string::npos);
-        t.replace(at, from.size(), to);
-        refused(t);
-    };
-    tampered("\"prev_rsi\":\"", "\"prev_rsi\":\"-");
-    tampered("\"gain\":\"", "\"gain\":\"abc");
-    tampered("\"n\":2", "\"n\":5");
+    check_refused(s, tampered(good, "\"prev_rsi\":\"", "\"prev_rsi\":\"-"));
+    check_refused(s, tampered(good, "\"gain\":\"", "\"gain\":\"abc"));
+    check_refused(s, tampered(good, "\"n\":2", "\"n\":5"));
 
     REQUIRE(s.restore(good));
     CHECK(s.save_state() == good);
