@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "apps/cli/command_line.h"
 #include "bot/supervisor.h"
 #include "config/config.h"
 #include "config/loader.h"
@@ -34,10 +35,11 @@
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFatal = 1;
-constexpr int kExitUsage = 64;   // EX_USAGE
-constexpr int kExitConfig = 78;  // EX_CONFIG
+using cli::kExitConfig;
+using cli::kExitOk;
+using cli::kExitUsage;
+using cli::UsageError;
+constexpr int kExitFatal = cli::kExitFailure;
 
 constexpr const char* kUsage =
     "usage: tradebotd --config FILE [--log-level trace|debug|info|warn|error] "
@@ -45,18 +47,10 @@ constexpr const char* kUsage =
     "       tradebotd --config FILE --check-config\n"
     "       tradebotd --version | --help\n";
 
-constexpr const char* kHelp =
-    "tradebotd: multi-symbol crypto trading daemon.\n"
-    "\n"
-    "  --config FILE      JSON config (see config/examples/sim.json)\n"
-    "  --log-level L      trace|debug|info|warn|error; overrides log.level\n"
-    "  --duration S       stop cleanly after S seconds (exit 0)\n"
-    "  --check-config     validate FILE, print the resolved config as JSON, exit\n"
-    "  --version          print the version\n"
-    "  --help             this text\n"
-    "\n"
+constexpr const char* kAfterOptions =
     "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP re-reads the config file.\n"
-    "Exit status: 0 clean stop, 64 bad command line, 78 invalid config, 1 fatal error.\n";
+    "Exit status: 0 clean stop, 64 bad command line, 78 invalid config, 1 fatal error.\n"
+    "Every flag, config key and log line: docs/reference.md.\n";
 
 struct Args {
     std::string config_path;
@@ -67,68 +61,55 @@ struct Args {
     bool help = false;
 };
 
-struct UsageError {
-    std::string message;
-};
+cli::po::options_description option_table() {
+    namespace po = cli::po;
+    auto o = cli::options("Options");
+    o.add_options()                                                                 //
+        ("config", po::value<std::string>()->value_name("FILE"),                    //
+         "JSON config (see config/examples/sim.json)")                              //
+        ("log-level", po::value<std::string>()->value_name("L"),                    //
+         "trace|debug|info|warn|error; overrides log.level")                        //
+        ("duration", po::value<std::string>()->value_name("S"),                     //
+         "stop cleanly after S seconds (exit 0)")                                   //
+        ("check-config", "validate FILE, print the resolved config as JSON, exit")  //
+        ("version", "print the version")                                            //
+        ("help,h", "this text");
+    return o;
+}
+
+// --duration: seconds > 0 (fractions allowed), at most 1e9.
+double parse_duration(const std::string& text) {
+    char* end = nullptr;
+    errno = 0;
+    double d = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || errno != 0 || !(d > 0) || d > 1e9) {
+        throw UsageError("--duration: expected a number of seconds > 0, got '" + text + "'");
+    }
+    return d;
+}
 
 Args parse_args(int argc, char** argv) {
+    const cli::po::variables_map vm = cli::parse(argc, argv, option_table());
     Args a;
-    bool have_config = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        std::optional<std::string> inline_value;
-        if (arg.rfind("--", 0) == 0) {
-            if (auto eq = arg.find('='); eq != std::string::npos) {
-                inline_value = arg.substr(eq + 1);
-                arg = arg.substr(0, eq);
-            }
-        }
-        auto value = [&](const char* what) -> std::string {
-            if (inline_value) return *inline_value;
-            if (i + 1 >= argc) throw UsageError{arg + " needs " + what};
-            return argv[++i];
-        };
-        auto no_value = [&] {
-            if (inline_value) throw UsageError{arg + " takes no value"};
-        };
-        if (arg == "--config") {
-            a.config_path = value("a file name");
-            if (a.config_path.empty()) throw UsageError{"--config needs a file name"};
-            have_config = true;
-        } else if (arg == "--log-level") {
-            std::string level = value("a level (trace|debug|info|warn|error)");
-            if (!service::parse_log_level(level)) {
-                throw UsageError{"--log-level: unknown level '" + level +
-                                 "' (expected trace|debug|info|warn|error)"};
-            }
-            a.log_level = level;
-        } else if (arg == "--duration") {
-            std::string text = value("a number of seconds");
-            char* end = nullptr;
-            errno = 0;
-            double d = std::strtod(text.c_str(), &end);
-            if (text.empty() || end != text.c_str() + text.size() || errno != 0 || !(d > 0) ||
-                d > 1e9) {
-                throw UsageError{"--duration: expected a number of seconds > 0, got '" + text +
-                                 "'"};
-            }
-            a.duration_s = d;
-        } else if (arg == "--check-config") {
-            no_value();
-            a.check_config = true;
-        } else if (arg == "--version") {
-            no_value();
-            a.version = true;
-        } else if (arg == "--help" || arg == "-h") {
-            no_value();
-            a.help = true;
-        } else if (arg.rfind("-", 0) == 0) {
-            throw UsageError{"unknown option '" + arg + "'"};
-        } else {
-            throw UsageError{"unexpected argument '" + arg + "'"};
-        }
+    a.help = vm.count("help") > 0;
+    a.version = vm.count("version") > 0;
+    a.check_config = vm.count("check-config") > 0;
+    if (vm.count("config")) {
+        a.config_path = vm["config"].as<std::string>();
+        if (a.config_path.empty()) throw UsageError("--config needs a file name");
     }
-    if (!a.help && !a.version && !have_config) throw UsageError{"--config FILE is required"};
+    if (vm.count("log-level")) {
+        std::string level = vm["log-level"].as<std::string>();
+        if (!service::parse_log_level(level)) {
+            throw UsageError("--log-level: unknown level '" + level +
+                             "' (expected trace|debug|info|warn|error)");
+        }
+        a.log_level = level;
+    }
+    if (vm.count("duration")) a.duration_s = parse_duration(vm["duration"].as<std::string>());
+    if (!a.help && !a.version && a.config_path.empty()) {
+        throw UsageError("--config FILE is required");
+    }
     return a;
 }
 
@@ -336,12 +317,14 @@ int main(int argc, char** argv) {
     try {
         args = parse_args(argc, argv);
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "tradebotd: %s\n%s", e.message.c_str(), kUsage);
+        std::fprintf(stderr, "tradebotd: %s\n%s", e.what(), kUsage);
         return kExitUsage;
     }
     if (args.help) {
-        std::fputs(kHelp, stdout);
-        std::fputs(kUsage, stdout);
+        std::cout << "tradebotd: multi-symbol crypto trading daemon.\n\n"
+                  << kUsage << "\n"
+                  << option_table() << "\n"
+                  << kAfterOptions;
         return kExitOk;
     }
     if (args.version) {
