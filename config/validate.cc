@@ -1,7 +1,5 @@
 #include "config/validate.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 #include <climits>
@@ -11,6 +9,7 @@
 #include <utility>
 #include <vector>
 
+#include "config/endpoint.h"
 #include "config/loader.h"
 
 namespace config::detail {
@@ -150,69 +149,19 @@ Decimal get_money(const json& j, const std::string& path) {
     fail_expected(path, kExpected, j);
 }
 
-bool valid_port(std::string_view p) {
-    if (p.empty() || p.size() > 5) return false;
-    int v = 0;
-    for (char c : p) {
-        if (c < '0' || c > '9') return false;
-        v = v * 10 + (c - '0');
-    }
-    return v >= 1 && v <= 65535;
-}
-
-bool valid_ipv4(std::string_view h) {
-    in_addr a{};
-    return inet_pton(AF_INET, std::string(h).c_str(), &a) == 1;
-}
-
-bool valid_bracketed_ipv6(std::string_view h) {
-    if (h.size() < 3 || h.front() != '[' || h.back() != ']') return false;
-    in6_addr a{};
-    return inet_pton(AF_INET6, std::string(h.substr(1, h.size() - 2)).c_str(), &a) == 1;
-}
-
-bool valid_host_name(std::string_view h) {
-    return !h.empty() && std::all_of(h.begin(), h.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-    });
-}
-
-// scheme://host[:port][/path]: a host is required, user info (credentials) is not allowed.
-bool valid_url(std::string_view url, const Names& schemes) {
-    std::string_view rest;
-    for (std::string_view scheme : schemes) {
-        std::string prefix = std::string(scheme) + "://";
-        if (url.substr(0, prefix.size()) == prefix) rest = url.substr(prefix.size());
-    }
-    if (rest.empty()) return false;
-    if (std::any_of(url.begin(), url.end(),
-                    [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == 0; })) {
-        return false;
-    }
-    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-    if (!authority.empty() && authority.front() == '[') {
-        auto close = authority.find(']');
-        if (close == std::string_view::npos) return false;
-        std::string_view after = authority.substr(close + 1);
-        return valid_bracketed_ipv6(authority.substr(0, close + 1)) &&
-               (after.empty() || (after.front() == ':' && valid_port(after.substr(1))));
-    }
-    auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos && !valid_port(authority.substr(colon + 1))) return false;
-    return valid_host_name(authority.substr(0, colon));
-}
-
 std::string get_url(const json& j, const std::string& path, const Names& schemes,
                     std::string_view expected) {
-    if (j.is_string() && valid_url(j.get<std::string>(), schemes)) return j.get<std::string>();
+    if (j.is_string() && parse_endpoint(j.get<std::string>(), schemes)) {
+        return j.get<std::string>();
+    }
     fail_expected(path, expected, j);
 }
 
+// A listen address the metrics server can bind: an IP address or localhost, and a real port
+// (0, "any free port", is for tests, not for a scrape target).
 bool valid_listen(std::string_view s) {
-    auto colon = s.rfind(':');
-    if (colon == std::string_view::npos || !valid_port(s.substr(colon + 1))) return false;
-    std::string_view host = s.substr(0, colon);
-    return host == "localhost" || valid_ipv4(host) || valid_bracketed_ipv6(host);
+    auto a = parse_listen(s);
+    return a && a->port != 0 && (a->kind != ListenAddress::Kind::kName || a->host == "localhost");
 }
 
 bool valid_symbol(std::string_view s) {

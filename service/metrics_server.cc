@@ -13,6 +13,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "config/endpoint.h"
 #include "service/metrics.h"
 
 namespace service {
@@ -197,25 +198,10 @@ struct MetricsServer::Impl {
 };
 
 ListenAddress parse_listen_address(std::string_view listen) {
-    auto colon = listen.rfind(':');
-    if (colon == std::string_view::npos || colon + 1 == listen.size()) {
-        throw std::invalid_argument("expected host:port, got '" + std::string(listen) + "'");
-    }
-    ListenAddress a;
-    std::string_view host = listen.substr(0, colon);
-    if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
-        host = host.substr(1, host.size() - 2);
-    }
-    if (host.empty()) throw std::invalid_argument("no host in '" + std::string(listen) + "'");
-    unsigned port = 0;
-    for (char c : listen.substr(colon + 1)) {
-        if (c < '0' || c > '9' || (port = port * 10 + static_cast<unsigned>(c - '0')) > 65535) {
-            throw std::invalid_argument("bad port in '" + std::string(listen) + "'");
-        }
-    }
-    a.host = std::string(host);
-    a.port = static_cast<std::uint16_t>(port);
-    return a;
+    std::string why;
+    auto a = config::parse_listen(listen, &why);
+    if (!a) throw std::invalid_argument(why + ", got '" + std::string(listen) + "'");
+    return ListenAddress{a->host, a->port};
 }
 
 HttpAnswer answer_request(std::string_view method, std::string_view target,

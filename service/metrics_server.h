@@ -40,7 +40,8 @@ struct MetricsServerOptions {
     std::size_t body_limit = 1024;  // GET carries no body; anything larger is refused (413)
 };
 
-// "127.0.0.1:9464", "localhost:9464", "[::1]:9464" -> host and port. Throws std::invalid_argument.
+// "127.0.0.1:9464", "localhost:9464", "[::1]:9464" -> host and port (config::parse_listen, the
+// parser the config validates metrics.listen with). Throws std::invalid_argument.
 struct ListenAddress {
     std::string host;  // without brackets
     std::uint16_t port = 0;

@@ -13,7 +13,7 @@ namespace {
 // The one registration line: from here on the config, the loader and make_strategy know it.
 [[maybe_unused]] const bool kRegistered = register_strategy<BollingerStrategy>();
 
-using Wide = unsigned __int128;
+__extension__ typedef unsigned __int128 Wide;  // __extension__: silences -Wpedantic
 
 // floor(sqrt(n)): a floating-point estimate, then corrected to the exact integer.
 Wide isqrt(Wide n) {

@@ -47,7 +47,7 @@ public:
         http::verb verb = http::string_to_verb(req.method);
         request_ = {verb == http::verb::unknown ? http::verb::get : verb,
                     base.base_path + req.target, 11};
-        request_.set(http::field::host, base.host);
+        request_.set(http::field::host, base.host_literal());
         request_.set(http::field::user_agent, "tradebot/" TRADEBOT_VERSION);
         for (const auto& [k, v] : req.headers) request_.set(k, v);
         request_.prepare_payload();

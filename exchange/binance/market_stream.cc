@@ -141,7 +141,7 @@ private:
         }));
         ws_.read_message_max(16 * 1024 * 1024);
         ws_.async_handshake(
-            url_.host + ":" + url_.port, target_,
+            url_.host_literal() + ":" + url_.port, target_,
             beast::bind_front_handler(&Session::on_ws_handshake, this->shared_from_this()));
     }
 

@@ -4,5 +4,5 @@ tradebot_add_test(runtime_queue_tests SOURCES runtime_queue_test.cc LIBS bot LAB
 tradebot_add_test(runtime_bot_tests SOURCES runtime_bot_test.cc LIBS bot LABELS unit tsan)
 tradebot_add_test(runtime_supervisor_tests SOURCES runtime_supervisor_test.cc LIBS bot
                   LABELS unit tsan)
-tradebot_add_test(runtime_factory_tests SOURCES runtime_factory_test.cc LIBS exchange config
+tradebot_add_test(runtime_factory_tests SOURCES runtime_factory_test.cc LIBS exchange config strategy_plugins
                   LABELS unit)

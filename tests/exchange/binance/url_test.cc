@@ -29,6 +29,14 @@ TEST_CASE("endpoint URLs", "[url]") {
     REQUIRE(d);
     CHECK(d->port == "80");
 
+    // An IPv6 literal: resolvable without brackets, named with them.
+    auto e = parse_url("ws://[::1]:8080/x", true, &err);
+    REQUIRE(e);
+    CHECK(e->host == "::1");
+    CHECK(e->host_literal() == "[::1]");
+    CHECK(e->port == "8080");
+    CHECK(e->base_path == "/x");
+
     CHECK_FALSE(parse_url("https://api.binance.com", true, &err));
     CHECK(err.find("ws://") != std::string::npos);
     CHECK_FALSE(parse_url("api.binance.com", false, &err));
