@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "config/endpoint.h"
+#include "config/interval.h"
 #include "config/loader.h"
 
 namespace config::detail {
@@ -30,9 +31,6 @@ using Names = std::vector<std::string>;
 
 const Names kRootKeys = {"database", "exchange", "trading", "strategy",
                          "symbols",  "log",      "metrics"};
-// Binance's kline intervals; the sim aggregates into the same ones.
-const Names kIntervals = {"1s", "1m", "3m", "5m",  "15m", "30m", "1h", "2h",
-                          "4h", "6h", "8h", "12h", "1d",  "3d",  "1w", "1M"};
 
 [[noreturn]] void fail(const std::string& path, std::string problem) {
     throw ConfigError(path, std::move(problem));
@@ -242,7 +240,7 @@ StrategyConfig parse_strategy(const json& j, const std::string& path, const Stra
         fail(child(path, key), "unknown key");
     }
     if (const json* v = find(j, "interval")) {
-        s.interval = get_enum(*v, child(path, "interval"), kIntervals);
+        s.interval = get_enum(*v, child(path, "interval"), kline_intervals());
     }
 
     for (const ParamSpec& p : spec.params) {

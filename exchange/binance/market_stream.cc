@@ -19,6 +19,7 @@
 #include <set>
 #include <thread>
 
+#include "config/interval.h"
 #include "exchange/binance/stream_messages.h"
 
 namespace exchange::binance {
@@ -219,7 +220,8 @@ struct BinanceMarketStream::Impl {
         // yet, with the candle that was open when the stream first connected.
         std::int64_t backfill_from() const {
             if (last_closed_open >= 0) return last_closed_open + 1;
-            return std::max<std::int64_t>(0, streamed_since_ms - interval_ms(interval));
+            return std::max<std::int64_t>(
+                0, streamed_since_ms - config::longest_kline_ms(interval).value_or(0));
         }
     };
 
@@ -545,7 +547,7 @@ void BinanceMarketStream::Impl::on_kline(const Kline& k) {
         st.held.push_back(k);
         return;
     }
-    std::int64_t step = interval_ms(st.interval);
+    std::int64_t step = config::longest_kline_ms(st.interval).value_or(0);
     if (st.last_closed_open >= 0 && step > 0 && k.open_time_ms > st.last_closed_open + step) {
         log->warn("binance: {} gap in closed klines ({} -> {}); back-filling", k.symbol,
                   st.last_closed_open, k.open_time_ms);
@@ -644,7 +646,7 @@ void BinanceMarketStream::Impl::finish_backfill(const std::string& symbol) {
     // the request went out) is fetched again rather than skipped. After a few rounds without
     // progress the hole is taken as real (the exchange has no such candle) and passed over.
     constexpr int kMaxStuckRounds = 3;
-    const std::int64_t step = interval_ms(st.interval);
+    const std::int64_t step = config::longest_kline_ms(st.interval).value_or(0);
     const std::int64_t first = st.last_closed_open;
     std::size_t i = 0;
     for (; i < held.size(); ++i) {

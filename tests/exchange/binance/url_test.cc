@@ -43,17 +43,6 @@ TEST_CASE("endpoint URLs", "[url]") {
     CHECK_FALSE(parse_url("http://host:port", false, &err));
 }
 
-TEST_CASE("kline intervals in milliseconds", "[url]") {
-    CHECK(interval_ms("1s") == 1000);
-    CHECK(interval_ms("1m") == 60'000);
-    CHECK(interval_ms("15m") == 900'000);
-    CHECK(interval_ms("4h") == 14'400'000);
-    CHECK(interval_ms("1d") == 86'400'000);
-    CHECK(interval_ms("1w") == 604'800'000);
-    CHECK(interval_ms("x") == 0);
-    CHECK(interval_ms("m") == 0);
-}
-
 TEST_CASE("klines target", "[url]") {
     CHECK(klines_target("BTCUSDT", "1m", 1000, std::nullopt, 5000) ==
           "/api/v3/klines?symbol=BTCUSDT&interval=1m&startTime=1000&limit=1000");
