@@ -24,6 +24,7 @@
 #include "bot/supervisor.h"
 #include "config/config.h"
 #include "config/loader.h"
+#include "config/text.h"
 #include "exchange/factory.h"
 #include "service/log_setup.h"
 #include "service/metrics.h"
@@ -114,12 +115,9 @@ Args parse_args(int argc, char** argv) {
 }
 
 std::string join_symbols(const config::Config& cfg) {
-    std::string out;
-    for (const auto& s : cfg.symbols) {
-        if (!out.empty()) out += ",";
-        out += s.symbol;
-    }
-    return out;
+    std::vector<std::string> names;
+    for (const auto& s : cfg.symbols) names.push_back(s.symbol);
+    return config::join(names, ",");
 }
 
 std::string absolute(const std::string& path) {

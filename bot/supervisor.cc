@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "config/loader.h"
+#include "config/text.h"
 
 namespace bot {
 namespace {
@@ -61,13 +62,9 @@ std::vector<std::string> keys_needing_restart(const config::Config& old_cfg,
     return out;
 }
 
-std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) {
-        if (!out.empty()) out += ",";
-        out += s;
-    }
-    return out.empty() ? "-" : out;
+// "-" for none, so a log line always has a value after "added=".
+std::string list_or_dash(const std::vector<std::string>& v) {
+    return v.empty() ? "-" : config::join(v, ",");
 }
 
 }  // namespace
@@ -334,8 +331,9 @@ ReloadSummary Supervisor::reload(const config::Config& next) {
         stream_.set_symbols(symbol_list());
     }
 
-    log_->info("reload: added={} removed={} restarted={} symbols={}", join(summary.added),
-               join(summary.removed), join(summary.restarted), join(symbol_list()));
+    log_->info("reload: added={} removed={} restarted={} symbols={}", list_or_dash(summary.added),
+               list_or_dash(summary.removed), list_or_dash(summary.restarted),
+               list_or_dash(symbol_list()));
     for (const auto& key : summary.not_applied) {
         log_->warn(
             "reload: {} changed but cannot be applied while running; keeping the running "

@@ -12,6 +12,7 @@
 #include "config/endpoint.h"
 #include "config/interval.h"
 #include "config/loader.h"
+#include "config/text.h"
 
 namespace config::detail {
 
@@ -46,15 +47,6 @@ std::string element(const std::string& path, std::size_t i) {
 
 bool contains(const Names& names, std::string_view s) {
     return std::find(names.begin(), names.end(), s) != names.end();
-}
-
-std::string join(const Names& names) {
-    std::string out;
-    for (std::string_view n : names) {
-        if (!out.empty()) out += '|';
-        out += n;
-    }
-    return out;
 }
 
 // What was found, for "expected X, got Y": strings quoted as written, other values with their
@@ -121,7 +113,7 @@ int get_int32(const json& j, const std::string& path, int lo, int hi, std::strin
 
 std::string get_enum(const json& j, const std::string& path, const Names& allowed) {
     if (j.is_string() && contains(allowed, j.get<std::string>())) return j.get<std::string>();
-    fail_expected(path, "one of " + join(allowed), j);
+    fail_expected(path, "one of " + join(allowed, "|"), j);
 }
 
 std::string get_nonempty_string(const json& j, const std::string& path) {
@@ -214,7 +206,7 @@ bool param_of_another(std::string_view name, std::string_view key) {
 const StrategySpec& spec_of(const std::string& name, const std::string& path) {
     if (const StrategySpec* spec = find_strategy_spec(name)) return *spec;
     // Only reachable when no strategy is linked in: the default name is not registered.
-    fail_expected(path, "one of " + join(strategy_names()), json(name));
+    fail_expected(path, "one of " + join(strategy_names(), "|"), json(name));
 }
 
 // The strategy object `j` at `path` applied on top of `base` (the registered default strategy
