@@ -151,13 +151,17 @@ void TradingBot::warm_up(bool& restored, std::optional<std::int64_t> stored_last
     // has seen); otherwise it is the whole warm-up. Decisions on past candles are not acted on:
     // their prices are gone.
     int fed = 0;
+    std::optional<std::int64_t> newest;
     for (const auto& k : history) {
         if (!k.closed) continue;
         (void)strategy_->on_kline(k);
         last_candle_open_ms_ = std::max(last_candle_open_ms_, k.open_time_ms);
         last_price_ = k.close;
+        newest = std::max(newest.value_or(k.open_time_ms), k.open_time_ms);
         ++fed;
     }
+    // The stream continues right after the history this bot has seen.
+    if (newest) deps_.stream->resume_after(symbol(), s.interval, *newest);
     deps_.log->info("{} from {} history candles (ready={})", restored ? "caught up" : "warmed up",
                     fed, strategy_->ready());
 }

@@ -354,6 +354,7 @@ TEST_CASE("warm-up from history, then the stream continues right after it", "[st
     auto stream = make_stream(fake, test_options());
     auto h = stream->history("BTCUSDT", "1m", 3);
     REQUIRE(h.size() == 3);
+    stream->resume_after("BTCUSDT", "1m", h.back().open_time_ms);  // what the bot does
     fake.add_history(kline("BTCUSDT", 5, true));  // closes between warm-up and start
     stream->start({"BTCUSDT"}, got.sink());
     REQUIRE(connected(*stream, fake));
