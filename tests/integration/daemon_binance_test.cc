@@ -29,6 +29,7 @@
 #include "storage/reader.h"
 #include "support/child_process.h"
 #include "support/fake_binance/fake_binance.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using config::Decimal;
@@ -221,17 +222,7 @@ bool wait_ready(ChildProcess& daemon, const FakeBinance& fake) {
 // Polls the database (which may not exist yet) until pred(reader) holds.
 template <class Pred>
 bool wait_for_db(const std::string& path, Pred pred) {
-    auto deadline = std::chrono::steady_clock::now() + kLong;
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            storage::Reader reader(path);
-            if (pred(reader)) return true;
-        } catch (const storage::OpenError&) {
-            // not created yet
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+    return testing_support::wait_for_db(path, pred, kLong);
 }
 
 // Every expected signal recorded and every order it led to settled (none PENDING).

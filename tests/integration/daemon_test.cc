@@ -18,6 +18,7 @@
 #include "storage/errors.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using config::Decimal;
@@ -74,17 +75,7 @@ std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, const std::string
 // Polls the database (which may not exist yet) until pred(reader) holds.
 template <class Pred>
 bool wait_for_db(const std::string& path, Pred pred, std::chrono::seconds timeout = kLong) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            storage::Reader reader(path);
-            if (pred(reader)) return true;
-        } catch (const storage::OpenError&) {
-            // not created yet
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return false;
+    return testing_support::wait_for_db(path, pred, timeout, std::chrono::milliseconds(200));
 }
 
 std::set<std::string> symbols_with_signals(const storage::Reader& r) {

@@ -8,9 +8,11 @@
 #include <vector>
 
 #include "storage/database.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using storage::Database;
+using testing_support::CacheGuard;
 using testing_support::TempDir;
 
 namespace {
@@ -25,12 +27,6 @@ storage::Signal signal_for(const std::string& symbol, int n) {
     s.event_time_ms = 1700000000000 + n;
     return s;
 }
-
-// Every test starts and ends with an empty cache, like the reference's close_all_cached().
-struct CacheGuard {
-    CacheGuard() { Database::close_all_cached(); }
-    ~CacheGuard() { Database::close_all_cached(); }
-};
 
 }  // namespace
 
