@@ -23,6 +23,7 @@
 #include "bot/strategies/rsi_strategy.h"
 #include "config/loader.h"
 #include "strategy_test_support.h"
+#include "support/config.h"
 
 using bot::BollingerStrategy;
 using bot_test::decimals;
@@ -48,33 +49,18 @@ config::StrategyConfig bollinger(int period, const char* width, std::string inte
 
 BollingerStrategy make() { return BollingerStrategy(bollinger(4, "1")); }
 
-std::string error_of(const std::string& text) {
-    try {
-        config::parse_config(text);
-    } catch (const config::ConfigError& e) {
-        return e.what();
-    }
-    return "(accepted)";
-}
+using testing_support::config_error_of;
 
 }  // namespace
 
 TEST_CASE("bollinger decides where the closes cross the bands", "[strategy][bollinger]") {
     auto s = make();
     CHECK(s.name() == "bollinger");
-    auto seen = feed(s, kCloses, 0, kCloses.size());
-    REQUIRE(seen.size() == 3);
-    CHECK(seen[0].index == 5);
-    CHECK(seen[0].decision.side == Side::kBuy);
-    CHECK(seen[0].decision.price == d("6"));
-    CHECK(seen[0].decision.reason == "close 6.00000 < bb4 lower band 7.26795 (middle 9.00000)");
-    CHECK(seen[1].index == 8);
-    CHECK(seen[1].decision.side == Side::kSell);
-    CHECK(seen[1].decision.price == d("8"));
-    CHECK(seen[1].decision.reason == "close 8.00000 > bb4 upper band 7.72902 (middle 6.25000)");
-    CHECK(seen[2].index == 12);
-    CHECK(seen[2].decision.side == Side::kBuy);
-    CHECK(seen[2].decision.reason == "close 11.0000 < bb4 lower band 11.1292 (middle 13.0000)");
+    bot_test::check_decisions(
+        feed(s, kCloses, 0, kCloses.size()), kCloses,
+        {{5, Side::kBuy, "close 6.00000 < bb4 lower band 7.26795 (middle 9.00000)"},
+         {8, Side::kSell, "close 8.00000 > bb4 upper band 7.72902 (middle 6.25000)"},
+         {12, Side::kBuy, "close 11.0000 < bb4 lower band 11.1292 (middle 13.0000)"}});
 }
 
 TEST_CASE("bollinger bands are exact to 12 decimals", "[strategy][bollinger]") {
@@ -182,13 +168,14 @@ TEST_CASE("bollinger in a config: defaults, overrides, errors with key paths",
     CHECK(config::parse_config(resolved.dump()).symbols[1].strategy == c.symbols[1].strategy);
 
     const std::string head = R"({"symbols": ["BTCUSDT"], "strategy": {"name": "bollinger", )";
-    CHECK(error_of(head + R"("period": 1}})") ==
+    CHECK(config_error_of(head + R"("period": 1}})") ==
           "strategy.period: expected integer >= 2, got number 1");
-    CHECK(error_of(head + R"("width": 0}})") ==
+    CHECK(config_error_of(head + R"("width": 0}})") ==
           "strategy.width: expected a number > 0 and < 10, got number 0");
-    CHECK(error_of(head + R"("width": "10"}})") ==
+    CHECK(config_error_of(head + R"("width": "10"}})") ==
           "strategy.width: expected a number > 0 and < 10, got \"10\"");
-    CHECK(error_of(head + R"("fast": 3}})") == "strategy.fast: not a parameter of bollinger");
-    CHECK(error_of(R"({"symbols": ["BTCUSDT"], "strategy": {"width": 2}})") ==
+    CHECK(config_error_of(head + R"("fast": 3}})") ==
+          "strategy.fast: not a parameter of bollinger");
+    CHECK(config_error_of(R"({"symbols": ["BTCUSDT"], "strategy": {"width": 2}})") ==
           "strategy.width: not a parameter of ema_cross");
 }

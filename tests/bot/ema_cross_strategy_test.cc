@@ -28,21 +28,17 @@ const auto kCloses = decimals({"10", "10", "10", "10", "10", "10", "11", "12", "
 TEST_CASE("ema_cross decides at the crosses and nowhere else", "[strategy][ema_cross]") {
     EmaCrossStrategy s(2, 4, "1m");
     CHECK(s.name() == "ema_cross");
-    auto seen = feed(s, kCloses, 0, kCloses.size());
-    // 6: fast 10 + (11-10)*2/3 = 10.666.. > slow 10 + (11-10)*0.4 = 10.4 (equal before: BUY)
-    // 10: fast 11.390946.. < slow 11.53664
-    // 15: fast 10.573625.. > slow 10.2890891264
-    REQUIRE(seen.size() == 3);
-    CHECK(seen[0].index == 6);
-    CHECK(seen[0].decision.side == Side::kBuy);
-    CHECK(seen[0].decision.price == d("11"));
-    CHECK(seen[0].decision.reason == "ema2 crossed above ema4 (10.6667 > 10.4000)");
-    CHECK(seen[1].index == 10);
-    CHECK(seen[1].decision.side == Side::kSell);
-    CHECK(seen[1].decision.price == d("11"));
-    CHECK(seen[1].decision.reason == "ema2 crossed below ema4 (11.3909 < 11.5366)");
-    CHECK(seen[2].index == 15);
-    CHECK(seen[2].decision.side == Side::kBuy);
+    const auto seen = feed(s, kCloses, 0, kCloses.size());
+    bot_test::check_decisions(
+        seen, kCloses,
+        {
+            // 6: fast 10 + (11-10)*2/3 = 10.666.. > slow 10 + (11-10)*0.4 = 10.4 (equal before)
+            {6, Side::kBuy, "ema2 crossed above ema4 (10.6667 > 10.4000)"},
+            // 10: fast 11.390946.. < slow 11.53664
+            {10, Side::kSell, "ema2 crossed below ema4 (11.3909 < 11.5366)"},
+            // 15: fast 10.573625.. > slow 10.2890891264
+            {15, Side::kBuy, "ema2 crossed above ema4 (10.5736 > 10.2891)"},
+        });
     CHECK(s.slow().value() > d("10.2890891264"));  // still rising after 15
 }
 

@@ -31,22 +31,15 @@ RsiStrategy make() { return RsiStrategy(2, d("30"), d("70"), "1m"); }
 TEST_CASE("rsi decides where the RSI crosses its bounds", "[strategy][rsi]") {
     auto s = make();
     CHECK(s.name() == "rsi");
-    auto seen = feed(s, kCloses, 0, kCloses.size());
-    REQUIRE(seen.size() == 3);
-    // 3: 66.67 -> 80 crosses above 70.
-    CHECK(seen[0].index == 3);
-    CHECK(seen[0].decision.side == Side::kSell);
-    CHECK(seen[0].decision.price == d("11"));
-    CHECK(seen[0].decision.reason == "rsi2 80 > 70");
-    // 4: 30.77 is still >= 30; 5: 13.79 crosses below.
-    CHECK(seen[1].index == 5);
-    CHECK(seen[1].decision.side == Side::kBuy);
-    CHECK(seen[1].decision.price == d("9"));
-    CHECK(seen[1].decision.reason == "rsi2 13.79 < 30");
-    // 9: 63.69 -> 86.20; 10 stays above (no second SELL).
-    CHECK(seen[2].index == 9);
-    CHECK(seen[2].decision.side == Side::kSell);
-    CHECK(seen[2].decision.reason == "rsi2 86.2 > 70");
+    bot_test::check_decisions(feed(s, kCloses, 0, kCloses.size()), kCloses,
+                              {
+                                  // 3: 66.67 -> 80 crosses above 70.
+                                  {3, Side::kSell, "rsi2 80 > 70"},
+                                  // 4: 30.77 is still >= 30; 5: 13.79 crosses below.
+                                  {5, Side::kBuy, "rsi2 13.79 < 30"},
+                                  // 9: 63.69 -> 86.20; 10 stays above (no second SELL).
+                                  {9, Side::kSell, "rsi2 86.2 > 70"},
+                              });
 }
 
 TEST_CASE("rsi is ready after period + 2 closes", "[strategy][rsi]") {

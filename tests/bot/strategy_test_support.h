@@ -50,6 +50,28 @@ inline std::vector<Seen> feed(bot::Strategy& s, const std::vector<config::Decima
     return out;
 }
 
+// A decision a test expects: at candle `index`, `side`, for `reason`; its price is that candle's
+// close.
+struct Expected {
+    size_t index;
+    exchange::Side side;
+    std::string reason;
+};
+
+// Checks that `seen` (from feed() over `closes`) is exactly `expected`, in order.
+inline void check_decisions(const std::vector<Seen>& seen,
+                            const std::vector<config::Decimal>& closes,
+                            const std::vector<Expected>& expected) {
+    REQUIRE(seen.size() == expected.size());
+    for (size_t i = 0; i < seen.size(); ++i) {
+        INFO("decision " << i << " at candle " << expected[i].index);
+        CHECK(seen[i].index == expected[i].index);
+        CHECK(seen[i].decision.side == expected[i].side);
+        CHECK(seen[i].decision.price == closes.at(expected[i].index));
+        CHECK(seen[i].decision.reason == expected[i].reason);
+    }
+}
+
 inline std::vector<config::Decimal> decimals(const std::vector<const char*>& v) {
     std::vector<config::Decimal> out;
     for (const char* s : v) out.push_back(config::Decimal::from_string(s));

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "support/config.h"
 #include "support/temp_dir.h"
 
 using config::Config;
@@ -77,14 +78,7 @@ void check_config_equal(const Config& a, const Config& b) {
     CHECK(a.metrics.listen == b.metrics.listen);
 }
 
-std::string error_of(const std::string& text) {
-    try {
-        config::parse_config(text);
-    } catch (const config::ConfigError& e) {
-        return e.what();
-    }
-    return "(accepted)";
-}
+std::string error_of(const std::string& text) { return testing_support::config_error_of(text); }
 
 void write_file(const std::string& path, const std::string& text) {
     std::ofstream(path, std::ios::binary) << text;

@@ -28,6 +28,7 @@
 #include "storage/errors.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
+#include "support/daemon.h"
 #include "support/fake_binance/fake_binance.h"
 #include "support/storage.h"
 #include "support/temp_dir.h"
@@ -37,7 +38,9 @@ using exchange::Kline;
 using fake_binance::FakeBinance;
 using nlohmann::json;
 using testing_support::ChildProcess;
+using testing_support::start_daemon;
 using testing_support::TempDir;
+using testing_support::write_config;
 
 namespace {
 
@@ -185,19 +188,7 @@ json binance_config(const TempDir& dir, const FakeBinance& fake, const std::stri
         {"log", {{"level", "info"}, {"heartbeat_s", 1}, {"format", "text"}}}};
 }
 
-std::string write_config(const TempDir& dir, const json& cfg) {
-    std::string path = dir.file("tb.json");
-    std::ofstream(path) << cfg.dump(2);
-    return path;
-}
-
 std::string db_path(const TempDir& dir) { return dir.file("state/bot_state.db"); }
-
-std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, const std::string& config,
-                                           std::map<std::string, std::string> env = {}) {
-    return std::make_unique<ChildProcess>(std::vector<std::string>{kDaemon, "--config", config},
-                                          std::move(env), dir.path().string());
-}
 
 bool contains(const std::string& text, const std::string& what) {
     return text.find(what) != std::string::npos;

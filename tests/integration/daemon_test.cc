@@ -1,6 +1,8 @@
 // tradebotd end to end: the real binary on the sim exchange in a temporary folder, its database
 // read through storage::Reader (another connection, as tradebotctl does), real signals.
 // Deadlines are generous: they bound a hang, they do not measure speed.
+#include "support/daemon.h"
+
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -24,7 +26,9 @@
 using config::Decimal;
 using nlohmann::json;
 using testing_support::ChildProcess;
+using testing_support::start_daemon;
 using testing_support::TempDir;
+using testing_support::write_config;
 
 namespace {
 
@@ -58,19 +62,7 @@ json sim_config(const TempDir& dir, std::vector<std::string> symbols) {
             {"log", {{"level", "info"}, {"heartbeat_s", 1}, {"format", "text"}}}};
 }
 
-std::string write_config(const TempDir& dir, const json& cfg, const std::string& name = "tb.json") {
-    std::string path = dir.file(name);
-    std::ofstream(path) << cfg.dump(2);
-    return path;
-}
-
 std::string db_path(const TempDir& dir) { return dir.file("state/bot_state.db"); }
-
-std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, const std::string& config,
-                                           std::map<std::string, std::string> env = {}) {
-    return std::make_unique<ChildProcess>(std::vector<std::string>{kDaemon, "--config", config},
-                                          std::move(env), dir.path().string());
-}
 
 // Polls the database (which may not exist yet) until pred(reader) holds.
 template <class Pred>
