@@ -26,9 +26,7 @@
 #include "support/config.h"
 
 using bot::BollingerStrategy;
-using bot_test::decimals;
-using bot_test::feed;
-using bot_test::kline;
+using namespace bot_test;  // the strategy test helpers
 using config::Decimal;
 using exchange::Side;
 
@@ -118,30 +116,20 @@ TEST_CASE("bollinger resumes from its saved state exactly", "[strategy][bollinge
 }
 
 TEST_CASE("bollinger refuses a state that is not its own", "[strategy][bollinger]") {
-    using bot_test::check_refused;
-    using bot_test::tampered;
-    auto source = make();
-    feed(source, kCloses, 0, 7);
-    const std::string good = source.save_state();
-
-    auto s = make();
-    feed(s, kCloses, 0, 2);
-    check_refused(s, BollingerStrategy(bollinger(5, "1")).save_state());
-    check_refused(s, BollingerStrategy(bollinger(4, "1.5")).save_state());
-    check_refused(s, BollingerStrategy(bollinger(4, "1", "5m")).save_state());
-    check_refused(s, bot::RsiStrategy(4, d("30"), d("70"), "1m").save_state());
-    for (const char* junk : {"", "{", "null", "[]", "{\"strategy\":\"bollinger\",\"period\":4}"}) {
-        check_refused(s, junk);
-    }
-    check_refused(s, tampered(good, "\"prev_zone\":-1", "\"prev_zone\":-2"));
-    check_refused(s, tampered(good, "\"prev_zone\":-1", "\"prev_zone\":null"));  // full window
-    check_refused(s, tampered(good, "\"closes\":[\"10\",", "\"closes\":["));     // 3 of 4
-    check_refused(s, tampered(good, "\"closes\":[\"10\",", "\"closes\":[\"1\",\"10\","));
-    check_refused(s, tampered(good, "\"closes\":[\"10\",", "\"closes\":[\"ten\","));
-    check_refused(s, tampered(good, "\"closes\":[\"10\",", "\"closes\":[10,"));
-
-    REQUIRE(s.restore(good));
-    CHECK(s.save_state() == good);
+    check_refuses_foreign_states(
+        make, kCloses, 7, 2,
+        {// Other parameters, another interval, another strategy; junk.
+         BollingerStrategy(bollinger(5, "1")).save_state(),
+         BollingerStrategy(bollinger(4, "1.5")).save_state(),
+         BollingerStrategy(bollinger(4, "1", "5m")).save_state(),
+         bot::RsiStrategy(4, d("30"), d("70"), "1m").save_state(), "", "{", "null", "[]",
+         "{\"strategy\":\"bollinger\",\"period\":4}"},
+        {{"\"prev_zone\":-1", "\"prev_zone\":-2"},
+         {"\"prev_zone\":-1", "\"prev_zone\":null"},  // a full window has a zone
+         {"\"closes\":[\"10\",", "\"closes\":["},     // 3 closes of 4
+         {"\"closes\":[\"10\",", "\"closes\":[\"1\",\"10\","},
+         {"\"closes\":[\"10\",", "\"closes\":[\"ten\","},
+         {"\"closes\":[\"10\",", "\"closes\":[10,"}});
 }
 
 TEST_CASE("bollinger in a config: defaults, overrides, errors with key paths",

@@ -9,9 +9,7 @@
 #include "strategy_test_support.h"
 
 using bot::EmaCrossStrategy;
-using bot_test::decimals;
-using bot_test::feed;
-using bot_test::kline;
+using namespace bot_test;  // the strategy test helpers
 using config::Decimal;
 using exchange::Side;
 
@@ -64,36 +62,19 @@ TEST_CASE("ema_cross resumes from its saved state exactly", "[strategy][ema_cros
 }
 
 TEST_CASE("ema_cross refuses a state that is not its own", "[strategy][ema_cross]") {
-    using bot_test::check_refused;
-    using bot_test::tampered;
-    EmaCrossStrategy source(2, 4, "1m");
-    feed(source, kCloses, 0, 8);
-    const std::string good = source.save_state();
-
-    EmaCrossStrategy s(2, 4, "1m");
-    feed(s, kCloses, 0, 3);
-    // Other parameters, another interval, another strategy.
-    check_refused(s, EmaCrossStrategy(3, 4, "1m").save_state());
-    check_refused(s, EmaCrossStrategy(2, 4, "5m").save_state());
-    std::string renamed = good;
-    renamed.replace(renamed.find("ema_cross"), 9, "rsi");
-    check_refused(s, renamed);
-    // Junk and damaged states.
-    for (const char* junk :
-         {"", "{", "null", "[]", "42", "\"ema_cross\"", "{\"strategy\":\"ema_cross\"}"}) {
-        check_refused(s, junk);
-    }
-    check_refused(s, tampered(good, "\"prev_cmp\":1", "\"prev_cmp\":2"));
-    check_refused(s, tampered(good, "\"prev_cmp\":1", "\"prev_cmp\":\"1\""));
-    // Both EMAs ready but no comparison.
-    check_refused(s, tampered(good, "\"prev_cmp\":1", "\"prev_cmp\":null"));
-    check_refused(
-        s, tampered(good, "\"last_open_time_ms\":420000", "\"last_open_time_ms\":\"420000\""));
-    check_refused(s, tampered(good, "\"fast_ema\":{\"n\":2", "\"fast_ema\":{\"n\":3"));
-    check_refused(s, tampered(good, "\"value\":\"", "\"value\":\"x"));
-
-    REQUIRE(s.restore(good));
-    CHECK(s.save_state() == good);
+    auto make = [] { return EmaCrossStrategy(2, 4, "1m"); };
+    check_refuses_foreign_states(
+        make, kCloses, 8, 3,
+        {// Other parameters, another interval; junk.
+         EmaCrossStrategy(3, 4, "1m").save_state(), EmaCrossStrategy(2, 4, "5m").save_state(), "",
+         "{", "null", "[]", "42", "\"ema_cross\"", "{\"strategy\":\"ema_cross\"}"},
+        {{"ema_cross", "rsi"},  // another strategy's name
+         {"\"prev_cmp\":1", "\"prev_cmp\":2"},
+         {"\"prev_cmp\":1", "\"prev_cmp\":\"1\""},
+         {"\"prev_cmp\":1", "\"prev_cmp\":null"},  // both EMAs ready but no comparison
+         {"\"last_open_time_ms\":420000", "\"last_open_time_ms\":\"420000\""},
+         {"\"fast_ema\":{\"n\":2", "\"fast_ema\":{\"n\":3"},
+         {"\"value\":\"", "\"value\":\"x"}});
 }
 
 TEST_CASE("make_strategy builds the configured strategy", "[strategy]") {

@@ -11,9 +11,7 @@
 #include "strategy_test_support.h"
 
 using bot::RsiStrategy;
-using bot_test::decimals;
-using bot_test::feed;
-using bot_test::kline;
+using namespace bot_test;  // the strategy test helpers
 using config::Decimal;
 using exchange::Side;
 
@@ -63,26 +61,14 @@ TEST_CASE("rsi resumes from its saved state exactly", "[strategy][rsi]") {
 }
 
 TEST_CASE("rsi refuses a state that is not its own", "[strategy][rsi]") {
-    using bot_test::check_refused;
-    using bot_test::tampered;
-    auto source = make();
-    feed(source, kCloses, 0, 6);
-    const std::string good = source.save_state();
-
-    auto s = make();
-    feed(s, kCloses, 0, 2);
-    check_refused(s, RsiStrategy(3, d("30"), d("70"), "1m").save_state());
-    check_refused(s, RsiStrategy(2, d("25"), d("70"), "1m").save_state());
-    check_refused(s, RsiStrategy(2, d("30"), d("75"), "1m").save_state());
-    check_refused(s, RsiStrategy(2, d("30"), d("70"), "1h").save_state());
-    check_refused(s, bot::EmaCrossStrategy(2, 4, "1m").save_state());
-    for (const char* junk : {"", "}", "null", "[1]", "{\"strategy\":\"rsi\",\"period\":2}"}) {
-        check_refused(s, junk);
-    }
-    check_refused(s, tampered(good, "\"prev_rsi\":\"", "\"prev_rsi\":\"-"));
-    check_refused(s, tampered(good, "\"gain\":\"", "\"gain\":\"abc"));
-    check_refused(s, tampered(good, "\"n\":2", "\"n\":5"));
-
-    REQUIRE(s.restore(good));
-    CHECK(s.save_state() == good);
+    check_refuses_foreign_states(make, kCloses, 6, 2,
+                                 {RsiStrategy(3, d("30"), d("70"), "1m").save_state(),
+                                  RsiStrategy(2, d("25"), d("70"), "1m").save_state(),
+                                  RsiStrategy(2, d("30"), d("75"), "1m").save_state(),
+                                  RsiStrategy(2, d("30"), d("70"), "1h").save_state(),
+                                  bot::EmaCrossStrategy(2, 4, "1m").save_state(), "", "}", "null",
+                                  "[1]", "{\"strategy\":\"rsi\",\"period\":2}"},
+                                 {{"\"prev_rsi\":\"", "\"prev_rsi\":\"-"},
+                                  {"\"gain\":\"", "\"gain\":\"abc"},
+                                  {"\"n\":2", "\"n\":5"}});
 }

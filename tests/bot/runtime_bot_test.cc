@@ -115,6 +115,15 @@ bot::StrategyFactory script_factory() {
     return [](const config::StrategyConfig&) { return std::make_unique<ScriptStrategy>(script); };
 }
 
+// script_factory() that also leaves the strategy it builds in `built`, for a test to inspect.
+bot::StrategyFactory watched_factory(ScriptStrategy*& built) {
+    return [&built](const config::StrategyConfig&) {
+        auto s = std::make_unique<ScriptStrategy>(script);
+        built = s.get();
+        return s;
+    };
+}
+
 }  // namespace
 
 TEST_CASE(
@@ -196,11 +205,7 @@ TEST_CASE("bot: a restarted bot resumes position and strategy state, later trade
         bot.flush();
     }
     ScriptStrategy* strategy = nullptr;
-    bot::TradingBot bot(rig.settings(), rig.deps([&](const config::StrategyConfig&) {
-        auto s = std::make_unique<ScriptStrategy>(script);
-        strategy = s.get();
-        return s;
-    }));
+    bot::TradingBot bot(rig.settings(), rig.deps(watched_factory(strategy)));
     bot.start();
     REQUIRE(strategy != nullptr);
     CHECK(strategy->restored());
@@ -297,11 +302,7 @@ TEST_CASE("bot: stored state ahead of the market clock is dropped for a fresh wa
     }
     rig.stream.set_history("BTCUSDT", {closed_kline("BTCUSDT", 1 * 60000, "20000")});
     ScriptStrategy* strategy = nullptr;
-    bot::TradingBot bot(rig.settings(), rig.deps([&](const config::StrategyConfig&) {
-        auto s = std::make_unique<ScriptStrategy>(script);
-        strategy = s.get();
-        return s;
-    }));
+    bot::TradingBot bot(rig.settings(), rig.deps(watched_factory(strategy)));
     bot.start();
     // Candle 2 is older than the stored state's candle 100, yet it trades.
     bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000"));

@@ -143,4 +143,29 @@ inline std::string tampered(std::string good, const std::string& from, const std
     return good.replace(at, from.size(), to);
 }
 
+// `good` with one piece of text replaced: a damaged saved state.
+struct Tamper {
+    std::string from;
+    std::string to;
+};
+
+// A strategy that took closes[0, fed) refuses each state in `refused` and each tampering of
+// `good` (the state of another one of its kind after closes[0, good_at)), staying untouched, and
+// then accepts `good` itself.
+template <class Make>
+void check_refuses_foreign_states(Make make, const std::vector<config::Decimal>& closes,
+                                  size_t good_at, size_t fed,
+                                  const std::vector<std::string>& refused,
+                                  const std::vector<Tamper>& tampers) {
+    auto source = make();
+    feed(source, closes, 0, good_at);
+    const std::string good = source.save_state();
+    auto s = make();
+    feed(s, closes, 0, fed);
+    for (const auto& state : refused) check_refused(s, state);
+    for (const auto& t : tampers) check_refused(s, tampered(good, t.from, t.to));
+    REQUIRE(s.restore(good));
+    CHECK(s.save_state() == good);
+}
+
 }  // namespace bot_test
