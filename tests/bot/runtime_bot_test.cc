@@ -14,9 +14,7 @@
 
 using config::Decimal;
 using exchange::Side;
-using runtime_test::closed_kline;
-using runtime_test::ScriptedStream;
-using runtime_test::ScriptStrategy;
+using namespace runtime_test;  // the runtime test fakes
 
 namespace {
 
@@ -113,6 +111,18 @@ std::optional<Side> script(const exchange::Kline& k) {
 
 bot::StrategyFactory script_factory() {
     return [](const config::StrategyConfig&) { return std::make_unique<ScriptStrategy>(script); };
+}
+
+// The row a crash leaves behind: a BUY of 0.005 BTCUSDT at 20000 written ahead, still PENDING.
+storage::Order pending_buy(const std::string& client_order_id) {
+    storage::Order row;
+    row.client_order_id = client_order_id;
+    row.symbol = "BTCUSDT";
+    row.side = "BUY";
+    row.quantity = "0.005";
+    row.price = "20000";
+    row.status = "PENDING";
+    return row;
 }
 
 // script_factory() that also leaves the strategy it builds in `built`, for a test to inspect.
@@ -223,14 +233,7 @@ TEST_CASE("bot: a restarted bot resumes position and strategy state, later trade
 
 TEST_CASE("bot: an order left PENDING by a crash and unknown to the gateway is CANCELED", "[bot]") {
     Rig rig;
-    storage::Order row;
-    row.client_order_id = "tb-BTCUSDT-999";
-    row.symbol = "BTCUSDT";
-    row.side = "BUY";
-    row.quantity = "0.005";
-    row.price = "20000";
-    row.status = "PENDING";
-    REQUIRE(rig.db.save_order(row).is_ok());
+    REQUIRE(rig.db.save_order(pending_buy("tb-BTCUSDT-999")).is_ok());
 
     bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
     bot.start();
@@ -252,14 +255,7 @@ TEST_CASE("bot: a PENDING order the gateway did fill is settled with its fills",
     req.side = Side::kBuy;
     req.quantity = dec("0.005");
     req.reference_price = dec("20000");
-    storage::Order row;
-    row.client_order_id = req.client_order_id;
-    row.symbol = "BTCUSDT";
-    row.side = "BUY";
-    row.quantity = "0.005";
-    row.price = "20000";
-    row.status = "PENDING";
-    REQUIRE(rig.db.save_order(row).is_ok());
+    REQUIRE(rig.db.save_order(pending_buy(req.client_order_id)).is_ok());
     REQUIRE(rig.gateway.place(req).status == exchange::OrderStatus::kFilled);
 
     bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));

@@ -12,9 +12,7 @@
 
 using config::Decimal;
 using exchange::Side;
-using runtime_test::closed_kline;
-using runtime_test::ScriptedStream;
-using runtime_test::ScriptStrategy;
+using namespace runtime_test;  // the runtime test fakes
 
 namespace {
 
