@@ -1,4 +1,4 @@
-// tradebotctl: the operator's read-only window on a tradebot database (SPEC.md "tradebotctl").
+// tradebotctl: the operator's read-only window on a tradebot database (docs/reference.md).
 //
 // Everything goes through storage::Reader, a read-only WAL connection: safe while tradebotd runs,
 // it never blocks the daemon's writes. Exit status: 0 ok; 1 the database is missing or unreadable,

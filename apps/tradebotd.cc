@@ -1,4 +1,4 @@
-// tradebotd — the trading daemon. Command line, exit codes and signals per SPEC.md "tradebotd":
+// tradebotd — the trading daemon. Command line, exit codes and signals (docs/reference.md):
 //   0 clean stop (SIGTERM, SIGINT, --duration elapsed), 64 bad command line, 78 invalid config,
 //   1 fatal runtime error. SIGHUP re-reads the config file.
 // Signals are blocked before any thread starts and taken with sigtimedwait() here, in the main
@@ -202,7 +202,7 @@ int run_daemon(const Args& args, config::Config cfg) {
         };
         bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway, supervisor_options);
 
-        // Operations (issue 5). Declared after the supervisor, so both stop before it goes.
+        // Operations. Declared after the supervisor, so both stop before it goes.
         // systemd notify (no-op without NOTIFY_SOCKET) and the watchdog thread: READY=1 once
         // every bot runs, WATCHDOG=1 only while every bot loop turns.
         const service::SdNotifier notifier = service::SdNotifier::from_environment();

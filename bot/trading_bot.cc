@@ -34,7 +34,7 @@ storage::Status wait_status(const storage::WriteHandle& h) {
     throw std::runtime_error("storage: " + what + ": " + st.to_string());
 }
 
-// ---- Test hook (issue 5: the systemd watchdog test, tests/integration/ops_daemon_test.cc) ----
+// ---- Test hook (the systemd watchdog test, tests/integration/ops_daemon_test.cc) ----
 // TRADEBOT_TEST_HANG_SYMBOL=SYMBOL[:N] makes that symbol's bot thread hang after handling N
 // events (default 1), as a strategy stuck in a loop would: its loop stops turning, so the
 // watchdog must withhold WATCHDOG=1. The hang ends only when the supervisor abandons the bot at

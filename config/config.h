@@ -1,4 +1,4 @@
-// The daemon's configuration as plain data (SPEC.md "Config"). Filled and validated by
+// The daemon's configuration as plain data (docs/reference.md "Config"). Filled and validated by
 // config::load_config_file / config::parse_config (config/loader.h); nothing here reaches anything
 // else.
 #pragma once

@@ -406,8 +406,8 @@ Config config_from_json(const json& root) {
     expect_object(root, "", kRootKeys);
     Config c;
     c.strategy = with_defaults(StrategyConfig{});
-    // Sections in SPEC order, so that of several mistakes the first one reported is the first
-    // one an operator reading the file top-down would meet (for the usual key order).
+    // Sections in the documented order, so that of several mistakes the first one reported is
+    // the first one an operator reading the file top-down would meet (for the usual key order).
     if (const json* v = find(root, "database")) parse_database(*v, "database", c.database);
     if (const json* v = find(root, "exchange")) parse_exchange(*v, "exchange", c.exchange);
     if (const json* v = find(root, "trading")) parse_trading(*v, "trading", c.trading);

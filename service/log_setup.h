@@ -1,6 +1,6 @@
 // service/log_setup — the daemon's logging: named spdlog loggers sharing one stderr sink.
 //
-// Formats (SPEC.md "Logs"):
+// Formats (docs/reference.md "Logs"):
 //   text     2026-11-26 15:55:57.123 info [BTCUSDT] signal BUY price=... id=...
 //   journal  <6>info [BTCUSDT] signal BUY ...   (JOURNAL_STREAM set: journald stamps the time and
 //            reads the <N> syslog priority: 7 trace/debug, 6 info, 4 warn, 3 error, 2 critical)

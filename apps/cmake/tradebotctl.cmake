@@ -1,4 +1,4 @@
-# tradebotctl: the operator's read-only window on a tradebot database (SPEC "tradebotctl").
+# tradebotctl: the operator's read-only window on a tradebot database (docs/reference.md).
 #
 # Its table and JSON rendering is the small ctl_format library (apps/ctl/): formatting only, no
 # main() and no I/O, kept out of storage/ (which knows nothing of presentation) and out of the

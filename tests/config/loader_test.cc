@@ -20,7 +20,7 @@ namespace {
 
 Decimal d(const char* s) { return Decimal::from_string(s); }
 
-// The SPEC.md example, verbatim.
+// The documented example config, verbatim.
 const char* kSpecExample = R"({
   "database": { "path": "storage/bot_state.db", "busy_timeout_ms": 5000 },
   "exchange": {
@@ -115,7 +115,7 @@ TEST_CASE("A minimal config gets every default", "[config]") {
     CHECK_FALSE(c.metrics.listen.has_value());
 }
 
-TEST_CASE("The SPEC example parses with XRPUSDT on rsi", "[config]") {
+TEST_CASE("The documented example parses with XRPUSDT on rsi", "[config]") {
     Config c = config::parse_config(kSpecExample);
     REQUIRE(c.symbols.size() == 3);
     CHECK(c.symbols[0].symbol == "BTCUSDT");
@@ -258,7 +258,7 @@ TEST_CASE("Every file in config/examples loads", "[config]") {
     CHECK(sim.symbols[1].symbol == "ETHUSDT");
     CHECK(sim.symbols[2].symbol == "XRPUSDT");
     CHECK(sim.symbols[2].strategy.name == "rsi");
-    // sim.json is the SPEC example.
+    // sim.json is the documented example.
     check_config_equal(sim, config::parse_config(kSpecExample));
 
     Config binance = config::load_config_file((dir / "binance-paper.json").string());
