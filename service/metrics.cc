@@ -60,6 +60,67 @@ void per_bot(Writer& w, const MetricsSnapshot& s, std::string_view name, std::st
     for (const auto& b : s.bots) w.sample(name, "symbol", b.symbol, get(b));
 }
 
+// The per-bot families, in the order they are rendered: counts and sizes, then flags, then
+// exact amounts (progress and last-event age come between the flags and the amounts).
+struct BotCount {
+    const char* name;
+    const char* type;
+    const char* help;
+    std::uint64_t BotMetrics::*field;
+};
+constexpr BotCount kBotCounts[] = {
+    {"tradebot_events_total", "counter", "Market events the bot took from its queue.",
+     &BotMetrics::events},
+    {"tradebot_closed_klines_total", "counter", "Closed candles fed to the strategy.",
+     &BotMetrics::closed_klines},
+    {"tradebot_signals_total", "counter", "Strategy signals committed.", &BotMetrics::signals},
+    {"tradebot_orders_total", "counter", "Orders sent to the gateway.", &BotMetrics::orders},
+    {"tradebot_fills_total", "counter", "Fills committed.", &BotMetrics::fills},
+    {"tradebot_orders_rejected_total", "counter", "Orders the gateway rejected.",
+     &BotMetrics::rejected},
+    {"tradebot_storage_errors_total", "counter", "Writes of this bot that failed for good.",
+     &BotMetrics::storage_errors},
+    {"tradebot_bot_restarts_total", "counter", "Bot restarts after an exception.",
+     &BotMetrics::restarts},
+    {"tradebot_dropped_events_total", "counter",
+     "Kline updates, trades and tickers dropped because the bot's queue was full.",
+     &BotMetrics::dropped_events},
+    {"tradebot_lost_closes_total", "counter",
+     "Closed candles dropped because the bot's queue held nothing else.", &BotMetrics::lost_closes},
+    {"tradebot_queue_depth", "gauge", "Events waiting in the bot's queue.",
+     &BotMetrics::queue_depth},
+    {"tradebot_queue_capacity", "gauge", "Capacity of the bot's queue.",
+     &BotMetrics::queue_capacity},
+};
+
+struct BotFlag {
+    const char* name;
+    const char* help;
+    bool BotMetrics::*field;
+};
+constexpr BotFlag kBotFlags[] = {
+    {"tradebot_bot_running", "1 while the bot loop runs (0: starting, restart backoff, stopped).",
+     &BotMetrics::running},
+    {"tradebot_bot_failed", "1 when the symbol was stopped for good.", &BotMetrics::failed},
+};
+
+struct BotAmount {
+    const char* name;
+    const char* help;
+    config::Decimal BotMetrics::*field;
+};
+const BotAmount kBotAmounts[] = {
+    {"tradebot_position_quantity", "Position in the base asset.", &BotMetrics::position_quantity},
+    {"tradebot_position_avg_entry_price", "Average entry price of the position.",
+     &BotMetrics::avg_entry_price},
+    {"tradebot_last_price", "Last price seen (0 before the first).", &BotMetrics::last_price},
+    {"tradebot_realized_pnl", "Realized PnL in the quote asset, fees included.",
+     &BotMetrics::realized_pnl},
+    {"tradebot_unrealized_pnl",
+     "Unrealized PnL of the position at the last price, in the quote asset.",
+     &BotMetrics::unrealized_pnl},
+};
+
 double seconds_between(std::int64_t later_ms, std::int64_t earlier_ms) {
     return later_ms > earlier_ms ? static_cast<double>(later_ms - earlier_ms) / 1000.0 : 0.0;
 }
@@ -183,42 +244,17 @@ std::string render_metrics(const MetricsSnapshot& s) {
              "1 when every bot is making progress and storage is not stalled (/healthz 200).");
     w.sample("tradebot_healthy", bool_text(s.healthy));
 
-    using B = BotMetrics;
-    per_bot(w, s, "tradebot_events_total", "counter", "Market events the bot took from its queue.",
-            [](const B& b) { return uint_text(b.events); });
-    per_bot(w, s, "tradebot_closed_klines_total", "counter", "Closed candles fed to the strategy.",
-            [](const B& b) { return uint_text(b.closed_klines); });
-    per_bot(w, s, "tradebot_signals_total", "counter", "Strategy signals committed.",
-            [](const B& b) { return uint_text(b.signals); });
-    per_bot(w, s, "tradebot_orders_total", "counter", "Orders sent to the gateway.",
-            [](const B& b) { return uint_text(b.orders); });
-    per_bot(w, s, "tradebot_fills_total", "counter", "Fills committed.",
-            [](const B& b) { return uint_text(b.fills); });
-    per_bot(w, s, "tradebot_orders_rejected_total", "counter", "Orders the gateway rejected.",
-            [](const B& b) { return uint_text(b.rejected); });
-    per_bot(w, s, "tradebot_storage_errors_total", "counter",
-            "Writes of this bot that failed for good.",
-            [](const B& b) { return uint_text(b.storage_errors); });
-    per_bot(w, s, "tradebot_bot_restarts_total", "counter", "Bot restarts after an exception.",
-            [](const B& b) { return uint_text(b.restarts); });
-    per_bot(w, s, "tradebot_dropped_events_total", "counter",
-            "Kline updates, trades and tickers dropped because the bot's queue was full.",
-            [](const B& b) { return uint_text(b.dropped_events); });
-    per_bot(w, s, "tradebot_lost_closes_total", "counter",
-            "Closed candles dropped because the bot's queue held nothing else.",
-            [](const B& b) { return uint_text(b.lost_closes); });
-    per_bot(w, s, "tradebot_queue_depth", "gauge", "Events waiting in the bot's queue.",
-            [](const B& b) { return uint_text(b.queue_depth); });
-    per_bot(w, s, "tradebot_queue_capacity", "gauge", "Capacity of the bot's queue.",
-            [](const B& b) { return uint_text(b.queue_capacity); });
-    per_bot(w, s, "tradebot_bot_running", "gauge",
-            "1 while the bot loop runs (0: starting, restart backoff, stopped).",
-            [](const B& b) { return bool_text(b.running); });
-    per_bot(w, s, "tradebot_bot_failed", "gauge", "1 when the symbol was stopped for good.",
-            [](const B& b) { return bool_text(b.failed); });
+    for (const auto& f : kBotCounts) {
+        per_bot(w, s, f.name, f.type, f.help,
+                [&](const BotMetrics& b) { return uint_text(b.*f.field); });
+    }
+    for (const auto& f : kBotFlags) {
+        per_bot(w, s, f.name, "gauge", f.help,
+                [&](const BotMetrics& b) { return bool_text(b.*f.field); });
+    }
     per_bot(w, s, "tradebot_bot_progress_age_seconds", "gauge",
             "Seconds since the bot loop last turned (a stuck bot grows this).",
-            [](const B& b) { return format_value(b.progress_age_s); });
+            [](const BotMetrics& b) { return format_value(b.progress_age_s); });
     w.family("tradebot_last_event_age_seconds", "gauge",
              "Seconds since the bot took its last market event (absent before the first).");
     for (const auto& b : s.bots) {
@@ -227,19 +263,10 @@ std::string render_metrics(const MetricsSnapshot& s) {
                      format_value(*b.last_event_age_s));
         }
     }
-    per_bot(w, s, "tradebot_position_quantity", "gauge", "Position in the base asset.",
-            [](const B& b) { return b.position_quantity.to_string(); });
-    per_bot(w, s, "tradebot_position_avg_entry_price", "gauge",
-            "Average entry price of the position.",
-            [](const B& b) { return b.avg_entry_price.to_string(); });
-    per_bot(w, s, "tradebot_last_price", "gauge", "Last price seen (0 before the first).",
-            [](const B& b) { return b.last_price.to_string(); });
-    per_bot(w, s, "tradebot_realized_pnl", "gauge",
-            "Realized PnL in the quote asset, fees included.",
-            [](const B& b) { return b.realized_pnl.to_string(); });
-    per_bot(w, s, "tradebot_unrealized_pnl", "gauge",
-            "Unrealized PnL of the position at the last price, in the quote asset.",
-            [](const B& b) { return b.unrealized_pnl.to_string(); });
+    for (const auto& f : kBotAmounts) {
+        per_bot(w, s, f.name, "gauge", f.help,
+                [&](const BotMetrics& b) { return (b.*f.field).to_string(); });
+    }
 
     w.family("tradebot_stream_messages_total", "counter",
              "Market stream messages received (frames, or simulated ticks).");
