@@ -1,5 +1,5 @@
 // tradebot-bench: throughput and latency figures, each a ratio against a baseline measured in
-// the same run on the same machine (SPEC "tradebot-bench": one `name value unit` line a figure,
+// the same run on the same machine (docs/reference.md: one `name value unit` line a figure,
 // then all of them as one JSON object on the last line).
 //
 //   tradebot-bench storage [--rows-per-thread N] [--bulk-rows N] [--dir DIR]
@@ -162,8 +162,8 @@ private:
         return bulk_rows_ / secs;
     }
 
-    // The reference's design: every thread shares one connection; a lock around each insert and
-    // its commit, one transaction per row. Python's sqlite3 module (the reference) opens that
+    // The predecessor's design: every thread shares one connection; a lock around each insert and
+    // its commit, one transaction per row. Python's sqlite3 module (the predecessor's) opens that
     // transaction with an implicit BEGIN before the INSERT and ends it with conn.commit(), so
     // the baseline runs the same three statements, prepared once.
     double seed_design(int threads, const std::string& synchronous = "NORMAL") {
@@ -208,7 +208,7 @@ private:
                         const std::string& synchronous = "NORMAL") {
         std::string path = fresh_db("group_t" + std::to_string(threads) + "_" + synchronous);
         storage::Database db(path);
-        // The module always opens with NORMAL (SPEC); per-connection, so set on the shared one.
+        // The module always opens with NORMAL (fixed); per-connection, so set on the shared one.
         if (synchronous != "NORMAL") db.pragma("synchronous=" + synchronous);
         std::vector<std::vector<double>> per_thread(static_cast<size_t>(threads));
         auto start = Clock::now();

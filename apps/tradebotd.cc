@@ -1,4 +1,4 @@
-// tradebotd — the trading daemon. Command line, exit codes and signals per SPEC.md "tradebotd":
+// tradebotd — the trading daemon. Command line, exit codes and signals (docs/reference.md):
 //   0 clean stop (SIGTERM, SIGINT, --duration elapsed), 64 bad command line, 78 invalid config,
 //   1 fatal runtime error. SIGHUP re-reads the config file.
 // Signals are blocked before any thread starts and taken with sigtimedwait() here, in the main
@@ -20,24 +20,27 @@
 #include <string>
 #include <vector>
 
-#include "bot/log_setup.h"
-#include "bot/metrics.h"
-#include "bot/metrics_server.h"
-#include "bot/sd_notify.h"
+#include "apps/cli/command_line.h"
 #include "bot/supervisor.h"
-#include "bot/watchdog.h"
 #include "config/config.h"
 #include "config/loader.h"
+#include "config/text.h"
 #include "exchange/factory.h"
+#include "service/log_setup.h"
+#include "service/metrics.h"
+#include "service/metrics_server.h"
+#include "service/sd_notify.h"
+#include "service/watchdog.h"
 #include "storage/database.h"
 #include "storage/errors.h"
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFatal = 1;
-constexpr int kExitUsage = 64;   // EX_USAGE
-constexpr int kExitConfig = 78;  // EX_CONFIG
+using cli::kExitConfig;
+using cli::kExitOk;
+using cli::kExitUsage;
+using cli::UsageError;
+constexpr int kExitFatal = cli::kExitFailure;
 
 constexpr const char* kUsage =
     "usage: tradebotd --config FILE [--log-level trace|debug|info|warn|error] "
@@ -45,18 +48,10 @@ constexpr const char* kUsage =
     "       tradebotd --config FILE --check-config\n"
     "       tradebotd --version | --help\n";
 
-constexpr const char* kHelp =
-    "tradebotd: multi-symbol crypto trading daemon.\n"
-    "\n"
-    "  --config FILE      JSON config (see config/examples/sim.json)\n"
-    "  --log-level L      trace|debug|info|warn|error; overrides log.level\n"
-    "  --duration S       stop cleanly after S seconds (exit 0)\n"
-    "  --check-config     validate FILE, print the resolved config as JSON, exit\n"
-    "  --version          print the version\n"
-    "  --help             this text\n"
-    "\n"
+constexpr const char* kAfterOptions =
     "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP re-reads the config file.\n"
-    "Exit status: 0 clean stop, 64 bad command line, 78 invalid config, 1 fatal error.\n";
+    "Exit status: 0 clean stop, 64 bad command line, 78 invalid config, 1 fatal error.\n"
+    "Every flag, config key and log line: docs/reference.md.\n";
 
 struct Args {
     std::string config_path;
@@ -67,78 +62,62 @@ struct Args {
     bool help = false;
 };
 
-struct UsageError {
-    std::string message;
-};
+cli::po::options_description option_table() {
+    namespace po = cli::po;
+    auto o = cli::options("Options");
+    o.add_options()                                                                 //
+        ("config", po::value<std::string>()->value_name("FILE"),                    //
+         "JSON config (see config/examples/sim.json)")                              //
+        ("log-level", po::value<std::string>()->value_name("L"),                    //
+         "trace|debug|info|warn|error; overrides log.level")                        //
+        ("duration", po::value<std::string>()->value_name("S"),                     //
+         "stop cleanly after S seconds (exit 0)")                                   //
+        ("check-config", "validate FILE, print the resolved config as JSON, exit")  //
+        ("version", "print the version")                                            //
+        ("help,h", "this text");
+    return o;
+}
+
+// --duration: seconds > 0 (fractions allowed), at most 1e9.
+double parse_duration(const std::string& text) {
+    char* end = nullptr;
+    errno = 0;
+    double d = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || errno != 0 || !(d > 0) || d > 1e9) {
+        throw UsageError("--duration: expected a number of seconds > 0, got '" + text + "'");
+    }
+    return d;
+}
 
 Args parse_args(int argc, char** argv) {
+    const cli::po::variables_map vm = cli::parse(argc, argv, option_table());
     Args a;
-    bool have_config = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        std::optional<std::string> inline_value;
-        if (arg.rfind("--", 0) == 0) {
-            if (auto eq = arg.find('='); eq != std::string::npos) {
-                inline_value = arg.substr(eq + 1);
-                arg = arg.substr(0, eq);
-            }
-        }
-        auto value = [&](const char* what) -> std::string {
-            if (inline_value) return *inline_value;
-            if (i + 1 >= argc) throw UsageError{arg + " needs " + what};
-            return argv[++i];
-        };
-        auto no_value = [&] {
-            if (inline_value) throw UsageError{arg + " takes no value"};
-        };
-        if (arg == "--config") {
-            a.config_path = value("a file name");
-            if (a.config_path.empty()) throw UsageError{"--config needs a file name"};
-            have_config = true;
-        } else if (arg == "--log-level") {
-            std::string level = value("a level (trace|debug|info|warn|error)");
-            if (!bot::parse_log_level(level)) {
-                throw UsageError{"--log-level: unknown level '" + level +
-                                 "' (expected trace|debug|info|warn|error)"};
-            }
-            a.log_level = level;
-        } else if (arg == "--duration") {
-            std::string text = value("a number of seconds");
-            char* end = nullptr;
-            errno = 0;
-            double d = std::strtod(text.c_str(), &end);
-            if (text.empty() || end != text.c_str() + text.size() || errno != 0 || !(d > 0) ||
-                d > 1e9) {
-                throw UsageError{"--duration: expected a number of seconds > 0, got '" + text +
-                                 "'"};
-            }
-            a.duration_s = d;
-        } else if (arg == "--check-config") {
-            no_value();
-            a.check_config = true;
-        } else if (arg == "--version") {
-            no_value();
-            a.version = true;
-        } else if (arg == "--help" || arg == "-h") {
-            no_value();
-            a.help = true;
-        } else if (arg.rfind("-", 0) == 0) {
-            throw UsageError{"unknown option '" + arg + "'"};
-        } else {
-            throw UsageError{"unexpected argument '" + arg + "'"};
-        }
+    a.help = vm.count("help") > 0;
+    a.version = vm.count("version") > 0;
+    a.check_config = vm.count("check-config") > 0;
+    if (vm.count("config")) {
+        a.config_path = vm["config"].as<std::string>();
+        if (a.config_path.empty()) throw UsageError("--config needs a file name");
     }
-    if (!a.help && !a.version && !have_config) throw UsageError{"--config FILE is required"};
+    if (vm.count("log-level")) {
+        std::string level = vm["log-level"].as<std::string>();
+        if (!service::parse_log_level(level)) {
+            throw UsageError("--log-level: unknown level '" + level +
+                             "' (expected trace|debug|info|warn|error)");
+        }
+        a.log_level = level;
+    }
+    if (vm.count("duration")) a.duration_s = parse_duration(vm["duration"].as<std::string>());
+    if (!a.help && !a.version && a.config_path.empty()) {
+        throw UsageError("--config FILE is required");
+    }
     return a;
 }
 
 std::string join_symbols(const config::Config& cfg) {
-    std::string out;
-    for (const auto& s : cfg.symbols) {
-        if (!out.empty()) out += ",";
-        out += s.symbol;
-    }
-    return out;
+    std::vector<std::string> names;
+    for (const auto& s : cfg.symbols) names.push_back(s.symbol);
+    return config::join(names, ",");
 }
 
 std::string absolute(const std::string& path) {
@@ -171,7 +150,7 @@ void reload(const std::string& path, const Args& args, bot::Supervisor& supervis
 }
 
 int run_daemon(const Args& args, config::Config cfg) {
-    auto log = bot::get_logger("main");
+    auto log = service::get_logger("main");
     const std::string db_path = absolute(cfg.database.path);
     log->info(
         "tradebotd {} starting: exchange={} mode={} symbols={} database={} strategy={} "
@@ -183,7 +162,7 @@ int run_daemon(const Args& args, config::Config cfg) {
     try {
         storage::Options options;
         options.busy_timeout_ms = cfg.database.busy_timeout_ms;
-        options.logger = bot::get_logger("storage");
+        options.logger = service::get_logger("storage");
         db.emplace(cfg.database.path, options);
     } catch (const storage::OpenError& e) {
         log->error("cannot open the database: {}", e.what());
@@ -192,7 +171,7 @@ int run_daemon(const Args& args, config::Config cfg) {
 
     exchange::Exchange ex;
     try {
-        ex = exchange::make_exchange(cfg, bot::get_logger("exchange"));
+        ex = exchange::make_exchange(cfg, service::get_logger("exchange"));
     } catch (const config::ConfigError& e) {
         log->error("invalid config: {}", e.what());
         return kExitConfig;
@@ -216,30 +195,37 @@ int run_daemon(const Args& args, config::Config cfg) {
 
     int exit_code = kExitOk;
     {
-        bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway);
+        bot::SupervisorOptions supervisor_options;
+        supervisor_options.logger = service::get_logger;
+        supervisor_options.apply_log_level = [](const std::string& level) {
+            if (auto l = service::parse_log_level(level)) service::set_log_level(*l);
+        };
+        bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway, supervisor_options);
 
-        // Operations (issue 5). Declared after the supervisor, so both stop before it goes.
+        // Operations. Declared after the supervisor, so both stop before it goes.
         // systemd notify (no-op without NOTIFY_SOCKET) and the watchdog thread: READY=1 once
         // every bot runs, WATCHDOG=1 only while every bot loop turns.
-        const bot::SdNotifier notifier = bot::SdNotifier::from_environment();
-        const std::chrono::milliseconds max_stall = bot::default_max_stall(notifier);
+        const service::SdNotifier notifier = service::SdNotifier::from_environment();
+        const std::chrono::milliseconds max_stall = service::default_max_stall(notifier);
         auto health = [&] {
-            return bot::assess_health(bot::progress_of(supervisor.bots()), db->writer_stats(),
-                                      bot::BotStats::steady_now_ms(), max_stall);
+            return service::assess_health(service::progress_of(supervisor.bots()),
+                                          db->writer_stats(), bot::BotStats::steady_now_ms(),
+                                          max_stall);
         };
         // metrics.listen: /metrics and /healthz, bound before any bot starts so that a taken
         // port fails the start rather than a running daemon.
-        std::optional<bot::MetricsServer> metrics;
+        std::optional<service::MetricsServer> metrics;
         if (cfg.metrics.listen) {
-            bot::MetricsHandlers handlers;
+            service::MetricsHandlers handlers;
             handlers.metrics = [&] {
-                bot::MetricsSnapshot snapshot = bot::collect_metrics(supervisor, *db, *ex.stream);
+                service::MetricsSnapshot snapshot =
+                    service::collect_metrics(supervisor, *db, *ex.stream);
                 snapshot.healthy = health().ok;
-                return bot::render_metrics(snapshot);
+                return service::render_metrics(snapshot);
             };
             handlers.health = health;
-            metrics.emplace(*cfg.metrics.listen, std::move(handlers), bot::MetricsServerOptions{},
-                            bot::get_logger("metrics"));
+            metrics.emplace(*cfg.metrics.listen, std::move(handlers),
+                            service::MetricsServerOptions{}, service::get_logger("metrics"));
             try {
                 metrics->start();
             } catch (const std::exception& e) {
@@ -248,15 +234,16 @@ int run_daemon(const Args& args, config::Config cfg) {
             }
             log->info("metrics: serving /metrics and /healthz on {}", *cfg.metrics.listen);
         }
-        bot::WatchdogOptions watchdog_options;
+        service::WatchdogOptions watchdog_options;
         if (auto interval = notifier.watchdog_ping_interval()) {
             watchdog_options.ping_interval =
                 std::max(std::chrono::duration_cast<std::chrono::milliseconds>(*interval),
                          std::chrono::milliseconds(1));
         }
         watchdog_options.max_stall = max_stall;
-        bot::Watchdog watchdog(
-            notifier, [&] { return bot::progress_of(supervisor.bots()); }, watchdog_options, log);
+        service::Watchdog watchdog(
+            notifier, [&] { return service::progress_of(supervisor.bots()); }, watchdog_options,
+            log);
 
         try {
             supervisor.start();
@@ -328,12 +315,14 @@ int main(int argc, char** argv) {
     try {
         args = parse_args(argc, argv);
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "tradebotd: %s\n%s", e.message.c_str(), kUsage);
+        std::fprintf(stderr, "tradebotd: %s\n%s", e.what(), kUsage);
         return kExitUsage;
     }
     if (args.help) {
-        std::fputs(kHelp, stdout);
-        std::fputs(kUsage, stdout);
+        std::cout << "tradebotd: multi-symbol crypto trading daemon.\n\n"
+                  << kUsage << "\n"
+                  << option_table() << "\n"
+                  << kAfterOptions;
         return kExitOk;
     }
     if (args.version) {
@@ -356,15 +345,15 @@ int main(int argc, char** argv) {
         return kExitOk;
     }
 
-    bot::LogOptions log_options;
-    log_options.format = bot::log_format_for(cfg.log.format);
-    log_options.level = bot::parse_log_level(cfg.log.level).value_or(spdlog::level::info);
-    bot::init_logging(log_options);
+    service::LogOptions log_options;
+    log_options.format = service::log_format_for(cfg.log.format);
+    log_options.level = service::parse_log_level(cfg.log.level).value_or(spdlog::level::info);
+    service::init_logging(log_options);
 
     try {
         return run_daemon(args, std::move(cfg));
     } catch (const std::exception& e) {
-        bot::get_logger("main")->critical("fatal: {}", e.what());
+        service::get_logger("main")->critical("fatal: {}", e.what());
         return kExitFatal;
     }
 }

@@ -18,13 +18,14 @@
 // strategy changed is restarted with the new one, log.level applies at once. Any other changed
 // key cannot be applied live: it is logged by key path and the running value is kept.
 //
-// Watchdog support (issue 5): every bot's BotStats has progress counters and a last-progress
+// Watchdog support: every bot's BotStats has progress counters and a last-progress
 // time; all_progressing() answers "is every bot thread turning?".
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,10 +51,15 @@ struct SupervisorOptions {
     std::size_t queue_capacity = 4096;  // events per symbol
     std::chrono::milliseconds restart_initial{1000};
     std::chrono::milliseconds restart_max{30000};
-    // stop(): how long bots may drain their queues before abandoning the rest (the SPEC allows
-    // 5 s for the whole stop).
+    // stop(): how long bots may drain their queues before abandoning the rest (a clean stop
+    // must finish within 5 s in all).
     std::chrono::milliseconds drain_timeout{3000};
     StrategyFactory strategy_factory;  // empty: make_strategy (tests inject their own)
+    // The named logger of each bot ("BTCUSDT") and of the supervisor itself ("main"). The daemon
+    // passes its log set-up's loggers; empty: copies of spdlog's default logger under that name.
+    std::function<std::shared_ptr<spdlog::logger>(const std::string& name)> logger;
+    // Applies a new log.level ("warn") on reload; empty: the level stays as it is.
+    std::function<void(const std::string& level)> apply_log_level;
 };
 
 // What reload() did.

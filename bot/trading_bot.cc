@@ -34,7 +34,7 @@ storage::Status wait_status(const storage::WriteHandle& h) {
     throw std::runtime_error("storage: " + what + ": " + st.to_string());
 }
 
-// ---- Test hook (issue 5: the systemd watchdog test, tests/integration/ops_daemon_test.cc) ----
+// ---- Test hook (the systemd watchdog test, tests/integration/ops_daemon_test.cc) ----
 // TRADEBOT_TEST_HANG_SYMBOL=SYMBOL[:N] makes that symbol's bot thread hang after handling N
 // events (default 1), as a strategy stuck in a loop would: its loop stops turning, so the
 // watchdog must withhold WATCHDOG=1. The hang ends only when the supervisor abandons the bot at
@@ -77,15 +77,7 @@ TradingBot::~TradingBot() {
 
 std::string TradingBot::describe_strategy() const {
     const auto& s = settings_.symbol.strategy;
-    if (s.name == "rsi") {
-        return "rsi(period=" + std::to_string(s.period) + " oversold=" + s.oversold.to_string() +
-               " overbought=" + s.overbought.to_string() + ") " + s.interval;
-    }
-    if (s.name == "ema_cross") {
-        return "ema_cross(fast=" + std::to_string(s.fast) + " slow=" + std::to_string(s.slow) +
-               ") " + s.interval;
-    }
-    return strategy_->name() + " " + s.interval;
+    return config::describe(s) + " " + s.interval;
 }
 
 void TradingBot::start() {
@@ -139,9 +131,8 @@ void TradingBot::start() {
 
 void TradingBot::warm_up(bool& restored, std::optional<std::int64_t> stored_last) {
     const auto& s = settings_.symbol.strategy;
-    // EMAs and Wilder's RSI converge slowly: a few times the longest period on top of the floor.
-    const int longest = std::max({s.slow, s.fast, s.period, 1});
-    const int limit = std::max(settings_.min_warmup_candles, 4 * longest);
+    // What the strategy asks for, on top of the floor.
+    const int limit = std::max(settings_.min_warmup_candles, strategy_->warmup_candles());
     std::vector<exchange::Kline> history = deps_.stream->history(symbol(), s.interval, limit);
     if (restored && stored_last) last_candle_open_ms_ = *stored_last;
     if (restored && stored_last && !history.empty() && *stored_last > history.back().open_time_ms) {
@@ -160,13 +151,17 @@ void TradingBot::warm_up(bool& restored, std::optional<std::int64_t> stored_last
     // has seen); otherwise it is the whole warm-up. Decisions on past candles are not acted on:
     // their prices are gone.
     int fed = 0;
+    std::optional<std::int64_t> newest;
     for (const auto& k : history) {
         if (!k.closed) continue;
         (void)strategy_->on_kline(k);
         last_candle_open_ms_ = std::max(last_candle_open_ms_, k.open_time_ms);
         last_price_ = k.close;
+        newest = std::max(newest.value_or(k.open_time_ms), k.open_time_ms);
         ++fed;
     }
+    // The stream continues right after the history this bot has seen.
+    if (newest) deps_.stream->resume_after(symbol(), s.interval, *newest);
     deps_.log->info("{} from {} history candles (ready={})", restored ? "caught up" : "warmed up",
                     fed, strategy_->ready());
 }

@@ -8,6 +8,7 @@
 #include <memory>
 #include <set>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include "config/validate.h"
@@ -123,15 +124,16 @@ json parse_json(std::string_view text, std::string_view source_name) {
     }
 }
 
+// Every parameter of the strategy (defaults filled in): integers as numbers, decimals as exact
+// strings.
 json strategy_to_json(const StrategyConfig& s) {
     json j = {{"name", s.name}, {"interval", s.interval}};
-    if (s.name == "rsi") {
-        j["period"] = s.period;
-        j["oversold"] = s.oversold.to_string();
-        j["overbought"] = s.overbought.to_string();
-    } else {
-        j["fast"] = s.fast;
-        j["slow"] = s.slow;
+    for (const auto& [key, value] : with_defaults(s).params) {
+        if (const int* i = std::get_if<int>(&value)) {
+            j[key] = *i;
+        } else {
+            j[key] = std::get<Decimal>(value).to_string();
+        }
     }
     return j;
 }

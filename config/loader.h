@@ -1,5 +1,5 @@
-// Reads the JSON config (SPEC.md "Config") into config::Config, validating every key, and writes
-// the fully resolved form back out for `tradebotd --check-config`.
+// Reads the JSON config (docs/reference.md "Config") into config::Config, validating every key, and
+// writes the fully resolved form back out for `tradebotd --check-config`.
 //
 // Every problem is a ConfigError naming where it is: a key path such as `symbols[2].strategy.fast`
 // for a bad value, or the file name for unreadable files and JSON syntax errors. tradebotd turns it

@@ -6,6 +6,7 @@
 #include <deque>
 #include <stdexcept>
 
+#include "exchange/clock.h"
 #include "exchange/price_model.h"
 #include "exchange/sim_rules.h"
 
@@ -21,12 +22,6 @@ constexpr double kMaxTradeQuote = 250000.0;
 // The stream whose thread is running on this thread, so stop() from inside the sink does not
 // try to join itself.
 thread_local const SimMarketStream* tl_running_stream = nullptr;
-
-std::int64_t wall_clock_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::int64_t interval_ms_or_throw(const std::string& interval) {
     auto ms = kline_interval_ms(interval);

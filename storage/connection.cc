@@ -434,7 +434,7 @@ int Connection::apply(const WriteBatch::Op& op, std::int64_t now, std::int64_t& 
         st = &insert_signal_;
         st->bind(1, s->symbol);
         st->bind(2, s->side);
-        st->bind(3, s->price);  // decimal text; the REAL column converts it (SPEC schema)
+        st->bind(3, s->price);  // decimal text; the REAL column converts it (the schema)
         st->bind(4, s->strategy);
         st->bind_text_or_null(5, s->reason);
         st->bind(6, s->event_time_ms);

@@ -1,4 +1,4 @@
-// The tradebot schema (SPEC.md "Storage") and its forward migrations, keyed by
+// The tradebot schema (docs/reference.md "Database") and its forward migrations, keyed by
 // PRAGMA user_version. Private to storage/.
 #pragma once
 

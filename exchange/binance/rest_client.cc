@@ -38,37 +38,6 @@ constexpr int kErrInvalidSymbol = -1121;  // invalid symbol
 
 }  // namespace
 
-std::int64_t wall_clock_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::int64_t interval_ms(const std::string& interval) {
-    if (interval.size() < 2) return 0;
-    std::int64_t n = 0;
-    for (size_t i = 0; i + 1 < interval.size(); ++i) {
-        if (interval[i] < '0' || interval[i] > '9') return 0;
-        n = n * 10 + (interval[i] - '0');
-    }
-    constexpr std::int64_t kSecond = 1000, kMinute = 60 * kSecond, kHour = 60 * kMinute,
-                           kDay = 24 * kHour;
-    switch (interval.back()) {
-        case 's':
-            return n * kSecond;
-        case 'm':
-            return n * kMinute;
-        case 'h':
-            return n * kHour;
-        case 'd':
-            return n * kDay;
-        case 'w':
-            return n * 7 * kDay;
-        case 'M':
-            return n * 31 * kDay;
-    }
-    return 0;
-}
-
 std::string klines_target(const std::string& symbol, const std::string& interval,
                           std::optional<std::int64_t> start_ms, std::optional<std::int64_t> end_ms,
                           int limit) {

@@ -21,6 +21,7 @@
 #include "exchange/binance/parsed.h"
 #include "exchange/binance/rest_messages.h"
 #include "exchange/binance/signing.h"
+#include "exchange/clock.h"
 #include "exchange/market_data.h"
 #include "exchange/order_gateway.h"
 
@@ -40,12 +41,6 @@ struct RestOptions {
 [[nodiscard]] std::string klines_target(const std::string& symbol, const std::string& interval,
                                         std::optional<std::int64_t> start_ms,
                                         std::optional<std::int64_t> end_ms, int limit);
-
-// Milliseconds of one kline interval ("1m" -> 60000); 0 for an unknown one. "1M" counts 31 days.
-[[nodiscard]] std::int64_t interval_ms(const std::string& interval);
-
-// Wall clock in ms since the epoch.
-[[nodiscard]] std::int64_t wall_clock_ms();
 
 struct RulesResult {
     std::optional<SymbolRules> rules;

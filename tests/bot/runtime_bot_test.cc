@@ -1,9 +1,10 @@
 // TradingBot against the real PaperGateway and a real storage::Database in a temporary folder:
 // signal rows for every decision, write-ahead orders, atomic fills and positions, resume.
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
 
-#include "bot/log_setup.h"
 #include "bot/trading_bot.h"
 #include "exchange/paper_gateway.h"
 #include "runtime_fakes.h"
@@ -13,9 +14,7 @@
 
 using config::Decimal;
 using exchange::Side;
-using runtime_test::closed_kline;
-using runtime_test::ScriptedStream;
-using runtime_test::ScriptStrategy;
+using namespace runtime_test;  // the runtime test fakes
 
 namespace {
 
@@ -88,7 +87,7 @@ struct Rig {
         d.gateway = &gateway;
         d.queue = &queue;
         d.stats = &stats;
-        d.log = bot::get_logger("BTCUSDT");
+        d.log = spdlog::default_logger()->clone("BTCUSDT");
         d.strategy_factory = std::move(factory);
         return d;
     }
@@ -112,6 +111,27 @@ std::optional<Side> script(const exchange::Kline& k) {
 
 bot::StrategyFactory script_factory() {
     return [](const config::StrategyConfig&) { return std::make_unique<ScriptStrategy>(script); };
+}
+
+// The row a crash leaves behind: a BUY of 0.005 BTCUSDT at 20000 written ahead, still PENDING.
+storage::Order pending_buy(const std::string& client_order_id) {
+    storage::Order row;
+    row.client_order_id = client_order_id;
+    row.symbol = "BTCUSDT";
+    row.side = "BUY";
+    row.quantity = "0.005";
+    row.price = "20000";
+    row.status = "PENDING";
+    return row;
+}
+
+// script_factory() that also leaves the strategy it builds in `built`, for a test to inspect.
+bot::StrategyFactory watched_factory(ScriptStrategy*& built) {
+    return [&built](const config::StrategyConfig&) {
+        auto s = std::make_unique<ScriptStrategy>(script);
+        built = s.get();
+        return s;
+    };
 }
 
 }  // namespace
@@ -195,11 +215,7 @@ TEST_CASE("bot: a restarted bot resumes position and strategy state, later trade
         bot.flush();
     }
     ScriptStrategy* strategy = nullptr;
-    bot::TradingBot bot(rig.settings(), rig.deps([&](const config::StrategyConfig&) {
-        auto s = std::make_unique<ScriptStrategy>(script);
-        strategy = s.get();
-        return s;
-    }));
+    bot::TradingBot bot(rig.settings(), rig.deps(watched_factory(strategy)));
     bot.start();
     REQUIRE(strategy != nullptr);
     CHECK(strategy->restored());
@@ -217,14 +233,7 @@ TEST_CASE("bot: a restarted bot resumes position and strategy state, later trade
 
 TEST_CASE("bot: an order left PENDING by a crash and unknown to the gateway is CANCELED", "[bot]") {
     Rig rig;
-    storage::Order row;
-    row.client_order_id = "tb-BTCUSDT-999";
-    row.symbol = "BTCUSDT";
-    row.side = "BUY";
-    row.quantity = "0.005";
-    row.price = "20000";
-    row.status = "PENDING";
-    REQUIRE(rig.db.save_order(row).is_ok());
+    REQUIRE(rig.db.save_order(pending_buy("tb-BTCUSDT-999")).is_ok());
 
     bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
     bot.start();
@@ -246,14 +255,7 @@ TEST_CASE("bot: a PENDING order the gateway did fill is settled with its fills",
     req.side = Side::kBuy;
     req.quantity = dec("0.005");
     req.reference_price = dec("20000");
-    storage::Order row;
-    row.client_order_id = req.client_order_id;
-    row.symbol = "BTCUSDT";
-    row.side = "BUY";
-    row.quantity = "0.005";
-    row.price = "20000";
-    row.status = "PENDING";
-    REQUIRE(rig.db.save_order(row).is_ok());
+    REQUIRE(rig.db.save_order(pending_buy(req.client_order_id)).is_ok());
     REQUIRE(rig.gateway.place(req).status == exchange::OrderStatus::kFilled);
 
     bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
@@ -296,11 +298,7 @@ TEST_CASE("bot: stored state ahead of the market clock is dropped for a fresh wa
     }
     rig.stream.set_history("BTCUSDT", {closed_kline("BTCUSDT", 1 * 60000, "20000")});
     ScriptStrategy* strategy = nullptr;
-    bot::TradingBot bot(rig.settings(), rig.deps([&](const config::StrategyConfig&) {
-        auto s = std::make_unique<ScriptStrategy>(script);
-        strategy = s.get();
-        return s;
-    }));
+    bot::TradingBot bot(rig.settings(), rig.deps(watched_factory(strategy)));
     bot.start();
     // Candle 2 is older than the stored state's candle 100, yet it trades.
     bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000"));

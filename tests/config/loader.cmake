@@ -2,7 +2,7 @@
 # shipped examples, and the resolved form (--check-config) round trip.
 tradebot_add_test(config_loader_tests
   SOURCES loader_test.cc loader_errors_test.cc risk_config_test.cc
-  LIBS config
+  LIBS config strategy_plugins
   LABELS unit)
 # The examples test reads config/examples/ straight from the source tree.
 target_compile_definitions(config_loader_tests PRIVATE TRADEBOT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exchange/sim_rules.h"
+#include "support/wait.h"
 
 using config::Decimal;
 using exchange::Kline;
@@ -31,12 +32,7 @@ config::SimConfig fast_config(std::uint64_t seed = 42) {
 // Waits for a condition with a generous deadline (the machine is shared and noisy).
 bool wait_until(const std::function<bool()>& done,
                 std::chrono::seconds deadline = std::chrono::seconds(60)) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
+    return testing_support::wait_until(done, deadline, std::chrono::milliseconds(2));
 }
 
 // Records every event the stream delivers.

@@ -23,12 +23,14 @@
 #include <utility>
 #include <vector>
 
-#include "bot/ema_cross_strategy.h"
+#include "bot/strategies/ema_cross_strategy.h"
 #include "config/decimal.h"
 #include "storage/errors.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
+#include "support/daemon.h"
 #include "support/fake_binance/fake_binance.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using config::Decimal;
@@ -36,7 +38,9 @@ using exchange::Kline;
 using fake_binance::FakeBinance;
 using nlohmann::json;
 using testing_support::ChildProcess;
+using testing_support::start_daemon;
 using testing_support::TempDir;
+using testing_support::write_config;
 
 namespace {
 
@@ -184,19 +188,7 @@ json binance_config(const TempDir& dir, const FakeBinance& fake, const std::stri
         {"log", {{"level", "info"}, {"heartbeat_s", 1}, {"format", "text"}}}};
 }
 
-std::string write_config(const TempDir& dir, const json& cfg) {
-    std::string path = dir.file("tb.json");
-    std::ofstream(path) << cfg.dump(2);
-    return path;
-}
-
 std::string db_path(const TempDir& dir) { return dir.file("state/bot_state.db"); }
-
-std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, const std::string& config,
-                                           std::map<std::string, std::string> env = {}) {
-    return std::make_unique<ChildProcess>(std::vector<std::string>{kDaemon, "--config", config},
-                                          std::move(env), dir.path().string());
-}
 
 bool contains(const std::string& text, const std::string& what) {
     return text.find(what) != std::string::npos;
@@ -221,17 +213,7 @@ bool wait_ready(ChildProcess& daemon, const FakeBinance& fake) {
 // Polls the database (which may not exist yet) until pred(reader) holds.
 template <class Pred>
 bool wait_for_db(const std::string& path, Pred pred) {
-    auto deadline = std::chrono::steady_clock::now() + kLong;
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            storage::Reader reader(path);
-            if (pred(reader)) return true;
-        } catch (const storage::OpenError&) {
-            // not created yet
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+    return testing_support::wait_for_db(path, pred, kLong);
 }
 
 // Every expected signal recorded and every order it led to settled (none PENDING).

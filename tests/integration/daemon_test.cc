@@ -1,6 +1,8 @@
 // tradebotd end to end: the real binary on the sim exchange in a temporary folder, its database
 // read through storage::Reader (another connection, as tradebotctl does), real signals.
 // Deadlines are generous: they bound a hang, they do not measure speed.
+#include "support/daemon.h"
+
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -18,12 +20,15 @@
 #include "storage/errors.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using config::Decimal;
 using nlohmann::json;
 using testing_support::ChildProcess;
+using testing_support::start_daemon;
 using testing_support::TempDir;
+using testing_support::write_config;
 
 namespace {
 
@@ -57,34 +62,12 @@ json sim_config(const TempDir& dir, std::vector<std::string> symbols) {
             {"log", {{"level", "info"}, {"heartbeat_s", 1}, {"format", "text"}}}};
 }
 
-std::string write_config(const TempDir& dir, const json& cfg, const std::string& name = "tb.json") {
-    std::string path = dir.file(name);
-    std::ofstream(path) << cfg.dump(2);
-    return path;
-}
-
 std::string db_path(const TempDir& dir) { return dir.file("state/bot_state.db"); }
-
-std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, const std::string& config,
-                                           std::map<std::string, std::string> env = {}) {
-    return std::make_unique<ChildProcess>(std::vector<std::string>{kDaemon, "--config", config},
-                                          std::move(env), dir.path().string());
-}
 
 // Polls the database (which may not exist yet) until pred(reader) holds.
 template <class Pred>
 bool wait_for_db(const std::string& path, Pred pred, std::chrono::seconds timeout = kLong) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            storage::Reader reader(path);
-            if (pred(reader)) return true;
-        } catch (const storage::OpenError&) {
-            // not created yet
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return false;
+    return testing_support::wait_for_db(path, pred, timeout, std::chrono::milliseconds(200));
 }
 
 std::set<std::string> symbols_with_signals(const storage::Reader& r) {
