@@ -89,23 +89,30 @@ void RiskGuard::on_exit() { rules_.on_exit(state_); }
 void RiskGuard::on_candle_closed() { rules_.on_candle_closed(state_); }
 
 RiskSnapshot RiskGuard::snapshot(const PositionBook& position) const {
+    const RiskLevels l = rules_.levels(position, state_);
+    const Decimal& tick = rules_.symbol_rules().tick_size;
+    // Shown on the tick a trade would cross them at: stops rounded down, take-profit up.
+    auto shown = [&](const std::optional<Decimal>& level, config::Rounding r) {
+        std::optional<Decimal> out = level;
+        if (out && tick.is_positive()) out = out->round_to_step(tick, r);
+        return out;
+    };
     RiskSnapshot s;
-    s.levels = rules_.levels(position, state_);
+    s.stop_loss = shown(l.stop_loss, config::Rounding::kDown);
+    s.take_profit = shown(l.take_profit, config::Rounding::kUp);
+    s.trailing_stop = shown(l.trailing_stop, config::Rounding::kDown);
     s.halted = state_.halted && state_.day_ms && rules_.config().max_daily_loss_quote;
     if (s.halted) s.halted_until_ms = *state_.day_ms + kDayMs;
+    s.cooldown_left = state_.cooldown_left;
     return s;
 }
 
-std::string RiskGuard::heartbeat_fields(const PositionBook& position) const {
-    const RiskSnapshot s = snapshot(position);
-    auto level = [this](const std::optional<Decimal>& l) {
-        return l ? rules_.price_text(*l) : std::string("-");
-    };
-    std::string out = " stop=" + level(s.levels.stop_loss) +
-                      " take=" + level(s.levels.take_profit) +
-                      " trail=" + level(s.levels.trailing_stop) + " halted=";
+std::string risk_heartbeat_text(const RiskSnapshot& s) {
+    auto level = [](const std::optional<Decimal>& l) { return l ? l->to_string() : "-"; };
+    std::string out = "stop=" + level(s.stop_loss) + " take=" + level(s.take_profit) +
+                      " trail=" + level(s.trailing_stop) + " halted=";
     out += s.halted ? "until " + utc_date_text(s.halted_until_ms) : "no";
-    if (state_.cooldown_left > 0) out += " cooldown=" + std::to_string(state_.cooldown_left);
+    if (s.cooldown_left > 0) out += " cooldown=" + std::to_string(s.cooldown_left);
     return out;
 }
 

@@ -11,6 +11,7 @@
 #include <optional>
 #include <string>
 
+#include "bot/bot_stats.h"
 #include "bot/event_queue.h"
 #include "bot/position.h"
 #include "bot/risk_rules.h"
@@ -23,13 +24,6 @@ class logger;
 }
 
 namespace bot {
-
-// What the heartbeat and the metrics show of a symbol's risk rules.
-struct RiskSnapshot {
-    RiskLevels levels;    // in force for the position held; none when flat or off
-    bool halted = false;  // no new entry until halted_until_ms
-    std::int64_t halted_until_ms = 0;
-};
 
 class RiskGuard {
 public:
@@ -65,9 +59,8 @@ public:
     ExitQuantity exit_quantity(const PositionBook& position, const Decimal& price) const {
         return rules_.exit_quantity(position, price);
     }
+    // What the heartbeat and the metrics show (BotStats::set_risk).
     RiskSnapshot snapshot(const PositionBook& position) const;
-    // " stop=58801.20 take=62401.27 trail=- halted=no" for the heartbeat line.
-    std::string heartbeat_fields(const PositionBook& position) const;
 
     // True when the state changed since it was last taken by saved_form().
     bool dirty() const { return state_ != saved_; }
@@ -86,5 +79,9 @@ private:
     RiskState state_;
     RiskState saved_;  // as last written (or restored)
 };
+
+// "stop=58801.19 take=62401.27 trail=- halted=no" for the heartbeat line; a halt reads
+// "halted=until 2026-11-27", a cooldown adds " cooldown=N".
+std::string risk_heartbeat_text(const RiskSnapshot& risk);
 
 }  // namespace bot

@@ -99,6 +99,7 @@ public:
     RiskRules(config::RiskConfig config, exchange::SymbolRules symbol_rules);
 
     const config::RiskConfig& config() const { return config_; }
+    const exchange::SymbolRules& symbol_rules() const { return symbol_rules_; }
     // True when stop-loss, take-profit or trailing stop is on.
     bool has_exit_rules() const;
 

@@ -85,13 +85,35 @@ TEST_CASE("risk guard: the halt is logged once with its figures, and lifted at 0
     bot::RiskSnapshot s = guard.snapshot(book);
     CHECK(s.halted);
     CHECK(s.halted_until_ms == kNov26 + kDay);
-    CHECK(guard.heartbeat_fields(book) == " stop=- take=- trail=- halted=until 2026-11-27");
+    CHECK(bot::risk_heartbeat_text(s) == "stop=- take=- trail=- halted=until 2026-11-27");
 
     CHECK_FALSE(guard.on_price(book, d("40"), kNov26 + kDay));
     CHECK(logged.text().find("info [BTCUSDT] halt lifted: a new UTC day (2026-11-27)") !=
           std::string::npos);
     CHECK_FALSE(guard.entry_block());
     CHECK_FALSE(guard.snapshot(book).halted);
+}
+
+TEST_CASE("risk guard: the levels in force are shown on the tick a trade would cross them at",
+          "[risk]") {
+    Logged logged;
+    config::RiskConfig c = cfg("2", nullptr);
+    c.take_profit_pct = d("4");
+    c.trailing_stop_pct = d("1.5");
+    c.cooldown_candles = 3;
+    RiskGuard guard(c, rules(), logged.log);
+    guard.restore(std::nullopt);
+    CHECK(bot::risk_heartbeat_text(guard.snapshot(PositionBook("BTCUSDT"))) ==
+          "stop=- take=- trail=- halted=no");
+    PositionBook book = bought(guard, "60001.22");
+    (void)guard.on_price(book, d("61000.01"), kNov26);
+    guard.on_exit();
+    bot::RiskSnapshot s = guard.snapshot(book);
+    CHECK(s.stop_loss == d("58801.19"));    // 58801.1956 down
+    CHECK(s.take_profit == d("62401.27"));  // 62401.2688 up
+    CHECK(s.trailing_stop == d("60085"));   // 61000.01 * 0.985 = 60085.009850 down
+    CHECK(bot::risk_heartbeat_text(s) ==
+          "stop=58801.19 take=62401.27 trail=60085 halted=no cooldown=3");
 }
 
 TEST_CASE("risk guard: a halted state comes back after a restart and says so", "[risk]") {
