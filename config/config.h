@@ -47,6 +47,8 @@ struct RiskConfig {
         trailing_stop_pct;  // sell when price <= high since entry * (1 - pct/100)
     std::optional<Decimal> max_daily_loss_quote;  // no new entry for the rest of the UTC day
     int cooldown_candles = 0;  // closed candles without a new entry after a risk exit
+
+    friend bool operator==(const RiskConfig&, const RiskConfig&) = default;
 };
 
 struct SymbolConfig {
