@@ -32,6 +32,7 @@
 
 #include "config/config.h"
 #include "exchange/market_stream.h"
+#include "exchange/sim_script.h"
 
 namespace exchange {
 
@@ -43,7 +44,8 @@ public:
     static constexpr int kMaxHistory = 1000;
 
     // Throws std::invalid_argument for an unknown interval or tick_ms <= 0 (the config loader
-    // has already refused both; this is a programming error).
+    // has already refused both; this is a programming error), and, TEST ONLY, for a price script
+    // (TRADEBOT_TEST_SIM_SCRIPT, exchange/sim_script.h) that cannot be read or parsed.
     SimMarketStream(const config::SimConfig& config, std::string interval);
     ~SimMarketStream() override;  // stops
     SimMarketStream(const SimMarketStream&) = delete;
@@ -83,6 +85,8 @@ private:
     const config::SimConfig config_;
     const std::string interval_;
     const std::int64_t interval_ms_;
+    // TEST ONLY: prices scripted through TRADEBOT_TEST_SIM_SCRIPT (exchange/sim_script.h).
+    const std::optional<sim::PriceScript> script_;
 
     mutable std::mutex mu_;
     std::condition_variable cv_;
