@@ -183,3 +183,20 @@ TEST_CASE("risk: the resolved form shows each symbol's effective rules", "[confi
         "take_profit_pct": "4", "trailing_stop_pct": null, "max_daily_loss_quote": "50",
         "cooldown_candles": 0})"));
 }
+
+TEST_CASE("risk: the shipped example with risk rules loads as documented", "[config][risk]") {
+    Config c = config::load_config_file(std::string(TRADEBOT_SOURCE_DIR) +
+                                        "/config/examples/sim-risk.json");
+    REQUIRE(c.symbols.size() == 3);
+    const RiskConfig& btc = c.symbols[0].risk;
+    CHECK(btc.stop_loss_pct == d("2"));
+    CHECK(btc.take_profit_pct == d("4"));
+    CHECK_FALSE(btc.trailing_stop_pct);
+    CHECK(btc.max_daily_loss_quote == d("50"));
+    CHECK(btc.cooldown_candles == 3);
+    const RiskConfig& xrp = c.symbols[2].risk;
+    CHECK(xrp.stop_loss_pct == d("3"));
+    CHECK_FALSE(xrp.take_profit_pct);
+    CHECK(xrp.trailing_stop_pct == d("1.5"));
+    CHECK(xrp.max_daily_loss_quote == d("50"));
+}
