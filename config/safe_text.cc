@@ -83,14 +83,14 @@ std::size_t utf8_sequence(std::string_view text, std::size_t i) {
 
 }  // namespace
 
-std::string safe_text(std::string_view text) {
+std::string safe_text(std::string_view text, ControlChars controls) {
     const std::string redacted = redact_user_info(text);
     std::string out;
     out.reserve(redacted.size());
     for (std::size_t i = 0; i < redacted.size();) {
         const auto c = static_cast<unsigned char>(redacted[i]);
         if (c < 0x80) {
-            if ((c < 0x20 && c != '\t') || c == 0x7f) {
+            if (controls == ControlChars::kEscape && ((c < 0x20 && c != '\t') || c == 0x7f)) {
                 append_escaped(out, c);
             } else {
                 out += static_cast<char>(c);

@@ -17,6 +17,11 @@
 
 namespace config {
 
-[[nodiscard]] std::string safe_text(std::string_view text);
+// kKeep leaves control characters as they are, for output that escapes them itself (a JSON
+// string): only credentials and invalid UTF-8 are then dealt with.
+enum class ControlChars { kEscape, kKeep };
+
+[[nodiscard]] std::string safe_text(std::string_view text,
+                                    ControlChars controls = ControlChars::kEscape);
 
 }  // namespace config

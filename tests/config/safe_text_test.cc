@@ -48,3 +48,9 @@ TEST_CASE("safe_text: invalid UTF-8 and control bytes are printed as \\xNN", "[s
     // Both at once: credentials with a raw byte in them.
     CHECK(safe_text("ws://u:\xffp@h") == "ws://***@h");
 }
+
+TEST_CASE("safe_text: kKeep leaves control characters to an output that escapes them",
+          "[safe_text]") {
+    CHECK(safe_text("a\nb\x01\xff ws://u:p@h", config::ControlChars::kKeep) ==
+          "a\nb\x01\\xff ws://***@h");
+}
