@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -174,9 +175,11 @@ void reload(const std::string& path, const Args& args, bot::Supervisor& supervis
     }
 }
 
-// How long a stop may take (SIGTERM, SIGINT, --duration, a storage failure): the bots drain
-// for up to SupervisorOptions::drain_timeout (3 s), the database close gets what is left.
-constexpr auto kStopBudget = std::chrono::seconds(5);
+// When a stop's database close must give up (SIGTERM, SIGINT, --duration, a storage failure):
+// the bots drain for up to SupervisorOptions::drain_timeout (3 s), the close gets what is left
+// of this, and the last half second of the 5 s a stop may take is for the rest (joining the
+// stream, the last log lines, the process exit).
+constexpr auto kStopBudget = std::chrono::milliseconds(4500);
 
 // The pointer printed with every failure to open the database.
 constexpr const char* kOpenHelp =
@@ -255,6 +258,9 @@ int run_daemon(const Args& args, config::Config cfg) {
 
     // From here until the bots start, SIGTERM/SIGINT cancel the start-up (exit 0).
     bot::StartupStop startup(log);
+    // Set when a stop begins: the exchange's read requests (history, rules) then give up rather
+    // than hold a bot that is still starting.
+    std::atomic<bool> stopping{false};
     auto stopped_during_start_up = [&] {
         log->info("stopped before start-up finished ({})", bot::signal_name(startup.signal()));
         return kExitOk;
@@ -293,7 +299,9 @@ int run_daemon(const Args& args, config::Config cfg) {
     exchange::Exchange ex;
     try {
         exchange::StartOptions start_options;
-        start_options.cancelled = startup.cancel_check();
+        start_options.cancelled = [&startup, &stopping] {
+            return startup.cancelled() || stopping.load();
+        };
         // The sim's clock runs ahead of the wall clock: resume after the newest committed candle.
         std::vector<std::string> symbols;
         for (const auto& s : cfg.symbols) symbols.push_back(s.symbol);
@@ -389,6 +397,7 @@ int run_daemon(const Args& args, config::Config cfg) {
         }
 
         stop = main_loop(args, supervisor, *db, notifier, deadline, *log);
+        stopping = true;
         stop_deadline = std::chrono::steady_clock::now() + kStopBudget;
         escalation.emplace(log);
         log->info("stopping ({})", stop.reason);

@@ -73,15 +73,19 @@ Exchange make_exchange(const config::Config& cfg, std::shared_ptr<spdlog::logger
             throw std::runtime_error("cannot reach the exchange at " + cfg.exchange.rest_url +
                                      ": " + offset.error);
         }
+        // Reads (history, rules) may be cut short by a stop; an order request never is: an order
+        // in flight always gets its answer.
+        binance::RestOptions read_options;
+        read_options.cancelled = options.cancelled;
         if (live_credentials) {
             ex.gateway = binance::make_gateway(cfg, std::move(*live_credentials), log);
         } else {
             // Paper trading on real market data: fills are simulated, the rules are Binance's
             // (exchangeInfo needs no key).
-            ex.gateway = std::make_unique<PaperGateway>(cfg.trading.fee_rate,
-                                                        binance::make_rules_provider(cfg, log));
+            ex.gateway = std::make_unique<PaperGateway>(
+                cfg.trading.fee_rate, binance::make_rules_provider(cfg, log, read_options));
         }
-        ex.stream = binance::make_market_stream(cfg, log);
+        ex.stream = binance::make_market_stream(cfg, log, {}, read_options);
         return ex;
     }
     throw config::ConfigError("exchange.name", "unknown exchange \"" + cfg.exchange.name + "\"");

@@ -34,7 +34,10 @@ struct StartOptions {
     // plays a candle twice (the sim runs its clock faster than the wall clock).
     std::optional<std::int64_t> sim_resume_after_ms;
     // Asked about every 100 ms while start-up waits on the network (the Binance probe); true
-    // abandons the start with StartCancelled (SIGTERM during start-up). Empty: never.
+    // abandons the start with StartCancelled (SIGTERM during start-up). The exchange keeps it
+    // for its market-data and trading-rules requests, which then give up too (a stop while the
+    // bots are still fetching history); order requests never do. Empty: never. Whatever it
+    // reads must outlive the Exchange.
     std::function<bool()> cancelled;
 };
 

@@ -435,3 +435,20 @@ TEST_CASE("a cancel check cuts a call to a server that never answers short", "[r
     CHECK_FALSE(t);
     CHECK_THAT(t.error, Catch::Contains("cancelled"));
 }
+
+TEST_CASE("trading rules for paper trading give up when the daemon stops", "[rest][cancel]") {
+    testing_support::SilentServer silent;
+    config::Config cfg;
+    cfg.exchange.name = "binance";
+    cfg.exchange.rest_url = silent.http_url();
+    RestOptions o;
+    o.timeout = std::chrono::seconds(60);
+    std::atomic<bool> stop{false};
+    o.cancelled = [&stop] { return stop.load(); };
+    auto rules = make_rules_provider(cfg, quiet_logger(), o);
+    auto asked = std::async(std::launch::async, [&] { return rules("BTCUSDT"); });
+    CHECK(asked.wait_for(std::chrono::milliseconds(500)) == std::future_status::timeout);
+    stop = true;
+    REQUIRE(asked.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    CHECK_FALSE(asked.get().has_value());
+}
