@@ -31,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "makefile_packages.h"
 #include "support/child_process.h"
 
 namespace fs = std::filesystem;
@@ -59,28 +60,9 @@ const std::map<std::string, std::string> kIndirectPrograms = {
     {"dpkg", "cpack -G DEB, ops tests"},
 };
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using ops_test::read_file;
 
-std::set<std::string> words(const std::string& text) {
-    std::set<std::string> out;
-    std::istringstream in(text);
-    std::string w;
-    while (in >> w) out.insert(w);
-    return out;
-}
-
-std::set<std::string> deb_packages() {
-    const std::string make =
-        std::regex_replace(read_file(kSource + "/Makefile"), std::regex("\\\\\n"), " ");
-    std::smatch m;
-    REQUIRE(std::regex_search(make, m, std::regex("DEB_PACKAGES\\s*:?=([^\n]*)")));
-    return words(m[1]);
-}
+std::set<std::string> deb_packages() { return ops_test::makefile_packages(kSource); }
 
 std::string run_out(std::vector<std::string> argv) {
     return testing_support::run(std::move(argv), std::chrono::seconds(120)).out;
@@ -312,16 +294,9 @@ TEST_CASE("deps: what the build and the tests use comes from packages make deps 
         checker.check(it->second, std::string("CMake's ") + key);
     }
     std::size_t programs = 0;
-    for (const auto& [name, where] : programs_in_sources()) {
-        const std::string path = which(name);
-        if (path.empty()) {
-            checker.problems.push_back(name + " (run by " + where + ") is not installed");
-        } else {
-            checker.check(path, name + " (run by " + where + ")");
-        }
-        ++programs;
-    }
-    for (const auto& [name, where] : kIndirectPrograms) {
+    std::map<std::string, std::string> run = programs_in_sources();
+    run.insert(kIndirectPrograms.begin(), kIndirectPrograms.end());
+    for (const auto& [name, where] : run) {
         const std::string path = which(name);
         if (path.empty()) {
             checker.problems.push_back(name + " (run by " + where + ") is not installed");
