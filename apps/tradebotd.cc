@@ -267,7 +267,9 @@ int run_daemon(const Args& args, config::Config cfg) {
     };
 
     // One daemon per database, taken before the database is opened or created: a second one
-    // would trade the same symbols from the same state (every order twice in live mode).
+    // would trade the same symbols from the same state (every order twice in live mode). This is
+    // for a database file; a database server (database.url) coordinates its daemons through
+    // leases of its own and takes no such lock.
     std::optional<storage::ProcessLock> lock;
     try {
         lock.emplace(db_path);
