@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -22,17 +23,21 @@
 
 #include "apps/cli/command_line.h"
 #include "bot/supervisor.h"
+#include "bot/trading_bot.h"
 #include "config/config.h"
 #include "config/loader.h"
 #include "config/text.h"
 #include "exchange/factory.h"
+#include "service/heartbeat.h"
 #include "service/log_setup.h"
 #include "service/metrics.h"
 #include "service/metrics_server.h"
 #include "service/sd_notify.h"
+#include "service/stop_signals.h"
 #include "service/watchdog.h"
 #include "storage/database.h"
 #include "storage/errors.h"
+#include "storage/process_lock.h"
 
 namespace {
 
@@ -149,6 +154,78 @@ void reload(const std::string& path, const Args& args, bot::Supervisor& supervis
     }
 }
 
+// When a stop's database close must give up (SIGTERM, SIGINT, --duration, a storage failure):
+// the bots drain for up to SupervisorOptions::drain_timeout (3 s), the close gets what is left
+// of this, and the last half second of the 5 s a stop may take is for the rest (joining the
+// stream, the last log lines, the process exit).
+constexpr auto kStopBudget = std::chrono::milliseconds(4500);
+
+// The pointer printed with every failure to open the database.
+constexpr const char* kOpenHelp =
+    "what to do: docs/operations.md, \"The database cannot be opened\" (installed as "
+    "/usr/share/doc/tradebot/operations.md)";
+
+// ---- Test hook (tests/integration/daemon_failsafe_test.cc) ----
+// TRADEBOT_TEST_MAX_PAGES=N caps the database file at its size at start plus N pages (PRAGMA
+// max_page_count, which only the daemon's own connection can set), so that writes soon fail
+// with SQLITE_FULL exactly as on a full disk. Never set in production; the unit file and the
+// Docker image do not pass it through.
+void apply_test_page_limit(storage::Database& db, spdlog::logger& log) {
+    const char* extra = std::getenv("TRADEBOT_TEST_MAX_PAGES");
+    if (extra == nullptr) return;
+    const long pages = std::stol(db.pragma("page_count")) + std::strtol(extra, nullptr, 10);
+    db.pragma("max_page_count=" + std::to_string(pages));
+    log.warn("TRADEBOT_TEST_MAX_PAGES: the database may grow to {} pages", pages);
+}
+// ---- end of test hook ----
+
+// SIGTERM/SIGINT/--duration, or a storage failure: stops everything within kStopBudget.
+struct StopRequest {
+    std::string reason;
+    int exit_code = kExitOk;
+};
+
+// Waits for signals (SIGHUP reloads), the --duration deadline, or storage failing for good.
+StopRequest main_loop(const Args& args, bot::Supervisor& supervisor, storage::Database& db,
+                      const service::SdNotifier& notifier,
+                      std::optional<std::chrono::steady_clock::time_point> deadline,
+                      spdlog::logger& log) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    for (;;) {
+        // Short enough that a storage failure stops the bots promptly; the bots stop restarting
+        // on it by themselves (Supervisor).
+        auto tick = std::chrono::milliseconds(250);
+        if (deadline) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return {"--duration elapsed", kExitOk};
+            tick = std::min(tick, left);
+        }
+        if (const std::string sticky = db.writer_stats().sticky_error; !sticky.empty()) {
+            log.error(
+                "storage failed for good: {}; stopping every bot. The database needs attention: "
+                "run tradebotctl check, then see docs/operations.md, \"A damaged database\"",
+                sticky);
+            return {"storage failed for good", kExitFatal};
+        }
+        timespec ts{static_cast<time_t>(tick.count() / 1000),
+                    static_cast<long>((tick.count() % 1000) * 1000000)};
+        int sig = ::sigtimedwait(&signals, nullptr, &ts);
+        if (sig < 0) continue;  // EAGAIN (tick) or EINTR
+        if (sig == SIGHUP) {
+            notifier.reloading();
+            reload(args.config_path, args, supervisor, log);
+            notifier.ready();
+            continue;
+        }
+        return {service::signal_name(sig), kExitOk};
+    }
+}
+
 int run_daemon(const Args& args, config::Config cfg) {
     auto log = service::get_logger("main");
     const std::string db_path = absolute(cfg.database.path);
@@ -158,6 +235,36 @@ int run_daemon(const Args& args, config::Config cfg) {
         TRADEBOT_VERSION, cfg.exchange.name, cfg.trading.mode, join_symbols(cfg), db_path,
         cfg.strategy.name, cfg.strategy.interval, static_cast<long>(::getpid()));
 
+    // From here until the bots start, SIGTERM/SIGINT cancel the start-up (exit 0).
+    service::StartupStop startup(log);
+    // Set when a stop begins: the exchange's read requests (history, rules) then give up rather
+    // than hold a bot that is still starting.
+    std::atomic<bool> stopping{false};
+    auto stopped_during_start_up = [&] {
+        log->info("stopped before start-up finished ({})", service::signal_name(startup.signal()));
+        return kExitOk;
+    };
+
+    // One daemon per database, taken before the database is opened or created: a second one
+    // would trade the same symbols from the same state (every order twice in live mode). This is
+    // for a database file; a database server (database.url) coordinates its daemons through
+    // leases of its own and takes no such lock.
+    std::optional<storage::ProcessLock> lock;
+    try {
+        lock.emplace(db_path);
+    } catch (const storage::AlreadyLocked& e) {
+        log->error(
+            "another tradebotd (pid {}) is already running on the database {}: only one daemon "
+            "may trade from a database. Stop that one first, or give this one another "
+            "database.path ({})",
+            e.holder_pid() > 0 ? std::to_string(e.holder_pid()) : std::string("unknown"), db_path,
+            e.what());
+        return kExitFatal;
+    } catch (const storage::OpenError& e) {
+        log->error("cannot open the database: {}; {}", e.what(), kOpenHelp);
+        return kExitFatal;
+    }
+
     std::optional<storage::Database> db;
     try {
         storage::Options options;
@@ -165,13 +272,24 @@ int run_daemon(const Args& args, config::Config cfg) {
         options.logger = service::get_logger("storage");
         db.emplace(cfg.database.path, options);
     } catch (const storage::OpenError& e) {
-        log->error("cannot open the database: {}", e.what());
+        log->error("cannot open the database: {}; {}", e.what(), kOpenHelp);
         return kExitFatal;
     }
+    apply_test_page_limit(*db, *log);  // test hook, see above
 
     exchange::Exchange ex;
     try {
-        ex = exchange::make_exchange(cfg, service::get_logger("exchange"));
+        exchange::StartOptions start_options;
+        start_options.cancelled = [&startup, &stopping] {
+            return startup.cancelled() || stopping.load();
+        };
+        // The sim's clock runs ahead of the wall clock: resume after the newest committed candle.
+        std::vector<std::string> symbols;
+        for (const auto& s : cfg.symbols) symbols.push_back(s.symbol);
+        start_options.sim_resume_after_ms = bot::last_committed_candle(*db, symbols);
+        ex = exchange::make_exchange(cfg, service::get_logger("exchange"), start_options);
+    } catch (const exchange::StartCancelled&) {
+        return stopped_during_start_up();
     } catch (const config::ConfigError& e) {
         log->error("invalid config: {}", e.what());
         return kExitConfig;
@@ -180,12 +298,6 @@ int run_daemon(const Args& args, config::Config cfg) {
         return kExitFatal;
     }
 
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-
     const auto started = std::chrono::steady_clock::now();
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (args.duration_s) {
@@ -193,7 +305,10 @@ int run_daemon(const Args& args, config::Config cfg) {
                                  std::chrono::duration<double>(*args.duration_s));
     }
 
-    int exit_code = kExitOk;
+    // Armed when a stop begins: a second SIGTERM/SIGINT then exits at once (status 1).
+    std::optional<service::StopEscalation> escalation;
+    std::optional<std::chrono::steady_clock::time_point> stop_deadline;
+    StopRequest stop;
     {
         bot::SupervisorOptions supervisor_options;
         supervisor_options.logger = service::get_logger;
@@ -244,7 +359,17 @@ int run_daemon(const Args& args, config::Config cfg) {
         service::Watchdog watchdog(
             notifier, [&] { return service::progress_of(supervisor.bots()); }, watchdog_options,
             log);
+        // Heartbeats come from their own thread, which never waits on storage: they keep coming
+        // (and say so) while the bots are stuck on a stalled database.
+        service::Heartbeat heartbeat(service::HeartbeatSources{[&] { return supervisor.bots(); },
+                                                               [&] { return db->writer_stats(); },
+                                                               [&] { return ex.stream->stats(); }},
+                                     std::chrono::seconds(std::max(0, cfg.log.heartbeat_s)));
 
+        // Start-up ends here; from now on the main loop takes the signals. One may have been
+        // taken just before.
+        startup.finish();
+        if (startup.cancelled()) return stopped_during_start_up();
         try {
             supervisor.start();
         } catch (const std::exception& e) {
@@ -254,49 +379,44 @@ int run_daemon(const Args& args, config::Config cfg) {
         }
         log->info("running {} bots", cfg.symbols.size());
         watchdog.start();
+        heartbeat.start();
         if (notifier.watchdog_period()) {
             log->info("systemd watchdog: WATCHDOG=1 every {} ms while no bot is stuck for {} ms",
                       watchdog_options.ping_interval.count(), max_stall.count());
         }
 
-        std::string reason;
-        for (;;) {
-            auto tick = std::chrono::milliseconds(1000);
-            if (deadline) {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    *deadline - std::chrono::steady_clock::now());
-                if (left.count() <= 0) {
-                    reason = "--duration elapsed";
-                    break;
-                }
-                tick = std::min(tick, left);
-            }
-            timespec ts{static_cast<time_t>(tick.count() / 1000),
-                        static_cast<long>((tick.count() % 1000) * 1000000)};
-            int sig = ::sigtimedwait(&signals, nullptr, &ts);
-            if (sig < 0) continue;  // EAGAIN (tick) or EINTR
-            if (sig == SIGHUP) {
-                notifier.reloading();
-                reload(args.config_path, args, supervisor, *log);
-                notifier.ready();
-                continue;
-            }
-            reason = sig == SIGTERM ? "SIGTERM" : "SIGINT";
-            break;
-        }
-        log->info("stopping ({})", reason);
+        stop = main_loop(args, supervisor, *db, notifier, deadline, *log);
+        stopping = true;
+        stop_deadline = std::chrono::steady_clock::now() + kStopBudget;
+        escalation.emplace(log);
+        log->info("stopping ({})", stop.reason);
         // systemd stops watching once the stop begins; no ping may follow STOPPING=1.
         watchdog.stop();
         notifier.stopping();
+        heartbeat.stop();
+        // The bots drain for up to 3 s; a bot still waiting for storage then gives up, its write
+        // staying queued for the close below.
         supervisor.stop();
     }
     ex.stream.reset();
     ex.gateway.reset();
     db->close();
-    // Everything queued is committed before the process exits.
-    storage::Database::close_all_cached();
-    log->info("stopped cleanly");
-    return exit_code;
+    // The close commits what is queued, for whatever is left of the stop's budget.
+    const std::size_t left = storage::Database::close_all_cached(*stop_deadline);
+    if (left > 0) {
+        log->warn(
+            "{} write(s) could not be committed before the stop deadline (storage unavailable); "
+            "they are dropped, and the next start settles any order they concerned",
+            left);
+    }
+    if (stop.exit_code != kExitOk) {
+        log->error("stopped: {}; exit status {}", stop.reason, stop.exit_code);
+    } else if (left > 0) {
+        log->info("stopped ({} write(s) not committed)", left);
+    } else {
+        log->info("stopped cleanly");
+    }
+    return stop.exit_code;
 }
 
 }  // namespace
@@ -343,6 +463,14 @@ int main(int argc, char** argv) {
     if (args.check_config) {
         std::cout << config::to_json(cfg).dump(2) << "\n";
         return kExitOk;
+    }
+    // What the environment must provide (live keys) is a config error too, found before any file
+    // is created: restarting cannot fix it, so systemd must not retry (exit 78).
+    try {
+        exchange::check_credentials(cfg);
+    } catch (const config::ConfigError& e) {
+        std::fprintf(stderr, "tradebotd: invalid config: %s\n", e.what());
+        return kExitConfig;
     }
 
     service::LogOptions log_options;

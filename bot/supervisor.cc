@@ -111,7 +111,6 @@ std::shared_ptr<Supervisor::Slot> Supervisor::make_slot(const config::SymbolConf
     auto slot = std::make_shared<Slot>();
     slot->settings.symbol = sc;
     slot->settings.trading = config_.trading;
-    slot->settings.heartbeat = std::chrono::seconds(std::max(0, config_.log.heartbeat_s));
     slot->queue = std::make_shared<EventQueue>(options_.queue_capacity);
     slot->stats = std::make_shared<BotStats>();
     slot->log = make_logger(options_, sc.symbol);
@@ -179,6 +178,7 @@ void Supervisor::run_slot(Slot& slot) {
     deps.stats = slot.stats.get();
     deps.log = slot.log;
     deps.strategy_factory = options_.strategy_factory;
+    deps.abandon = &slot.abandon;
 
     auto backoff = options_.restart_initial;
     for (;;) {
@@ -194,6 +194,10 @@ void Supervisor::run_slot(Slot& slot) {
             slot.stats->set_last_error(e.what());
             slot.log->error("stopped for good: {}", e.what());
             break;
+        } catch (const BotAbandoned& e) {
+            // The stop ran out of drain time while this bot waited for storage.
+            slot.log->warn("stopped while waiting for storage: {}", e.what());
+            break;
         } catch (const std::exception& e) {
             failure = e.what();
         } catch (...) {
@@ -203,6 +207,13 @@ void Supervisor::run_slot(Slot& slot) {
         slot.stats->set_last_error(failure);
         if (slot.closing.load()) {
             slot.log->error("bot failed while stopping: {}", failure);
+            break;
+        }
+        // Storage failed for good (corruption found mid-run): a fresh bot would fail the same
+        // way, forever. The daemon sees the same error and stops the process.
+        if (const std::string sticky = db_.writer_stats().sticky_error; !sticky.empty()) {
+            slot.log->error("bot failed: {}; not restarted: storage failed for good ({})", failure,
+                            sticky);
             break;
         }
         // A bot that ran a good while before failing starts the backoff over.

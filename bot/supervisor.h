@@ -4,15 +4,18 @@
 // EventQueue (bot/event_queue.h: never blocks, drops the oldest updates first, counts drops and
 // warns). Events for a symbol with no running bot are counted (unrouted()) and ignored.
 //
-// Restarts: when a bot throws (strategy bug, storage write failed for good) the exception text is
+// Restarts: when a bot throws (strategy bug, storage write refused) the exception text is
 // logged, and after a backoff (1 s, doubling to 30 s; back to 1 s once a bot ran longer than the
 // maximum) a fresh bot resumes from storage while the other symbols carry on. Its queue keeps
-// filling meanwhile under the same drop policy. BotFatalError stops that symbol for good.
+// filling meanwhile under the same drop policy. BotFatalError stops that symbol for good. When
+// storage itself failed for good (WriterStats::sticky_error: corruption found mid-run) no bot is
+// restarted: every fresh one would fail the same way; the daemon stops the process instead.
 //
 // Shutdown (stop()): the stream stops first (no event arrives after), then every queue is closed
 // and the bots drain what is queued — each candle processed has its signal, order and fills
-// committed. Bots still draining after drain_timeout are told to abandon the rest at the next
-// event boundary (an order in flight always completes).
+// committed. Bots still draining after drain_timeout are abandoned: they stop at the next event
+// boundary, or at once if they are waiting for storage (that write stays queued for the close);
+// a call to the gateway in flight always completes.
 //
 // Reload (SIGHUP): added symbols start, removed ones stop (drained as above), a symbol whose
 // strategy or risk rules changed is restarted with the new ones, log.level applies at once. Any

@@ -6,6 +6,7 @@
 // into exit status 78; on SIGHUP it keeps the running config and logs the message.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -38,8 +39,12 @@ private:
 // Throws ConfigError.
 Config parse_config(std::string_view json_text, std::string_view source_name = "config");
 
-// Reads and parses a config file; an unreadable file is a ConfigError naming the path and the
-// system's reason. Throws ConfigError.
+// The largest config file load_config_file reads (1 MiB): a real one is a few KiB.
+inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+
+// Reads and parses a config file. Only a regular file of at most kMaxConfigBytes is read; a
+// FIFO, a device (/dev/zero), a directory, a larger file or an unreadable one is a ConfigError
+// naming the path and what it is. Throws ConfigError.
 Config load_config_file(const std::string& path);
 
 // The fully resolved config in the input's key layout: every default filled in, every symbol as

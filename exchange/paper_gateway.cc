@@ -136,8 +136,19 @@ OrderResult PaperGateway::place(const OrderRequest& request) {
     }
     if (!request.client_order_id.empty()) {
         orders_.emplace(request.client_order_id, Placed{request.symbol, result});
+        std::deque<std::string>& ids = order_ids_[request.symbol];
+        ids.push_back(request.client_order_id);
+        if (ids.size() > kRememberedPerSymbol) {
+            orders_.erase(ids.front());
+            ids.pop_front();
+        }
     }
     return result;
+}
+
+std::size_t PaperGateway::remembered() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return orders_.size();
 }
 
 std::optional<OrderResult> PaperGateway::query(const std::string& symbol,

@@ -202,10 +202,12 @@ struct SimMarketStream::Tape {
     std::deque<Kline> closed;      // closed live candles, oldest first, at most kMaxHistory
 };
 
-SimMarketStream::SimMarketStream(const config::SimConfig& config, std::string interval)
+SimMarketStream::SimMarketStream(const config::SimConfig& config, std::string interval,
+                                 std::optional<std::int64_t> resume_after_open_ms)
     : config_(config),
       interval_(std::move(interval)),
       interval_ms_(interval_ms_or_throw(interval_)),
+      resume_after_open_ms_(resume_after_open_ms),
       script_(sim::price_script_from_environment()) {
     if (config_.tick_ms <= 0) throw std::invalid_argument("sim stream: tick_ms must be > 0");
 }
@@ -287,7 +289,15 @@ std::int64_t SimMarketStream::start_time_ms() {
 }
 
 std::int64_t SimMarketStream::epoch_locked() {
-    if (!epoch_ms_) epoch_ms_ = align_to_interval(wall_clock_ms(), interval_ms_);
+    if (!epoch_ms_) {
+        std::int64_t epoch = align_to_interval(wall_clock_ms(), interval_ms_);
+        if (resume_after_open_ms_) {
+            // The first candle after the last one played before: never one of those again.
+            epoch = std::max(
+                epoch, align_to_interval(*resume_after_open_ms_, interval_ms_) + interval_ms_);
+        }
+        epoch_ms_ = epoch;
+    }
     return *epoch_ms_;
 }
 

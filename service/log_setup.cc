@@ -10,6 +10,8 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "config/safe_text.h"
+
 namespace service {
 namespace {
 
@@ -103,8 +105,14 @@ LogFormat log_format_for(std::string_view config_format) {
 }
 
 std::string format_log_line(LogFormat format, spdlog::level::level_enum level,
-                            std::string_view logger, std::string_view msg,
+                            std::string_view logger, std::string_view raw_msg,
                             std::chrono::system_clock::time_point time) {
+    // Messages quote what they were given (server answers, URLs, config values): no URL
+    // credentials and no raw bytes reach the log, and a message stays one line (JSON escapes
+    // control characters by itself and keeps them).
+    const std::string msg =
+        config::safe_text(raw_msg, format == LogFormat::kJson ? config::ControlChars::kKeep
+                                                              : config::ControlChars::kEscape);
     const auto ms_total =
         std::chrono::duration_cast<std::chrono::milliseconds>(time.time_since_epoch()).count();
     const time_t secs = static_cast<time_t>(ms_total / 1000);
@@ -135,7 +143,7 @@ std::string format_log_line(LogFormat format, spdlog::level::level_enum level,
             j["ts"] = stamp;
             j["level"] = std::string(level_name(level));
             j["logger"] = std::string(logger);
-            j["msg"] = std::string(msg);
+            j["msg"] = msg;
             // replace: a message with invalid UTF-8 still gives valid JSON instead of throwing.
             out = j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
             out += '\n';

@@ -154,11 +154,31 @@ void HttpClient::async_request(asio::any_io_executor ex, const HttpRequest& req,
     }
 }
 
-HttpOutcome HttpClient::request(const HttpRequest& req) const {
+HttpOutcome HttpClient::request(const HttpRequest& req, const CancelCheck& cancelled) const {
     asio::io_context ioc;
     HttpOutcome result;
-    async_request(ioc.get_executor(), req, [&result](HttpOutcome o) { result = std::move(o); });
-    ioc.run();
+    bool done = false;
+    async_request(ioc.get_executor(), req, [&result, &done](HttpOutcome o) {
+        result = std::move(o);
+        done = true;
+    });
+    if (!cancelled) {
+        ioc.run();
+        return result;
+    }
+    // Run in slices so the caller's cancel check is asked between them. Leaving with the
+    // operation pending is safe: destroying ioc destroys its handlers (and with them the
+    // operation and its socket) without running them.
+    while (!done && !ioc.stopped()) {
+        if (cancelled()) {
+            HttpOutcome out;
+            out.error = req.method + " " + req.target + ": cancelled";
+            out.cancelled = true;
+            out.request_sent = true;  // cannot tell: assume the worst
+            return out;
+        }
+        ioc.run_for(std::chrono::milliseconds(100));
+    }
     return result;
 }
 

@@ -82,7 +82,16 @@ void RestClient::sleep_before_retry(int attempt, std::optional<int> retry_after_
         std::uniform_int_distribution<std::int64_t> jitter(step.count() / 2, step.count());
         wait = std::chrono::milliseconds(jitter(rng));
     }
-    std::this_thread::sleep_for(std::min(wait, options_.max_retry_wait));
+    const auto until = std::chrono::steady_clock::now() + std::min(wait, options_.max_retry_wait);
+    if (!options_.cancelled) {
+        std::this_thread::sleep_until(until);
+        return;
+    }
+    // In slices, so a start-up that is being stopped does not sit out a backoff.
+    while (std::chrono::steady_clock::now() < until && !options_.cancelled()) {
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            std::chrono::milliseconds(100), until - std::chrono::steady_clock::now()));
+    }
 }
 
 RestClient::CallResult RestClient::call(const std::string& method, const std::string& path,
@@ -112,7 +121,13 @@ RestClient::CallResult RestClient::call(const std::string& method, const std::st
         req.target = path + (query.empty() ? "" : "?" + query);
 
         res = CallResult{};
-        res.outcome = http_.request(req);
+        if (options_.cancelled && options_.cancelled()) {
+            res.outcome.error = method + " " + path + ": cancelled";
+            res.outcome.cancelled = true;
+            return res;
+        }
+        res.outcome = http_.request(req, options_.cancelled);
+        if (res.outcome.cancelled) return res;
         if (res.outcome.response && res.outcome.response->status / 100 != 2) {
             auto e = parse_api_error(res.outcome.response->body);
             if (e) res.api_error = *e.value;

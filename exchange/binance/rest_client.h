@@ -35,6 +35,9 @@ struct RestOptions {
     // A Retry-After longer than this is not waited for: the call fails with a clear reason.
     std::chrono::milliseconds max_retry_wait{60'000};
     bool test_orders = false;  // POST /api/v3/order/test: validated by Binance, never executed
+    // Start-up only: when it turns true, a call in progress (request or retry wait) gives up
+    // within about 100 ms with outcome.cancelled set. Empty: calls run to their end.
+    CancelCheck cancelled;
 };
 
 // Target of a klines request (also used by the stream's asynchronous back-fill).

@@ -96,9 +96,10 @@ TEST_CASE("Bad database and exchange sections", "[config]") {
         {R"({"symbols": ["BTCUSDT"], "exchange": {"rest_url": "https://api.binance.com:99999"}})",
          "exchange.rest_url: expected an http:// or https:// URL with a host, got "
          "\"https://api.binance.com:99999\""},
+        // Credentials in a URL are refused, and the message does not repeat them.
         {R"({"symbols": ["BTCUSDT"], "exchange": {"rest_url": "https://user:pw@api.binance.com"}})",
          "exchange.rest_url: expected an http:// or https:// URL with a host, got "
-         "\"https://user:pw@api.binance.com\""},
+         "\"https://***@api.binance.com\""},
         {R"({"symbols": ["BTCUSDT"], "exchange": {"ca_file": ""}})",
          "exchange.ca_file: expected null or a non-empty string, got \"\""},
         {R"({"symbols": ["BTCUSDT"], "exchange": {"ca_file": false}})",

@@ -365,3 +365,29 @@ TEST_CASE("sim stream: stop() from inside the sink ends the calls", "[sim][strea
     CHECK(calls.load() == 10);
     CHECK_THROWS_AS(stream.start({"BTCUSDT"}, [](const MarketEvent&) {}), std::logic_error);
 }
+
+TEST_CASE("sim stream: a restarted market resumes after the last candle played before",
+          "[sim][stream]") {
+    // The earlier run's clock ran ahead of the wall clock (time compression): an hour ahead here.
+    SimMarketStream fresh(fast_config(), "1m");
+    const std::int64_t now_epoch = fresh.start_time_ms();
+    const std::int64_t last_played = now_epoch + 60 * kMinute;
+
+    SimMarketStream resumed(fast_config(), "1m", last_played);
+    CHECK(resumed.start_time_ms() == last_played + kMinute);
+    // History ends with the candle at the last one played, as a restored strategy expects.
+    const auto h = resumed.history("BTCUSDT", "1m", 30);
+    REQUIRE(h.size() == 30);
+    CHECK(h.back().open_time_ms == last_played);
+
+    Recorder rec;
+    resumed.start({"BTCUSDT"}, rec.sink());
+    REQUIRE(wait_until([&] { return rec.closed("BTCUSDT").size() >= 3; }));
+    resumed.stop();
+    for (const auto& k : rec.closed("BTCUSDT")) CHECK(k.open_time_ms > last_played);
+
+    // A last candle behind the wall clock changes nothing: the market starts now.
+    SimMarketStream behind(fast_config(), "1m", now_epoch - 10 * kMinute);
+    CHECK(behind.start_time_ms() >= now_epoch);
+    CHECK(behind.start_time_ms() < now_epoch + 5 * kMinute);
+}

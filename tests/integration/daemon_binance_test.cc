@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -405,7 +406,7 @@ TEST_CASE("daemon binance: live orders are signed, on the step size, never place
     CHECK_FALSE(contains(err, options.api_secret));
 }
 
-TEST_CASE("daemon binance: live mode without keys exits 1 naming what is missing",
+TEST_CASE("daemon binance: live mode without keys exits 78 naming what is missing",
           "[daemon][binance][integration]") {
     TempDir dir;
     FakeBinance fake;
@@ -416,22 +417,25 @@ TEST_CASE("daemon binance: live mode without keys exits 1 naming what is missing
         return testing_support::run({kDaemon, "--config", config}, kLong, std::move(env),
                                     dir.path().string());
     };
+    // A config error (78): systemd's Restart=on-failure must not retry what a restart cannot fix.
     SECTION("neither key") {
         // Empty counts as unset (and overrides anything the test runner's environment holds).
         auto r = run({{"BINANCE_API_KEY", ""}, {"BINANCE_API_SECRET", ""}});
         INFO(r.err);
-        CHECK(r.exit_code == 1);
+        CHECK(r.exit_code == 78);
         CHECK(contains(r.err, "BINANCE_API_KEY and BINANCE_API_SECRET"));
     }
     SECTION("the secret only") {
         auto r = run({{"BINANCE_API_KEY", "tb-lonely-key-51e3"}, {"BINANCE_API_SECRET", ""}});
         INFO(r.err);
-        CHECK(r.exit_code == 1);
+        CHECK(r.exit_code == 78);
         CHECK(contains(r.err, "BINANCE_API_SECRET"));
         CHECK_FALSE(contains(r.err, "BINANCE_API_KEY in"));
         CHECK_FALSE(contains(r.err, "tb-lonely-key-51e3"));
     }
-    // Refused before anything connects.
+    // Refused before anything connects, and before any file is created: no database, no lock
+    // file, not even their folder.
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::path(db_path(dir)).parent_path()));
     CHECK(fake.ws_handshakes() == 0);
     CHECK(fake.requests("/api/v3/exchangeInfo") == 0);
     CHECK(fake.requests("/api/v3/klines") == 0);

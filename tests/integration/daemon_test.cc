@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "config/decimal.h"
+#include "daemon_support.h"
 #include "storage/errors.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
@@ -28,47 +29,9 @@ using nlohmann::json;
 using testing_support::ChildProcess;
 using testing_support::start_daemon;
 using testing_support::TempDir;
-using testing_support::write_config;
+using namespace daemon_test;
 
 namespace {
-
-const std::string kDaemon = std::string(TRADEBOT_BIN_DIR) + "/tradebotd";
-const std::string kCtl = std::string(TRADEBOT_BIN_DIR) + "/tradebotctl";
-constexpr auto kLong = std::chrono::seconds(120);  // bounds a hang, never a speed check
-
-// A config like config/examples/sim.json with everything in the temp folder. Shorter indicator
-// periods than the example make signals frequent enough for quick tests.
-json sim_config(const TempDir& dir, std::vector<std::string> symbols) {
-    json syms = json::array();
-    for (const auto& s : symbols) {
-        if (s == "XRPUSDT") {
-            syms.push_back(
-                {{"symbol", s},
-                 {"strategy",
-                  {{"name", "rsi"}, {"period", 6}, {"oversold", 45}, {"overbought", 55}}}});
-        } else {
-            syms.push_back(s);
-        }
-    }
-    return {{"database", {{"path", dir.file("state/bot_state.db")}, {"busy_timeout_ms", 5000}}},
-            {"exchange", {{"name", "sim"}, {"sim", {{"seed", 7}, {"tick_ms", 20}}}}},
-            {"trading",
-             {{"mode", "paper"},
-              {"quote_per_trade", "100"},
-              {"max_position_quote", "1000"},
-              {"fee_rate", "0.001"}}},
-            {"strategy", {{"name", "ema_cross"}, {"interval", "1m"}, {"fast", 2}, {"slow", 5}}},
-            {"symbols", syms},
-            {"log", {{"level", "info"}, {"heartbeat_s", 1}, {"format", "text"}}}};
-}
-
-std::string db_path(const TempDir& dir) { return dir.file("state/bot_state.db"); }
-
-// Polls the database (which may not exist yet) until pred(reader) holds.
-template <class Pred>
-bool wait_for_db(const std::string& path, Pred pred, std::chrono::seconds timeout = kLong) {
-    return testing_support::wait_for_db(path, pred, timeout, std::chrono::milliseconds(200));
-}
 
 std::set<std::string> symbols_with_signals(const storage::Reader& r) {
     std::set<std::string> out;
@@ -82,12 +45,6 @@ bool has_signals_for(const storage::Reader& r, const std::vector<std::string>& s
         if (!have.count(s)) return false;
     }
     return true;
-}
-
-// SIGTERM and the exit code (nullopt: still running after the deadline).
-std::optional<int> terminate(ChildProcess& p, std::chrono::milliseconds within) {
-    p.signal(SIGTERM);
-    return p.wait_for(within);
 }
 
 Decimal dec(const std::string& s) { return Decimal::from_string(s); }

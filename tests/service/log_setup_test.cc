@@ -70,3 +70,21 @@ TEST_CASE("log: loggers are created once and shared", "[log]") {
     CHECK(a == b);
     CHECK(a->name() == "BTCUSDT");
 }
+
+TEST_CASE("log: no URL credentials and no raw bytes in any format, one line per message", "[log]") {
+    const std::string msg =
+        "connect wss://trader:hunter2@stream.example:9443/ws failed: \xff\nfake";
+    const std::string text =
+        format_log_line(LogFormat::kText, spdlog::level::warn, "main", msg, kTime);
+    CHECK(text.find(" warn [main] connect wss://***@stream.example:9443/ws failed: "
+                    "\\xff\\x0afake\n") != std::string::npos);
+    CHECK(format_log_line(LogFormat::kJournal, spdlog::level::warn, "main", msg, kTime) ==
+          "<4>warn [main] connect wss://***@stream.example:9443/ws failed: \\xff\\x0afake\n");
+    const auto j = nlohmann::json::parse(
+        format_log_line(LogFormat::kJson, spdlog::level::warn, "main", msg, kTime));
+    CHECK(j["msg"] == "connect wss://***@stream.example:9443/ws failed: \\xff\nfake");
+    for (const auto& line : {text, j.dump()}) {
+        CHECK(line.find("hunter2") == std::string::npos);
+        CHECK(line.find('\xff') == std::string::npos);
+    }
+}
