@@ -118,6 +118,7 @@ std::string risk_heartbeat_text(const RiskSnapshot& s) {
 
 std::string RiskGuard::saved_form() {
     saved_ = state_;
+    unsaved_ = false;
     return state_.to_json();
 }
 

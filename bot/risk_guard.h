@@ -25,6 +25,9 @@ class logger;
 
 namespace bot {
 
+// The `strategy` of a risk exit's signal row.
+inline constexpr const char* kRiskStrategyName = "risk";
+
 class RiskGuard {
 public:
     RiskGuard(config::RiskConfig config, exchange::SymbolRules symbol_rules,
@@ -62,8 +65,10 @@ public:
     // What the heartbeat and the metrics show (BotStats::set_risk).
     RiskSnapshot snapshot(const PositionBook& position) const;
 
-    // True when the state changed since it was last taken by saved_form().
-    bool dirty() const { return state_ != saved_; }
+    // True when the state changed since it was last taken by saved_form(), or that write failed.
+    bool dirty() const { return unsaved_ || state_ != saved_; }
+    // The write that carried saved_form() failed: write the state again with the next one.
+    void unsaved() { unsaved_ = true; }
     // The state to write now (RiskState::to_json()); from here on it counts as saved.
     std::string saved_form();
     const RiskState& state() const { return state_; }
@@ -78,6 +83,7 @@ private:
 
     RiskState state_;
     RiskState saved_;  // as last written (or restored)
+    bool unsaved_ = false;
 };
 
 // "stop=58801.19 take=62401.27 trail=- halted=no" for the heartbeat line; a halt reads

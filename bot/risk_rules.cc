@@ -185,7 +185,9 @@ std::optional<RiskExit> RiskRules::check(const PositionBook& position, const Ris
 std::optional<RiskExit> RiskRules::on_price(const PositionBook& position, RiskState& state,
                                             const Decimal& price) const {
     if (!holding(position, price)) return std::nullopt;
-    state.trail_high = std::max({state.trail_high, position.avg_entry_price(), price});
+    if (config_.trailing_stop_pct) {
+        state.trail_high = std::max({state.trail_high, position.avg_entry_price(), price});
+    }
     if (!has_exit_rules()) return std::nullopt;
     return check(position, state, price);
 }
@@ -216,14 +218,14 @@ std::optional<RiskExit> RiskRules::on_candle(const PositionBook& position, RiskS
         const Decimal fill = std::clamp(on_tick(*l.take_profit, Rounding::kUp), open, high);
         return make_exit(ExitRule::kTakeProfit, *l.take_profit, fill, position, state);
     }
-    state.trail_high = std::max(state.trail_high, high);
+    if (config_.trailing_stop_pct) state.trail_high = std::max(state.trail_high, high);
     return std::nullopt;
 }
 
 void RiskRules::on_fill(RiskState& state, exchange::Side side, const Decimal& price,
                         const PositionBook& after) const {
     if (side == exchange::Side::kBuy) {
-        state.trail_high = std::max(state.trail_high, price);
+        if (config_.trailing_stop_pct) state.trail_high = std::max(state.trail_high, price);
     } else if (!holding(after, price)) {
         state.trail_high = Decimal();
     }
@@ -238,6 +240,8 @@ void RiskRules::on_candle_closed(RiskState& state) const {
 DayCheck RiskRules::mark(RiskState& state, const PositionBook& position, const Decimal& price,
                          std::int64_t time_ms) const {
     DayCheck out;
+    // Without a cap there is nothing to measure the day against: nothing is kept (or written).
+    if (!config_.max_daily_loss_quote) return out;
     const std::int64_t day = utc_day_start_ms(time_ms);
     const Decimal realized = position.realized_pnl();
     const Decimal unrealized = position.quantity().is_positive() && price.is_positive()
@@ -246,14 +250,14 @@ DayCheck RiskRules::mark(RiskState& state, const PositionBook& position, const D
     if (!state.day_ms || day > *state.day_ms) {
         // The day's first price is its baseline: its loss so far is zero.
         out.new_day = true;
-        out.lifted = state.halted && config_.max_daily_loss_quote.has_value();
+        out.lifted = state.halted;
         state.day_ms = day;
         state.day_start_realized = realized;
         state.day_start_unrealized = unrealized;
         state.halted = false;
         return out;
     }
-    if (!config_.max_daily_loss_quote || state.halted) return out;
+    if (state.halted) return out;
     DailyLoss d;
     d.realized = realized - state.day_start_realized;
     d.unrealized = unrealized - state.day_start_unrealized;

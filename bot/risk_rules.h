@@ -117,7 +117,9 @@ public:
 
     // A fill was applied; `after` is the position with it. A buy raises the trailing high to its
     // price (a new position starts its high there); a position sold down to nothing sellable
-    // clears it.
+    // clears it. The trailing high is kept only while the trailing stop is on (turned on later,
+    // it starts from the entry), the day's figures only while there is a daily cap: rules that
+    // are off cost no state and no writes.
     void on_fill(RiskState& state, exchange::Side side, const Decimal& price,
                  const PositionBook& after) const;
     // A risk exit was decided: entries wait for cooldown_candles closed candles.
@@ -126,7 +128,8 @@ public:
     void on_candle_closed(RiskState& state) const;
 
     // The day's figures at `price`, seen at market time `time_ms` (epoch ms, UTC). A price of an
-    // earlier day than the state's (a late event) counts toward the current day.
+    // earlier day than the state's (a late event) counts toward the current day. Nothing without
+    // max_daily_loss_quote.
     DayCheck mark(RiskState& state, const PositionBook& position, const Decimal& price,
                   std::int64_t time_ms) const;
 

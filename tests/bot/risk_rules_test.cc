@@ -376,12 +376,21 @@ TEST_CASE("risk: the daily loss halts entries until 00:00 UTC and exits keep wor
     CHECK(restored->day_ms == kNov26 + kDay);
 }
 
-TEST_CASE("risk: without a daily cap the day is tracked but nothing halts", "[risk]") {
-    RiskRules rules(risk({}, {}, {}), btc_rules());
+TEST_CASE("risk: rules that are off keep no state", "[risk]") {
+    // Stop-loss and take-profit need nothing kept; without a trailing stop or a daily cap the
+    // state never changes, so a bot writes nothing more than it did without risk rules.
+    RiskRules rules(risk("2", "4", {}), btc_rules());
     RiskState state;
     PositionBook book = bought(rules, state, "100");
-    CHECK(rules.mark(state, book, d("100"), kNov26).new_day);
+    CHECK_FALSE(rules.mark(state, book, d("100"), kNov26).new_day);
     CHECK_FALSE(rules.mark(state, book, d("0.01"), kNov26 + 1).halted);
+    CHECK_FALSE(first_exit(rules, book, state, {"101", "103"}).second);
+    CHECK_FALSE(rules.on_candle(book, state, d("101"), d("103.5"), d("99")));
+    CHECK_FALSE(rules.entry_block(state));
+    CHECK(state == RiskState{});
+    // A halt stored under an earlier config does not hold once the cap is removed.
+    state.halted = true;
+    state.day_ms = kNov26;
     CHECK_FALSE(rules.entry_block(state));
 }
 
