@@ -53,25 +53,6 @@ Status closed_status(const std::string& path) {
 
 }  // namespace
 
-const char* to_string(Code c) {
-    switch (c) {
-        case Code::kOk:
-            return "ok";
-        case Code::kInvalid:
-            return "invalid";
-        case Code::kClosed:
-            return "closed";
-        case Code::kError:
-            return "error";
-    }
-    return "error";
-}
-
-std::string Status::to_string() const {
-    if (is_ok()) return "ok";
-    return std::string(storage::to_string(code_)) + ": " + message_;
-}
-
 Database::Database(const std::string& path, const Options& options) {
     path_ = normalise(path);
     std::lock_guard<std::mutex> lock(cache_mu());
