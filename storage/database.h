@@ -24,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/errors.h"
 #include "storage/options.h"
 #include "storage/records.h"
 #include "storage/status.h"
@@ -32,7 +33,7 @@
 
 namespace storage {
 
-class Connection;  // the cached, shared connection (storage/connection.h, private)
+class DbImpl;  // the cached, shared database: its backend and commit pipeline (private)
 
 class Database {
 public:
@@ -100,7 +101,7 @@ public:
     static std::size_t cached_connection_count();
 
 private:
-    std::shared_ptr<Connection> conn_;
+    std::shared_ptr<DbImpl> impl_;
     std::string path_;
 };
 

@@ -10,12 +10,9 @@
 #include <string>
 #include <string_view>
 
-namespace storage::detail {
+#include "storage/db_handle.h"
 
-struct DbCloser {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-};
-using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
+namespace storage::detail {
 
 struct StmtFinalizer {
     void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }

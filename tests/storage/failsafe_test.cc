@@ -1,0 +1,130 @@
+// What a daemon's stop and heartbeat rely on: storage that never blocks a status call or a
+// caller's short wait on I/O, and writes that stay queued until they land.
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <future>
+#include <thread>
+#include <vector>
+
+#include "log_capture.h"
+#include "storage/database.h"
+#include "storage/errors.h"
+#include "storage/reader.h"
+#include "support/temp_dir.h"
+
+using storage::Code;
+using storage::Database;
+using storage::WriteBatch;
+using testing_support::TempDir;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct CacheGuard {
+    CacheGuard() { Database::close_all_cached(); }
+    ~CacheGuard() { Database::close_all_cached(); }
+};
+
+storage::Signal sig(int n) {
+    storage::Signal s;
+    s.symbol = "BTCUSDT";
+    s.side = "BUY";
+    s.price = "100.5";
+    s.strategy = "test";
+    s.reason = std::string(200, 'r');
+    s.event_time_ms = n;
+    return s;
+}
+
+// A row that needs new pages (overflow pages for its reason): refused while the disk is full.
+storage::Signal big_sig(int n) {
+    storage::Signal s = sig(n);
+    s.reason = std::string(3 * 4096, 'x');
+    return s;
+}
+
+// Fills the disk as far as this database is concerned: no page beyond the current ones.
+void fill_disk(Database& db) { db.pragma("max_page_count=" + db.pragma("page_count")); }
+void free_disk(Database& db) { db.pragma("max_page_count=1000000"); }
+
+template <class Pred>
+bool eventually(Pred pred) {
+    const auto until = std::chrono::steady_clock::now() + 60s;
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(2ms);
+    }
+    return true;
+}
+
+}  // namespace
+
+TEST_CASE("writer_stats and a handle's wait_for never wait for a log line being written",
+          "[failsafe][threads]") {
+    CacheGuard guard;
+    TempDir dir;
+    auto sink = std::make_shared<storage_test::CaptureSink>();
+    storage::Options opts;
+    opts.retry_initial = 5ms;
+    opts.retry_max = 20ms;
+    opts.logger = storage_test::capture_logger(sink);
+    Database db(dir.file("bot_state.db"), opts);
+    REQUIRE(db.save_signal(sig(-1)).is_ok());
+    fill_disk(db);
+    // The stall warning is written to a pipe nobody drains (journald stalled): its writer hangs.
+    sink->block_on("commit failed");
+    auto handle = db.submit(WriteBatch().insert_signal(big_sig(1)));
+    REQUIRE(eventually([&] { return sink->blocked() == 1; }));
+
+    // The heartbeat's status call and a bot's short wait both answer while that line hangs.
+    auto stats = std::async(std::launch::async, [&] { return db.writer_stats(); });
+    const bool stats_answered = stats.wait_for(60s) == std::future_status::ready;
+    auto waited = std::async(std::launch::async, [&] { return handle->wait_for(1ms); });
+    const bool wait_answered = waited.wait_for(60s) == std::future_status::ready;
+    sink->release();  // (lets a build that blocked finish the test)
+    CHECK(stats_answered);
+    CHECK(wait_answered);
+    const auto s = stats.get();
+    CHECK(s.stalled);
+    CHECK(s.queued == 1);
+    if (wait_answered) CHECK_FALSE(waited.get());
+
+    free_disk(db);
+    CHECK(handle->wait().is_ok());
+    CHECK(db.counts().signals == 2);
+}
+
+TEST_CASE("a write its caller waits for in short rounds lands later, or at the close",
+          "[failsafe][full]") {
+    CacheGuard guard;
+    TempDir dir;
+    const std::string path = dir.file("bot_state.db");
+    storage::Options opts;
+    opts.retry_initial = 5ms;
+    opts.retry_max = 20ms;
+    std::vector<storage::WriteHandle> at_close;
+    {
+        Database db(path, opts);
+        REQUIRE(db.save_signal(sig(-1)).is_ok());
+        fill_disk(db);
+        auto handle = db.submit(WriteBatch().insert_signal(big_sig(1)));
+        // A bot checks its stop flag between short waits; the write stays queued meanwhile.
+        int pending_rounds = 0;
+        while (pending_rounds < 5 && !handle->wait_for(5ms)) ++pending_rounds;
+        CHECK(pending_rounds == 5);
+        free_disk(db);
+        while (!handle->wait_for(5ms)) {
+        }
+        CHECK(handle->wait().is_ok());
+
+        // Still queued when the daemon stops: the close commits them.
+        fill_disk(db);
+        for (int i = 0; i < 5; ++i)
+            at_close.push_back(db.submit(WriteBatch().insert_signal(big_sig(10 + i))));
+        REQUIRE(eventually([&] { return db.writer_stats().stalled; }));
+        free_disk(db);
+    }
+    CHECK(Database::close_all_cached(std::chrono::steady_clock::now() + 60s) == 0);
+    for (auto& h : at_close) CHECK(h->wait().is_ok());
+    CHECK(storage::Reader(path).counts().signals == 7);
+}
