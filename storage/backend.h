@@ -24,11 +24,16 @@
 //    The pipeline calls commit() from one thread at a time; it may be a caller's thread or the
 //    pipeline's own. Row values were checked before (storage/row_checks.h).
 //
-// 3. Reads: committed data only, callable from any thread while a commit runs (the backend
+// 3. give_up_at(): a close with a deadline is under way. From now on a commit that is waiting
+//    (for a lock, a busy server) must stop waiting once `deadline` has passed and return
+//    kTransient, so the close keeps its deadline. Called from another thread while commit() may
+//    be running.
+//
+// 4. Reads: committed data only, callable from any thread while a commit runs (the backend
 //    serialises them with its own writes as its engine needs). They throw std::runtime_error
 //    when the read fails and std::logic_error after close().
 //
-// 4. close(): called once, after the pipeline has finished (every write committed or failed).
+// 5. close(): called once, after the pipeline has finished (every write committed or failed).
 #pragma once
 
 #include <chrono>
@@ -74,6 +79,7 @@ public:
 
     // ---- The write side (the pipeline). ----
     virtual GroupOutcome commit(Group group) = 0;
+    virtual void give_up_at(std::chrono::steady_clock::time_point deadline) = 0;
     // Adds the engine's own figures (e.g. forced checkpoints). Must not block.
     virtual void add_stats(WriterStats& stats) const = 0;
     virtual void close() = 0;

@@ -22,6 +22,7 @@ WriterStats DbImpl::stats() const {
 
 std::size_t DbImpl::close(std::optional<std::chrono::steady_clock::time_point> deadline) {
     const auto at = deadline.value_or(std::chrono::steady_clock::now() + options_.close_timeout);
+    backend_->give_up_at(at);
     const std::size_t not_committed = pipeline_.close(at);
     backend_->close();  // idempotent
     return not_committed;

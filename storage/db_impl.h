@@ -30,9 +30,9 @@ public:
     // Never waits on I/O: the pipeline's figures and the backend's counters.
     WriterStats stats() const;
 
-    // Commits what is queued until `deadline` (default now + close_timeout), then fails the
-    // rest with kClosed and closes the backend. Returns how many writes were failed that way; a
-    // second call returns 0.
+    // Commits what is queued until `deadline` (default now + close_timeout): a commit waiting
+    // for a lock gives up at the deadline too. Then fails the rest with kClosed and closes the
+    // backend. Returns how many writes were failed that way; a second call returns 0.
     std::size_t close(std::optional<std::chrono::steady_clock::time_point> deadline = {});
 
 private:

@@ -20,8 +20,10 @@ GroupOutcome group_failure(const std::string& what, sqlite3* db, int rc) {
 }  // namespace
 
 SqliteBackend::SqliteBackend(std::string path, const Options& options)
-    : path_(std::move(path)), wal_(options.wal_autocheckpoint_pages) {
-    db_ = detail::open_for_writing(path_, options);
+    : path_(std::move(path)),
+      busy_(options.busy_timeout_ms),
+      wal_(options.wal_autocheckpoint_pages) {
+    db_ = detail::open_for_writing(path_, options, busy_);
     try {
         tx_.emplace(db_.get());
         rows_.emplace(db_.get());
@@ -39,6 +41,10 @@ void SqliteBackend::close() {
     rows_.reset();
     tx_.reset();
     db_.reset();
+}
+
+void SqliteBackend::give_up_at(std::chrono::steady_clock::time_point deadline) {
+    busy_.give_up_at(deadline);
 }
 
 void SqliteBackend::add_stats(WriterStats& stats) const {
@@ -162,7 +168,15 @@ std::string SqliteBackend::setting(const std::string& name) const {
             throw std::invalid_argument("not a pragma name: " + name);
         }
     }
-    return read([&](sqlite3* db) { return detail::query_text(db, "PRAGMA " + name); });
+    return read([&](sqlite3* db) {
+        // Our busy handler replaces SQLite's, whose PRAGMA busy_timeout would say 0.
+        if (name == "busy_timeout") return std::to_string(busy_.timeout_ms());
+        if (name.rfind("busy_timeout=", 0) == 0) {
+            busy_.set_timeout_ms(std::stoi(name.substr(13)));
+            return std::to_string(busy_.timeout_ms());
+        }
+        return detail::query_text(db, "PRAGMA " + name);
+    });
 }
 
 }  // namespace storage

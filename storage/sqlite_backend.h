@@ -9,6 +9,7 @@
 #include <string>
 
 #include "storage/backend.h"
+#include "storage/busy_handler.h"
 #include "storage/options.h"
 #include "storage/row_writer.h"
 #include "storage/sqlite_util.h"
@@ -25,6 +26,7 @@ public:
     ~SqliteBackend() override;
 
     GroupOutcome commit(Group group) override;
+    void give_up_at(std::chrono::steady_clock::time_point deadline) override;
     void add_stats(WriterStats& stats) const override;
     void close() override;
 
@@ -39,7 +41,7 @@ public:
     std::map<std::string, std::string> states(const std::string& symbol) const override;
     Counts counts() const override;
     std::string integrity_check() const override;
-    // "PRAGMA <name>".
+    // "PRAGMA <name>". busy_timeout is this backend's own handler's (storage/busy_handler.h).
     std::string setting(const std::string& name) const override;
 
 private:
@@ -56,7 +58,8 @@ private:
     // Constant after construction.
     const std::string path_;
 
-    // The hook outlives the connection that calls it.
+    // The handlers outlive the connection that calls them.
+    mutable detail::BusyHandler busy_;
     detail::WalPolicy wal_;
 
     // Guarded by mu_: the connection and everything prepared on it.

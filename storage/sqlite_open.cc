@@ -7,7 +7,7 @@
 
 namespace storage::detail {
 
-DbHandle open_for_writing(const std::string& path, const Options& options) {
+DbHandle open_for_writing(const std::string& path, const Options& options, BusyHandler& busy) {
     auto fail = [&](const std::string& cause) {
         return OpenError("cannot open database " + path + ": " + cause);
     };
@@ -18,7 +18,7 @@ DbHandle open_for_writing(const std::string& path, const Options& options) {
                              nullptr);
     DbHandle db(raw);
     if (rc != SQLITE_OK) throw fail(describe(raw, rc));
-    sqlite3_busy_timeout(db.get(), options.busy_timeout_ms);
+    busy.install(db.get());
 
     // The first read of the file: a file that is not SQLite fails here (SQLITE_NOTADB).
     std::string mode;

@@ -8,7 +8,7 @@ tradebot_add_test(storage_tests
   LIBS storage SQLite::SQLite3
   LABELS "unit;storage;tsan")
 tradebot_add_test(storage_process_tests
-  SOURCES process_test.cc
+  SOURCES process_test.cc failsafe_process_test.cc
   LIBS storage SQLite::SQLite3
   LABELS "integration;storage;tsan"
   TIMEOUT 600)
