@@ -199,6 +199,7 @@ void CommitPipeline::commit_group(std::unique_lock<std::mutex>& lock) {
             if (!stalled_) {
                 stalled_ = true;
                 stall_started_ = now;
+                next_reminder_ = now + options_.stall_reminder_interval;
                 backoff_ = options_.retry_initial;
                 line = {spdlog::level::warn, "commit failed (" + out.error + "); " +
                                                  std::to_string(queue_.size()) +
@@ -206,6 +207,7 @@ void CommitPipeline::commit_group(std::unique_lock<std::mutex>& lock) {
             } else {
                 backoff_ = std::min(backoff_ * 2, options_.retry_max);
             }
+            stall_cause_ = out.error;
             retry_at_ = now + backoff_;
             leader_active_ = false;
             flusher_cv_.notify_one();
@@ -264,6 +266,17 @@ void CommitPipeline::flusher_loop() {
     for (;;) {
         auto now = Clock::now();
         if (closing_ && !leader_active_ && (queue_.empty() || now >= close_deadline_)) break;
+        if (stalled_ && now >= next_reminder_) {
+            next_reminder_ = now + options_.stall_reminder_interval;
+            LogLine line{spdlog::level::warn,
+                         "commits still failing after " + std::to_string(ms_since(stall_started_)) +
+                             " ms; " + std::to_string(queue_.size() + in_flight_) +
+                             " write(s) queued; last cause: " + stall_cause_};
+            lock.unlock();
+            log(line);
+            lock.lock();
+            continue;
+        }
         // Ours to lead: batches with no thread of their own, a retry while stalled, the
         // last flush of a close.
         const bool ours = !leader_active_ && !queue_.empty() &&
@@ -284,6 +297,7 @@ void CommitPipeline::flusher_loop() {
             continue;
         }
         auto until = Clock::time_point::max();
+        if (stalled_) until = std::min(until, next_reminder_);
         if (stalled_ && !leader_active_) until = std::min(until, retry_at_);
         if (closing_ && now < close_deadline_) until = std::min(until, close_deadline_);
         if (until == Clock::time_point::max()) {

@@ -19,7 +19,7 @@
 // - a refused batch fails alone with kInvalid; the rest of its group commits;
 // - transient: the group goes back to the front of the queue, in order, and the pipeline is
 //   "stalled": only the flusher retries, with exponential backoff, until a commit lands. A
-//   warning when a stall starts, a line when it ends;
+//   warning when a stall starts, a reminder every stall_reminder_interval, a line when it ends;
 // - sticky: the group, everything queued and every later write fail with kError.
 //
 // Nothing here logs or commits while holding mu_, so stats() and the handles never wait on I/O.
@@ -51,7 +51,7 @@ public:
     using CommitFunction = std::function<GroupOutcome(Group)>;
 
     // name: the database, for log lines. From options: max_group_size, retry_initial/max,
-    // close_timeout, logger.
+    // stall_reminder_interval, close_timeout, logger.
     CommitPipeline(std::string name, const Options& options, CommitFunction commit);
     ~CommitPipeline();  // close() with the default deadline
     CommitPipeline(const CommitPipeline&) = delete;
@@ -97,7 +97,8 @@ private:
     bool leader_active_ = false;  // someone holds the turn (a writer's thread or the flusher)
     std::size_t in_flight_ = 0;   // writers in the group being committed
     bool stalled_ = false;
-    Clock::time_point stall_started_, retry_at_;
+    std::string stall_cause_;
+    Clock::time_point stall_started_, retry_at_, next_reminder_;
     std::chrono::milliseconds backoff_{0};
     std::uint64_t stall_attempts_ = 0;
     std::string sticky_error_;  // non-empty: every write fails with kError

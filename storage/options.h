@@ -14,7 +14,7 @@ class logger;
 namespace storage {
 
 // How long a statement waits for another process's lock before the write counts as failed for
-// now (and is retried by the pipeline).
+// now (and is retried by the pipeline). Also the default of storage::Reader.
 inline constexpr int kDefaultBusyTimeoutMs = 5000;
 
 struct Options {
@@ -24,6 +24,9 @@ struct Options {
     // Retry backoff after a transient failure: doubles from initial up to max.
     std::chrono::milliseconds retry_initial{20};
     std::chrono::milliseconds retry_max{1000};
+    // While commits keep failing, a reminder is logged this often (how long, how many writes are
+    // queued, the cause) between the "stalled" warning and the "resumed" line.
+    std::chrono::milliseconds stall_reminder_interval{30000};
     // WAL bound: checkpoint every N pages (PASSIVE), and truncate the -wal file to this size
     // when a checkpoint lets it restart.
     int wal_autocheckpoint_pages = 1000;

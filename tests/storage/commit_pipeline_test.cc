@@ -424,3 +424,32 @@ TEST_CASE("pipeline: stats and handles never wait for a log line being written",
     if (wait_answered) CHECK_FALSE(waited.get());
     CHECK(handle->wait().is_ok());
 }
+
+TEST_CASE("pipeline: while a stall lasts a reminder is logged at the interval",
+          "[commit_pipeline][threads]") {
+    FakeEngine engine;
+    auto sink = std::make_shared<storage_test::CaptureSink>();
+    storage::Options options = fast_retry();
+    options.logger = storage_test::capture_logger(sink);
+    options.stall_reminder_interval = 20ms;
+    CommitPipeline pipeline("fake.db", options, engine.function());
+    engine.fail_transient_until_told(true);
+    std::vector<storage::WriteHandle> handles;
+    for (int i = 0; i < 3; ++i) handles.push_back(pipeline.submit(batch(i)));
+    REQUIRE(sink->wait_for_lines("commits still failing", 2));
+    engine.fail_transient_until_told(false);
+    for (auto& h : handles) CHECK(h->wait().is_ok());
+    REQUIRE(sink->wait_for_lines("commits resumed", 1));
+    const auto lines = sink->lines();
+    auto first = [&](const std::string& needle) {
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            if (lines[i].find(needle) != std::string::npos) return i;
+        }
+        return lines.size();
+    };
+    CHECK(first("commit failed") < first("commits still failing"));
+    CHECK(first("commits still failing") < first("commits resumed"));
+    const std::string& reminder = lines[first("commits still failing")];
+    CHECK_THAT(reminder, Catch::Contains("3 write(s) queued") &&
+                             Catch::Contains("fake: database is locked") && Catch::Contains(" ms"));
+}

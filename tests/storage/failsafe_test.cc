@@ -1,5 +1,6 @@
-// What a daemon's stop and heartbeat rely on: storage that never blocks a status call or a
-// caller's short wait on I/O, and writes that stay queued until they land.
+// What a daemon's stop and heartbeat rely on: storage that keeps talking while it cannot write,
+// never blocks a status call or a caller's short wait on I/O, and writes that stay queued until
+// they land.
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <future>
@@ -92,6 +93,41 @@ TEST_CASE("writer_stats and a handle's wait_for never wait for a log line being 
     free_disk(db);
     CHECK(handle->wait().is_ok());
     CHECK(db.counts().signals == 2);
+}
+
+TEST_CASE("while a stall lasts storage logs a reminder: how long, how many queued, the cause",
+          "[failsafe][full]") {
+    CacheGuard guard;
+    TempDir dir;
+    auto sink = std::make_shared<storage_test::CaptureSink>();
+    storage::Options opts;
+    opts.retry_initial = 5ms;
+    opts.retry_max = 20ms;
+    opts.stall_reminder_interval = 50ms;
+    opts.logger = storage_test::capture_logger(sink);
+    Database db(dir.file("bot_state.db"), opts);
+    REQUIRE(db.save_signal(sig(-1)).is_ok());
+    fill_disk(db);
+    std::vector<storage::WriteHandle> handles;
+    for (int i = 0; i < 4; ++i)
+        handles.push_back(db.submit(WriteBatch().insert_signal(big_sig(i))));
+    REQUIRE(sink->wait_for_lines("still failing", 2));
+    free_disk(db);
+    for (auto& h : handles) CHECK(h->wait().is_ok());
+    REQUIRE(sink->wait_for_lines("commits resumed", 1));
+
+    const auto lines = sink->lines();
+    auto first = [&](const std::string& needle) {
+        for (std::size_t i = 0; i < lines.size(); ++i) {
+            if (lines[i].find(needle) != std::string::npos) return i;
+        }
+        return lines.size();
+    };
+    CHECK(first("commit failed") < first("still failing"));
+    CHECK(first("still failing") < first("commits resumed"));
+    const std::string& reminder = lines.at(first("still failing"));
+    CHECK_THAT(reminder, Catch::Contains(db.path()) && Catch::Contains(" ms") &&
+                             Catch::Contains("4 write(s) queued") && Catch::Contains("full"));
 }
 
 TEST_CASE("a write its caller waits for in short rounds lands later, or at the close",
