@@ -6,9 +6,11 @@
 //
 // Nothing above this interface knows which engine it talks to. A backend implements:
 //
-// 1. Opening (its own constructor or factory; not part of this interface): apply its settings,
-//    migrate the schema forward, and throw a storage::OpenError naming the database and the
-//    cause when it cannot.
+// 1. Opening (its own constructor or factory; not part of this interface). It must, in order:
+//    refuse what is not ours before changing anything (a file or schema of some other program,
+//    a damaged database, a schema newer than this build), naming the database and the cause in
+//    a storage::OpenError; then apply its settings; then migrate the schema forward. A database it
+//    cannot write to is refused with a message that says so.
 //
 // 2. commit(): one group of batches in ONE transaction (SQLite: BEGIN IMMEDIATE ... COMMIT;
 //    PostgreSQL: BEGIN ... COMMIT), batches applied in order. Its outcome is one of:

@@ -1,5 +1,6 @@
-// Opening a SQLite file for the writer: the connection's settings (pragmas), the integrity check
-// and the migration. Private to storage/.
+// Opening a SQLite file for the writer: the checks, in an order that changes nothing before the
+// file is known to be ours, then the connection's settings (pragmas) and the migration. Private
+// to storage/.
 #pragma once
 
 #include <string>
@@ -11,10 +12,13 @@
 namespace storage::detail {
 
 // Opens `path` (already normalised, its folder existing), creating it 0600 when missing:
-// journal_mode=WAL (checked: refused if it does not take), waits on locks through `busy`,
-// synchronous=NORMAL,
-// foreign_keys=ON, journal_size_limit; refuses a damaged database (PRAGMA quick_check); then
-// migrates the schema forward. Throws OpenError naming the path and the cause.
+//   1. refuses a file this process cannot write (read-only), a file that is not SQLite, a
+//      database of some other program, one from a newer build, and a damaged one
+//      (PRAGMA quick_check) - all before anything is written to it;
+//   2. then journal_mode=WAL (checked: refused if it does not take), synchronous=NORMAL,
+//      foreign_keys=ON, journal_size_limit; waits on locks through `busy`;
+//   3. then migrates the schema forward.
+// Throws OpenError naming the path and the cause.
 DbHandle open_for_writing(const std::string& path, const Options& options, BusyHandler& busy);
 
 }  // namespace storage::detail

@@ -1,9 +1,12 @@
 // Fail-safe behaviour against other real processes: a close that keeps its deadline while
-// another process holds the write lock.
+// another process holds the write lock, and a database file this process may not write.
 #include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <future>
 #include <set>
 #include <thread>
@@ -98,5 +101,43 @@ TEST_CASE("a close keeps its deadline while another process holds the write lock
     for (const auto& row : reader.signals("ASYNC", 0)) committed_ids.erase(row.id);
     CHECK(committed_ids.empty());  // every write reported committed is there
     CHECK(reader.counts().signals == static_cast<std::int64_t>(1 + committed));
+    CHECK(reader.integrity_check() == "ok");
+}
+
+TEST_CASE("a database file this process may not write is refused, saying it is read-only",
+          "[failsafe][process]") {
+    CacheGuard guard;
+    TempDir dir;
+    // Another user may look into the folder (root drops to "nobody" in the child below).
+    ::chmod(dir.path().c_str(), 0755);
+    const std::string path = dir.file("bot_state.db");
+    {
+        Database db(path);
+        REQUIRE(db.save_signal(sig("BTCUSDT", 1)).is_ok());
+    }
+    Database::close_all_cached();  // schema current: opening it again needs no migration
+    REQUIRE(::chmod(path.c_str(), 0444) == 0);
+
+    std::string output;
+    if (::geteuid() == 0) {
+        // Root may write any file: ask a process running as nobody (uid 65534).
+        ::chmod(dir.path().c_str(), 0777);  // nobody may create the -wal and -shm files there
+        ChildProcess child({STORAGE_WRITER_CHILD, "open-as", path, "65534"});
+        REQUIRE(child.wait_for(60s) == 0);
+        output = child.stdout_text();
+    } else {
+        try {
+            Database db(path);
+            output = "opened";
+        } catch (const storage::OpenError& e) {
+            output = std::string("refused: ") + e.what();
+        }
+    }
+    INFO(output);
+    CHECK_THAT(output, Catch::StartsWith("refused: "));
+    CHECK_THAT(output, Catch::Contains(path) && Catch::Contains("read-only"));
+    CHECK_THAT(output, !Catch::Contains("cannot record the schema version"));
+    storage::Reader reader(path);
+    CHECK(reader.counts().signals == 1);
     CHECK(reader.integrity_check() == "ok");
 }

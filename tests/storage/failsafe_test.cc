@@ -1,8 +1,12 @@
-// What a daemon's stop and heartbeat rely on: storage that keeps talking while it cannot write,
-// never blocks a status call or a caller's short wait on I/O, and writes that stay queued until
-// they land.
+// What a daemon's stop, start-up and heartbeat rely on: storage that keeps talking while it
+// cannot write, never blocks a status call or a caller's short wait on I/O, keeps writes queued
+// until they land, and refuses what is not its own before touching it.
+#include <sqlite3.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
 #include <future>
 #include <thread>
 #include <vector>
@@ -15,6 +19,7 @@
 
 using storage::Code;
 using storage::Database;
+using storage::OpenError;
 using storage::WriteBatch;
 using testing_support::TempDir;
 using namespace std::chrono_literals;
@@ -42,6 +47,24 @@ storage::Signal big_sig(int n) {
     storage::Signal s = sig(n);
     s.reason = std::string(3 * 4096, 'x');
     return s;
+}
+
+std::string open_error(const std::string& path) {
+    try {
+        Database db(path);
+    } catch (const OpenError& e) {
+        return e.what();
+    }
+    return "(opened)";
+}
+
+std::string bytes_of(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void exec(sqlite3* db, const char* sql) {
+    REQUIRE(sqlite3_exec(db, sql, nullptr, nullptr, nullptr) == SQLITE_OK);
 }
 
 // Fills the disk as far as this database is concerned: no page beyond the current ones.
@@ -163,4 +186,45 @@ TEST_CASE("a write its caller waits for in short rounds lands later, or at the c
     CHECK(Database::close_all_cached(std::chrono::steady_clock::now() + 60s) == 0);
     for (auto& h : at_close) CHECK(h->wait().is_ok());
     CHECK(storage::Reader(path).counts().signals == 7);
+}
+
+TEST_CASE("a SQLite database of another program is refused before anything changes it",
+          "[failsafe][identity]") {
+    CacheGuard guard;
+    TempDir dir;
+    const std::string path = dir.file("shop.db");
+    {
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open(path.c_str(), &raw) == SQLITE_OK);
+        exec(raw, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)");
+        exec(raw, "INSERT INTO customers (name) VALUES ('ada'), ('grace')");
+        sqlite3_close(raw);
+    }
+    const std::string before = bytes_of(path);
+    REQUIRE(before.size() > 100);
+    REQUIRE(before[18] == 1);  // rollback journal, not WAL
+    const std::string msg = open_error(path);
+    CHECK_THAT(msg, Catch::Contains(path) && Catch::Contains("not a tradebot database") &&
+                        Catch::Contains("customers"));
+    CHECK(bytes_of(path) == before);  // still in its own journal mode, no table of ours added
+    CHECK_FALSE(std::filesystem::exists(path + "-wal"));
+    CHECK(Database::cached_connection_count() == 0);
+
+    // Version 1 with only one table of that name is not ours either.
+    const std::string half = dir.file("half.db");
+    {
+        sqlite3* raw = nullptr;
+        REQUIRE(sqlite3_open(half.c_str(), &raw) == SQLITE_OK);
+        exec(raw,
+             "CREATE TABLE signals (id INTEGER PRIMARY KEY, what TEXT); PRAGMA user_version = 1");
+        sqlite3_close(raw);
+    }
+    const std::string half_before = bytes_of(half);
+    CHECK_THAT(open_error(half),
+               Catch::Contains(half) && Catch::Contains("not a tradebot database"));
+    CHECK(bytes_of(half) == half_before);
+
+    // A new, empty file is ours to create, as before.
+    Database fresh(dir.file("new.db"));
+    CHECK(fresh.pragma("user_version") == std::to_string(storage::current_schema_version()));
 }
