@@ -9,8 +9,10 @@
 // 1. Opening (its own constructor or factory; not part of this interface). It must, in order:
 //    refuse what is not ours before changing anything (a file or schema of some other program,
 //    a damaged database, a schema newer than this build), naming the database and the cause in
-//    a storage::OpenError; then apply its settings; then migrate the schema forward. A database it
-//    cannot write to is refused with a message that says so.
+//    a storage::OpenError; then apply its settings; then migrate the schema forward, writing only
+//    when a migration is due (read the version, and only when it is behind take the write lock,
+//    read it again, migrate and record it). A database it cannot write to is refused with a
+//    message that says so.
 //
 // 2. commit(): one group of batches in ONE transaction (SQLite: BEGIN IMMEDIATE ... COMMIT;
 //    PostgreSQL: BEGIN ... COMMIT), batches applied in order. Its outcome is one of:

@@ -163,18 +163,24 @@ std::string check_identity(sqlite3* db) {
 }
 
 std::string migrate(sqlite3* db) {
-    // BEGIN IMMEDIATE: two processes opening a new file at once must not both create tables.
+    const int target = static_cast<int>(kMigrations.size());
+    try {
+        if (user_version(db) == target) return {};  // the usual start: nothing to write
+    } catch (const std::exception& e) {
+        return e.what();
+    }
     int rc = exec(db, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK) return "cannot start the schema migration: " + describe(db, rc);
     std::string error;
     try {
+        // Again under the write lock: another process may have migrated meanwhile.
         int version = user_version(db);
-        const int target = static_cast<int>(kMigrations.size());
         if (version > target) {
             error = "schema version " + std::to_string(version) +
                     " is newer than this build understands (" + std::to_string(target) +
                     "); refusing to touch it";
         }
+        const bool behind = version < target;
         for (; error.empty() && version < target; ++version) {
             rc = exec(db, kMigrations[static_cast<size_t>(version)]);
             if (rc != SQLITE_OK) {
@@ -182,7 +188,7 @@ std::string migrate(sqlite3* db) {
                         " failed: " + describe(db, rc);
             }
         }
-        if (error.empty()) {
+        if (error.empty() && behind) {
             rc = exec(db, "PRAGMA user_version = " + std::to_string(target));
             if (rc != SQLITE_OK) error = "cannot record the schema version: " + describe(db, rc);
         }

@@ -14,9 +14,11 @@ namespace storage::detail {
 // std::runtime_error when the file cannot be read (e.g. not a database at all).
 std::string check_identity(sqlite3* db);
 
-// Brings the database up to current_schema_version() in one transaction (BEGIN IMMEDIATE, so
-// two processes opening a new file at once cannot both create it). Returns an empty string on
-// success, else what went wrong (the caller names the path).
+// Brings the database up to current_schema_version(). Writes only when a migration is due: the
+// version is read first, and only when it is behind is the write lock taken (BEGIN IMMEDIATE,
+// so two processes opening a new file at once cannot both create it), the version read again,
+// the migrations run and the new version recorded, in one transaction. Returns an empty string
+// on success, else what went wrong (the caller names the path).
 std::string migrate(sqlite3* db);
 
 }  // namespace storage::detail

@@ -17,7 +17,7 @@ namespace storage::detail {
 //      (PRAGMA quick_check) - all before anything is written to it;
 //   2. then journal_mode=WAL (checked: refused if it does not take), synchronous=NORMAL,
 //      foreign_keys=ON, journal_size_limit; waits on locks through `busy`;
-//   3. then migrates the schema forward.
+//   3. then migrates the schema forward (writing only if it is behind).
 // Throws OpenError naming the path and the cause.
 DbHandle open_for_writing(const std::string& path, const Options& options, BusyHandler& busy);
 

@@ -1,6 +1,7 @@
 // What a daemon's stop, start-up and heartbeat rely on: storage that keeps talking while it
 // cannot write, never blocks a status call or a caller's short wait on I/O, keeps writes queued
-// until they land, and refuses what is not its own before touching it.
+// until they land, refuses what is not its own before touching it, and writes nothing when it has
+// nothing to write.
 #include <sqlite3.h>
 
 #include <atomic>
@@ -227,4 +228,42 @@ TEST_CASE("a SQLite database of another program is refused before anything chang
     // A new, empty file is ours to create, as before.
     Database fresh(dir.file("new.db"));
     CHECK(fresh.pragma("user_version") == std::to_string(storage::current_schema_version()));
+}
+
+TEST_CASE("opening a database that needs no migration commits nothing to it",
+          "[failsafe][identity]") {
+    CacheGuard guard;
+    TempDir dir;
+    const std::string path = dir.file("bot_state.db");
+    {
+        Database db(path);
+        REQUIRE(db.save_signal(sig(1)).is_ok());
+    }
+    Database::close_all_cached();
+    // Another connection watches the file: PRAGMA data_version changes when anyone else commits.
+    sqlite3* watcher = nullptr;
+    REQUIRE(sqlite3_open(path.c_str(), &watcher) == SQLITE_OK);
+    auto data_version = [&] {
+        sqlite3_stmt* st = nullptr;
+        REQUIRE(sqlite3_prepare_v2(watcher, "PRAGMA data_version", -1, &st, nullptr) == SQLITE_OK);
+        REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+        const auto v = sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return v;
+    };
+    const auto before = data_version();
+    for (int start = 0; start < 3; ++start) {
+        {
+            Database db(path);
+            CHECK(db.counts().signals == 1);
+        }
+        Database::close_all_cached();
+    }
+    CHECK(data_version() == before);  // three starts, not one write among them
+    {
+        Database db(path);
+        REQUIRE(db.save_signal(sig(2)).is_ok());
+    }
+    CHECK(data_version() != before);  // and the watcher does see a write when there is one
+    sqlite3_close(watcher);
 }
