@@ -7,8 +7,9 @@
 namespace storage::detail {
 
 // Makes the parent folders of `path` exist and returns the absolute path with ".", ".." and
-// symlinks resolved, so every spelling of one file gives one cache key. Throws OpenError naming
-// the path and the cause.
+// symlinks resolved, so every spelling of one file gives one cache key. Folders it creates are
+// 0700 whatever the umask (the database holds a trading history); existing ones are left alone.
+// Throws OpenError naming the path and the cause.
 std::string prepare_path(const std::string& path);
 
 // Creates `path` empty and 0600 if it does not exist, so the file is private from its first

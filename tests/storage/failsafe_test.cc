@@ -1,8 +1,9 @@
 // What a daemon's stop, start-up and heartbeat rely on: storage that keeps talking while it
 // cannot write, never blocks a status call or a caller's short wait on I/O, keeps writes queued
-// until they land, refuses what is not its own before touching it, and writes nothing when it has
-// nothing to write.
+// until they land, refuses what is not its own before touching it, writes nothing when it has
+// nothing to write, and keeps its folders private.
 #include <sqlite3.h>
+#include <sys/stat.h>
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -266,4 +267,29 @@ TEST_CASE("opening a database that needs no migration commits nothing to it",
     }
     CHECK(data_version() != before);  // and the watcher does see a write when there is one
     sqlite3_close(watcher);
+}
+
+TEST_CASE("folders storage creates are private (0700) whatever the umask", "[failsafe][files]") {
+    CacheGuard guard;
+    TempDir dir;
+    const mode_t old_umask = ::umask(0);
+    struct Restore {
+        mode_t m;
+        ~Restore() { ::umask(m); }
+    } restore{old_umask};
+    REQUIRE(::mkdir((dir.path() / "shared").c_str(), 0755) == 0);  // exists already: left alone
+    const std::string path = dir.file("shared/a/b/bot_state.db");
+    Database db(path);
+    REQUIRE(db.save_signal(sig(1)).is_ok());
+    auto mode = [](const std::filesystem::path& p) {
+        struct stat st {};
+        REQUIRE(::stat(p.c_str(), &st) == 0);
+        return st.st_mode & 07777;
+    };
+    CHECK(mode(dir.path() / "shared") == 0755);
+    CHECK(mode(dir.path() / "shared/a") == 0700);
+    CHECK(mode(dir.path() / "shared/a/b") == 0700);
+    CHECK(mode(path) == 0600);
+    CHECK(mode(path + "-wal") == 0600);
+    CHECK(mode(path + "-shm") == 0600);
 }
