@@ -14,13 +14,15 @@
 #include <thread>
 #include <vector>
 
-#include "log_capture.h"
+#include "test_helpers.h"
 
 using storage::Code;
 using storage::CommitPipeline;
 using storage::Group;
 using storage::GroupOutcome;
 using storage::WriteBatch;
+using storage_test::eventually;
+using storage_test::fast_retry;
 using namespace std::chrono_literals;
 
 namespace {
@@ -133,25 +135,6 @@ private:
     std::vector<std::size_t> group_sizes_;
 };
 
-storage::Options fast_retry() {
-    storage::Options o;
-    o.retry_initial = 1ms;
-    o.retry_max = 5ms;
-    o.logger = storage_test::capture_logger(std::make_shared<storage_test::CaptureSink>());
-    return o;
-}
-
-// Polls `pred` for at most a minute.
-template <class Pred>
-bool eventually(Pred pred) {
-    const auto until = std::chrono::steady_clock::now() + 60s;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(1ms);
-    }
-    return true;
-}
-
 }  // namespace
 
 TEST_CASE("pipeline: every caller gets its own result, in its order, each batch committed once",
@@ -231,9 +214,7 @@ TEST_CASE("pipeline: a transient failure is retried until it lands, nothing lost
           "[commit_pipeline][threads]") {
     FakeEngine engine;
     auto sink = std::make_shared<storage_test::CaptureSink>();
-    storage::Options options = fast_retry();
-    options.logger = storage_test::capture_logger(sink);
-    CommitPipeline pipeline("fake.db", options, engine.function());
+    CommitPipeline pipeline("fake.db", fast_retry(sink), engine.function());
     engine.fail_transient(5);
     std::atomic<int> failures{0};
     std::vector<std::thread> threads;
@@ -404,9 +385,7 @@ TEST_CASE("pipeline: stats and handles never wait for a log line being written",
           "[commit_pipeline][threads]") {
     FakeEngine engine;
     auto sink = std::make_shared<storage_test::CaptureSink>();
-    storage::Options options = fast_retry();
-    options.logger = storage_test::capture_logger(sink);
-    CommitPipeline pipeline("fake.db", options, engine.function());
+    CommitPipeline pipeline("fake.db", fast_retry(sink), engine.function());
     sink->block_on("commit failed");  // the stall warning's write hangs, as on a full pipe
     engine.fail_transient_until_told(true);
     auto handle = pipeline.submit(batch(1));
@@ -429,8 +408,7 @@ TEST_CASE("pipeline: while a stall lasts a reminder is logged at the interval",
           "[commit_pipeline][threads]") {
     FakeEngine engine;
     auto sink = std::make_shared<storage_test::CaptureSink>();
-    storage::Options options = fast_retry();
-    options.logger = storage_test::capture_logger(sink);
+    storage::Options options = fast_retry(sink);
     options.stall_reminder_interval = 20ms;
     CommitPipeline pipeline("fake.db", options, engine.function());
     engine.fail_transient_until_told(true);
@@ -441,12 +419,7 @@ TEST_CASE("pipeline: while a stall lasts a reminder is logged at the interval",
     for (auto& h : handles) CHECK(h->wait().is_ok());
     REQUIRE(sink->wait_for_lines("commits resumed", 1));
     const auto lines = sink->lines();
-    auto first = [&](const std::string& needle) {
-        for (std::size_t i = 0; i < lines.size(); ++i) {
-            if (lines[i].find(needle) != std::string::npos) return i;
-        }
-        return lines.size();
-    };
+    auto first = [&](const std::string& needle) { return sink->first(needle); };
     CHECK(first("commit failed") < first("commits still failing"));
     CHECK(first("commits still failing") < first("commits resumed"));
     const std::string& reminder = lines[first("commits still failing")];

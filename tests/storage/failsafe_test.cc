@@ -13,16 +13,18 @@
 #include <thread>
 #include <vector>
 
-#include "log_capture.h"
 #include "storage/database.h"
 #include "storage/errors.h"
 #include "storage/reader.h"
 #include "support/temp_dir.h"
+#include "test_helpers.h"
 
 using storage::Code;
 using storage::Database;
 using storage::OpenError;
 using storage::WriteBatch;
+using storage_test::eventually;
+using storage_test::fast_retry;
 using testing_support::TempDir;
 using namespace std::chrono_literals;
 
@@ -73,16 +75,6 @@ void exec(sqlite3* db, const char* sql) {
 void fill_disk(Database& db) { db.pragma("max_page_count=" + db.pragma("page_count")); }
 void free_disk(Database& db) { db.pragma("max_page_count=1000000"); }
 
-template <class Pred>
-bool eventually(Pred pred) {
-    const auto until = std::chrono::steady_clock::now() + 60s;
-    while (!pred()) {
-        if (std::chrono::steady_clock::now() > until) return false;
-        std::this_thread::sleep_for(2ms);
-    }
-    return true;
-}
-
 }  // namespace
 
 TEST_CASE("writer_stats and a handle's wait_for never wait for a log line being written",
@@ -90,11 +82,7 @@ TEST_CASE("writer_stats and a handle's wait_for never wait for a log line being 
     CacheGuard guard;
     TempDir dir;
     auto sink = std::make_shared<storage_test::CaptureSink>();
-    storage::Options opts;
-    opts.retry_initial = 5ms;
-    opts.retry_max = 20ms;
-    opts.logger = storage_test::capture_logger(sink);
-    Database db(dir.file("bot_state.db"), opts);
+    Database db(dir.file("bot_state.db"), fast_retry(sink));
     REQUIRE(db.save_signal(sig(-1)).is_ok());
     fill_disk(db);
     // The stall warning is written to a pipe nobody drains (journald stalled): its writer hangs.
@@ -125,11 +113,8 @@ TEST_CASE("while a stall lasts storage logs a reminder: how long, how many queue
     CacheGuard guard;
     TempDir dir;
     auto sink = std::make_shared<storage_test::CaptureSink>();
-    storage::Options opts;
-    opts.retry_initial = 5ms;
-    opts.retry_max = 20ms;
+    storage::Options opts = fast_retry(sink);
     opts.stall_reminder_interval = 50ms;
-    opts.logger = storage_test::capture_logger(sink);
     Database db(dir.file("bot_state.db"), opts);
     REQUIRE(db.save_signal(sig(-1)).is_ok());
     fill_disk(db);
@@ -142,12 +127,7 @@ TEST_CASE("while a stall lasts storage logs a reminder: how long, how many queue
     REQUIRE(sink->wait_for_lines("commits resumed", 1));
 
     const auto lines = sink->lines();
-    auto first = [&](const std::string& needle) {
-        for (std::size_t i = 0; i < lines.size(); ++i) {
-            if (lines[i].find(needle) != std::string::npos) return i;
-        }
-        return lines.size();
-    };
+    auto first = [&](const std::string& needle) { return sink->first(needle); };
     CHECK(first("commit failed") < first("still failing"));
     CHECK(first("still failing") < first("commits resumed"));
     const std::string& reminder = lines.at(first("still failing"));
@@ -160,9 +140,7 @@ TEST_CASE("a write its caller waits for in short rounds lands later, or at the c
     CacheGuard guard;
     TempDir dir;
     const std::string path = dir.file("bot_state.db");
-    storage::Options opts;
-    opts.retry_initial = 5ms;
-    opts.retry_max = 20ms;
+    const storage::Options opts = fast_retry();
     std::vector<storage::WriteHandle> at_close;
     {
         Database db(path, opts);

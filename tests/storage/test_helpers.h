@@ -1,5 +1,6 @@
-// A real spdlog logger for storage tests that keeps every line and can hold a writer up inside
-// the sink, as a stderr pipe that nobody drains would (journald stalled, a full terminal).
+// Helpers of the storage tests: a real spdlog logger that keeps every line and can hold a writer
+// up inside the sink (as a stderr pipe that nobody drains would: journald stalled, a full
+// terminal), options that retry fast and log there, and a generous wait for a condition.
 #pragma once
 
 #include <spdlog/logger.h>
@@ -10,7 +11,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include "storage/options.h"
 
 namespace storage_test {
 
@@ -34,6 +38,14 @@ public:
     std::vector<std::string> lines() const {
         std::lock_guard<std::mutex> lock(mu_);
         return lines_;
+    }
+    // Index of the first line containing `needle` (lines().size() if none).
+    std::size_t first(const std::string& needle) const {
+        const auto all = lines();
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (all[i].find(needle) != std::string::npos) return i;
+        }
+        return all.size();
     }
     std::size_t count(const std::string& needle) const {
         std::size_t n = 0;
@@ -78,6 +90,26 @@ inline std::shared_ptr<spdlog::logger> capture_logger(const std::shared_ptr<Capt
     auto logger = std::make_shared<spdlog::logger>("storage-test", sink);
     logger->set_level(spdlog::level::trace);
     return logger;
+}
+
+// Retries after a transient failure within milliseconds; logs into `sink`.
+inline storage::Options fast_retry(std::shared_ptr<CaptureSink> sink = {}) {
+    storage::Options o;
+    o.retry_initial = std::chrono::milliseconds(2);
+    o.retry_max = std::chrono::milliseconds(20);
+    o.logger = capture_logger(sink ? sink : std::make_shared<CaptureSink>());
+    return o;
+}
+
+// Polls `pred` until it holds, for at most a minute.
+template <class Pred>
+bool eventually(Pred pred) {
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (!pred()) {
+        if (std::chrono::steady_clock::now() > until) return false;
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
 }
 
 }  // namespace storage_test
