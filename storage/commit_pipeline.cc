@@ -9,96 +9,11 @@ namespace {
 
 using Clock = CommitPipeline::Clock;
 
-// How long a caller of write() spins (yielding) on its writer before it sleeps. About the time
-// of a few commits with synchronous=NORMAL: a turn or a result that comes sooner is seen
-// without a sleep and a wake-up, which cost as much as the commit itself.
-constexpr std::chrono::microseconds kSpinBudget{50};
-
 std::int64_t ms_since(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
 
 }  // namespace
-
-// One queued batch and its outcome. A write()'s Writer lives on its caller's stack; a
-// submit()'s is shared with the caller's handle.
-class CommitPipeline::Writer final : public PendingWrite {
-public:
-    enum State : int { kWaiting, kLead, kDone };
-
-    Writer(WriteBatch b, bool thread) : batch(std::move(b)), has_thread(thread) {}
-
-    bool done() const override { return state_.load(std::memory_order_acquire) == kDone; }
-    bool wait_for(std::chrono::milliseconds timeout) const override {
-        if (done()) return true;
-        std::unique_lock<std::mutex> lock(m_);
-        ++sleepers_;
-        const bool ok = cv_.wait_for(lock, timeout, [this] { return done(); });
-        --sleepers_;
-        return ok;
-    }
-    Result<WriteResult> wait() const override {
-        if (!done()) {
-            std::unique_lock<std::mutex> lock(m_);
-            ++sleepers_;
-            cv_.wait(lock, [this] { return done(); });
-            --sleepers_;
-        }
-        return outcome();
-    }
-
-    // REQUIRES: done().
-    Result<WriteResult> outcome() const {
-        if (!status_.is_ok()) return status_;
-        return result_;
-    }
-
-    // The owner of a stack Writer returns as soon as it sees kDone, so the signaller touches
-    // nothing of *this after releasing m_ (await() takes m_ once before returning).
-    void signal(State to) {
-        std::lock_guard<std::mutex> lock(m_);
-        state_.store(to, std::memory_order_release);
-        if (sleepers_ > 0) cv_.notify_all();
-    }
-    void finish(Status status, WriteResult result = {}) {
-        status_ = std::move(status);
-        result_ = std::move(result);
-        signal(kDone);
-    }
-    // REQUIRES: the pipeline's mu_ held and this writer not queued nor in a group.
-    void reset() { state_.store(kWaiting, std::memory_order_relaxed); }
-
-    // For the thread in write(): waits until handed the turn or done, spinning first.
-    State await() {
-        const auto spin_until = Clock::now() + kSpinBudget;
-        for (;;) {
-            const int s = state_.load(std::memory_order_acquire);
-            if (s != kWaiting) {
-                std::lock_guard<std::mutex> lock(m_);  // the signaller has left m_
-                return static_cast<State>(s);
-            }
-            if (Clock::now() >= spin_until) break;
-            std::this_thread::yield();
-        }
-        std::unique_lock<std::mutex> lock(m_);
-        ++sleepers_;
-        cv_.wait(lock, [this] { return state_.load(std::memory_order_acquire) != kWaiting; });
-        --sleepers_;
-        return static_cast<State>(state_.load(std::memory_order_acquire));
-    }
-
-    const WriteBatch batch;
-    const bool has_thread;  // a caller waits in write() and takes its turn to lead
-
-private:
-    mutable std::mutex m_;
-    mutable std::condition_variable cv_;
-    mutable int sleepers_ = 0;  // guarded by m_
-    std::atomic<int> state_{kWaiting};
-    // Written before state_ becomes kDone (release), read after it is seen (acquire).
-    Status status_;
-    WriteResult result_;
-};
 
 struct CommitPipeline::LogLine {
     spdlog::level::level_enum level = spdlog::level::off;
@@ -125,8 +40,11 @@ Result<WriteResult> CommitPipeline::write(WriteBatch batch) {
     if (!sticky_error_.empty()) return Status(Code::kError, sticky_error_);
     queue_.push_back(WriterRef(WriterRef(), &w));  // not owning: w outlives its turn
     if (leader_active_ || stalled_) {
+        // Only the writer at the front spins: it leads next. The others join its group and are
+        // woken by it; spinning they would take the CPU the leader needs.
+        const bool front = queue_.size() == 1;
         lock.unlock();
-        if (w.await() == Writer::kDone) return w.outcome();
+        if (w.await(front) == Writer::kDone) return w.outcome();
         lock.lock();  // handed the turn
     } else {
         leader_active_ = true;  // nobody leads: commit on this thread, no hand-off
@@ -137,7 +55,7 @@ Result<WriteResult> CommitPipeline::write(WriteBatch batch) {
         if (w.done()) break;
         if (!leader_active_) {  // stalled: the flusher retries, then completes us or hands over
             lock.unlock();
-            if (w.await() == Writer::kDone) return w.outcome();
+            if (w.await(false) == Writer::kDone) return w.outcome();
             lock.lock();
         }
     }
@@ -238,16 +156,24 @@ void CommitPipeline::commit_group(std::unique_lock<std::mutex>& lock) {
             for (const Status& s : out.statuses) ++(s.is_ok() ? stats_.batches : stats_.failed);
             break;
     }
-    if (line.level == spdlog::level::off && group_.empty() && failed.empty()) return;
+    const bool committed = out.kind == GroupOutcome::Kind::kCommitted;
+    if (line.level == spdlog::level::off && !committed && failed.empty()) return;
 
-    // Outside mu_: the log line (I/O) and waking the callers.
+    // Outside mu_: the log line (I/O) and waking the callers. group_ is still ours only if the
+    // group committed (the turn is still ours); otherwise it was emptied above.
     lock.unlock();
     log(line);
-    for (std::size_t i = 0; i < group_.size(); ++i) {
-        group_[i]->finish(std::move(out.statuses[i]), std::move(out.results[i]));
+    if (committed) {
+        std::size_t to_wake = 0;  // submitted writes with sleepers, moved to the front
+        for (std::size_t i = 0; i < group_.size(); ++i) {
+            if (group_[i]->publish(std::move(out.statuses[i]), std::move(out.results[i]))) {
+                group_[to_wake++].swap(group_[i]);
+            }
+        }
+        for (std::size_t i = 0; i < to_wake; ++i) group_[i]->wake();
+        group_.clear();  // may drop the last reference to a submitted write whose handle is gone
     }
     for (auto& w : failed) w->finish(Status(Code::kError, out.error));
-    group_.clear();  // may drop the last reference to a submitted write whose handle is gone
     failed.clear();
     lock.lock();
 }

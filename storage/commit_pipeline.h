@@ -9,11 +9,15 @@
 // Who leads:
 // - A caller of write() that finds nobody leading leads at once, on its own thread: with a
 //   single writer there is no hand-off at all.
-// - Otherwise it waits for its own writer to be done, or to be handed the turn. It first spins
-//   briefly (yielding the CPU), because a commit with synchronous=NORMAL costs about what
-//   putting a thread to sleep and waking it again costs; only then does it sleep.
+// - Otherwise it waits for its own writer (storage/writer.h) to be done, or to be handed the
+//   turn. Only the writer that arrives at the front of the queue, which leads next, spins
+//   briefly (yielding the CPU) before it sleeps: a commit with synchronous=NORMAL costs about
+//   what putting a thread to sleep and waking it on the other CPU costs. The writers behind it
+//   sleep at once; spinning, they would take the CPU the leader needs. The leader wakes its
+//   group, then hands the turn to the writer now at the front.
 // - Batches queued by submit() have no thread of their own: when one of them is at the front
-//   the pipeline's flusher thread leads.
+//   the pipeline's flusher thread leads. A group's submitted writes are published first and
+//   their waiting callers woken after, so a caller waiting on many handles wakes once a group.
 //
 // Failures (the backend classifies them, see storage/backend.h):
 // - a refused batch fails alone with kInvalid; the rest of its group commits;
@@ -40,6 +44,7 @@
 #include "storage/backend.h"
 #include "storage/options.h"
 #include "storage/write_batch.h"
+#include "storage/writer.h"
 #include "storage/writer_stats.h"
 
 namespace storage {
@@ -70,7 +75,7 @@ public:
     std::size_t close(std::optional<Clock::time_point> deadline = {});
 
 private:
-    class Writer;
+    using Writer = detail::Writer;
     using WriterRef = std::shared_ptr<Writer>;
     struct LogLine;
 

@@ -94,7 +94,7 @@ int RowWriter::apply(const WriteBatch::Op& op, std::int64_t now, std::int64_t& i
         st->bind(2, ds->key);
     }
     const int rc = st->run();
-    st->reset();
+    st->rewind();  // every parameter is bound again next time: no need to clear them
     id = rc == SQLITE_OK && inserts_row ? sqlite3_last_insert_rowid(db_) : 0;
     return rc;
 }

@@ -69,7 +69,7 @@ GroupOutcome SqliteBackend::commit(Group group) {
     GroupOutcome out;
     out.statuses.resize(group.size());
     out.results.resize(group.size());
-    std::vector<bool> refused(group.size(), false);
+    std::vector<bool> refused;  // sized on the first refusal: most groups have none
     const std::int64_t now = detail::now_ms();
 
     // One pass, unless SQLite itself ends the transaction on a refused row (none of our
@@ -82,7 +82,7 @@ GroupOutcome SqliteBackend::commit(Group group) {
         }
         bool restart = false;
         for (std::size_t i = 0; i < group.size() && !restart; ++i) {
-            if (refused[i]) continue;
+            if (!refused.empty() && refused[i]) continue;
             const WriteBatch& batch = *group[i];
             // A refused row takes its whole batch with it and nothing else. A single statement
             // is undone alone by SQLite; a batch of several gets a savepoint, unless it is alone
@@ -102,6 +102,7 @@ GroupOutcome SqliteBackend::commit(Group group) {
                 continue;
             }
             if (!detail::is_row_error(rc)) return group_failure("", db, rc);  // tx rolls back
+            refused.resize(group.size(), false);
             refused[i] = true;
             out.statuses[i] = Status(Code::kInvalid, detail::describe(db, rc));
             out.results[i] = {};

@@ -72,6 +72,8 @@ public:
         sqlite3_reset(get());
         sqlite3_clear_bindings(get());
     }
+    // Ready to run again, keeping the bound values.
+    void rewind() { sqlite3_reset(get()); }
 
     std::int64_t column_int(int i) const { return sqlite3_column_int64(get(), i); }
     std::string column_text(int i) const {
