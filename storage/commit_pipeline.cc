@@ -9,6 +9,17 @@ namespace {
 
 using Clock = CommitPipeline::Clock;
 
+// How long the writer at the front of the queue (the next leader) spins before it sleeps:
+// about two commits, as the last one took, within bounds. With synchronous=NORMAL a commit
+// costs about what putting a thread to sleep and waking it on the other CPU costs, so the turn
+// then passes without a sleep; with FULL the leader waits for the disk, and the CPU spun on
+// would be idle anyway. Only one writer spins at a time.
+std::chrono::microseconds front_spin(double last_commit_us) {
+    constexpr double kMinUs = 50, kMaxUs = 2000;
+    return std::chrono::microseconds(
+        static_cast<std::int64_t>(std::clamp(2 * last_commit_us, kMinUs, kMaxUs)));
+}
+
 std::int64_t ms_since(Clock::time_point t) {
     return std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t).count();
 }
@@ -42,9 +53,10 @@ Result<WriteResult> CommitPipeline::write(WriteBatch batch) {
     if (leader_active_ || stalled_) {
         // Only the writer at the front spins: it leads next. The others join its group and are
         // woken by it; spinning they would take the CPU the leader needs.
-        const bool front = queue_.size() == 1;
+        const auto spin = queue_.size() == 1 ? front_spin(stats_.last_commit_us)
+                                             : std::chrono::microseconds::zero();
         lock.unlock();
-        if (w.await(front) == Writer::kDone) return w.outcome();
+        if (w.await(spin) == Writer::kDone) return w.outcome();
         lock.lock();  // handed the turn
     } else {
         leader_active_ = true;  // nobody leads: commit on this thread, no hand-off
@@ -55,7 +67,7 @@ Result<WriteResult> CommitPipeline::write(WriteBatch batch) {
         if (w.done()) break;
         if (!leader_active_) {  // stalled: the flusher retries, then completes us or hands over
             lock.unlock();
-            if (w.await(false) == Writer::kDone) return w.outcome();
+            if (w.await(std::chrono::microseconds::zero()) == Writer::kDone) return w.outcome();
             lock.lock();
         }
     }

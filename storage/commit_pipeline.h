@@ -11,10 +11,10 @@
 //   single writer there is no hand-off at all.
 // - Otherwise it waits for its own writer (storage/writer.h) to be done, or to be handed the
 //   turn. Only the writer that arrives at the front of the queue, which leads next, spins
-//   briefly (yielding the CPU) before it sleeps: a commit with synchronous=NORMAL costs about
-//   what putting a thread to sleep and waking it on the other CPU costs. The writers behind it
-//   sleep at once; spinning, they would take the CPU the leader needs. The leader wakes its
-//   group, then hands the turn to the writer now at the front.
+//   (yielding the CPU) for about two commits before it sleeps: a commit with synchronous=NORMAL
+//   costs about what putting a thread to sleep and waking it on the other CPU costs. The
+//   writers behind it sleep at once; spinning, they would take the CPU the leader needs. The
+//   leader wakes its group, then hands the turn to the writer now at the front.
 // - Batches queued by submit() have no thread of their own: when one of them is at the front
 //   the pipeline's flusher thread leads. A group's submitted writes are published first and
 //   their waiting callers woken after, so a caller waiting on many handles wakes once a group.

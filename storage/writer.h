@@ -17,11 +17,6 @@
 
 namespace storage::detail {
 
-// How long the writer at the front of the queue (the next leader) spins, yielding, before it
-// sleeps: a few commits with synchronous=NORMAL, so the turn usually passes without putting a
-// thread to sleep and waking it on the other CPU, which costs as much as a commit.
-constexpr std::chrono::microseconds kSpinBudget{50};
-
 class Writer final : public PendingWrite {
 public:
     enum State : int { kWaiting, kLead, kDone };
@@ -83,10 +78,10 @@ public:
     // REQUIRES: the pipeline's mu_ held and this writer not queued nor in a group.
     void reset() { state_.store(kWaiting, std::memory_order_relaxed); }
 
-    // For the thread in write(): waits until handed the turn or done; spins first if `spin`.
-    State await(bool spin) {
-        const auto spin_until = std::chrono::steady_clock::now() +
-                                (spin ? kSpinBudget : std::chrono::steady_clock::duration::zero());
+    // For the thread in write(): waits until handed the turn or done, spinning (yielding the
+    // CPU) for up to `spin` before it sleeps.
+    State await(std::chrono::microseconds spin) {
+        const auto spin_until = std::chrono::steady_clock::now() + spin;
         for (;;) {
             const int s = state_.load(std::memory_order_acquire);
             if (s != kWaiting) {
