@@ -186,6 +186,7 @@ void Supervisor::run_slot(Slot& slot) {
     deps.stats = slot.stats.get();
     deps.log = slot.log;
     deps.strategy_factory = options_.strategy_factory;
+    deps.on_candle = options_.candle_observer;
 
     auto backoff = options_.restart_initial;
     for (;;) {

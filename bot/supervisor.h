@@ -54,6 +54,7 @@ struct SupervisorOptions {
     // 5 s for the whole stop).
     std::chrono::milliseconds drain_timeout{3000};
     StrategyFactory strategy_factory;  // empty: make_strategy (tests inject their own)
+    CandleObserver candle_observer;    // given to every bot (tradebotd's recorder); empty: none
 };
 
 // What reload() did.
