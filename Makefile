@@ -2,7 +2,8 @@
 # Every Debian package the build, the tests and the tools need; `deps` installs the missing ones.
 DEB_PACKAGES := cmake make g++ pkg-config libsqlite3-dev sqlite3 libboost1.81-dev \
                 nlohmann-json3-dev libspdlog-dev catch2 libssl-dev openssl \
-                systemd dpkg-dev
+                systemd dpkg-dev \
+                libboost-program-options1.81-dev libzip-dev chromium
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 PRESET ?= release
 CONFIG ?= config/examples/sim.json
