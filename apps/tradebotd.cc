@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "backtest/candle_recorder.h"
 #include "bot/log_setup.h"
 #include "bot/metrics.h"
 #include "bot/metrics_server.h"
@@ -201,6 +202,22 @@ int run_daemon(const Args& args, config::Config cfg) {
         return kExitFatal;
     }
 
+    // market_data.record_dir: every closed candle the bots act on, for tradebot-backtest.
+    std::optional<backtest::CandleRecorder> recorder;
+    bot::SupervisorOptions supervisor_options;
+    if (cfg.market_data.record_dir) {
+        try {
+            recorder.emplace(*cfg.market_data.record_dir, bot::get_logger("recorder"));
+        } catch (const std::exception& e) {
+            log->error("{}", e.what());
+            return kExitFatal;
+        }
+        log->info("recording closed candles to {}", absolute(*cfg.market_data.record_dir));
+        supervisor_options.candle_observer = [&recorder](const exchange::Kline& k) {
+            recorder->record(k);
+        };
+    }
+
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGTERM);
@@ -216,7 +233,7 @@ int run_daemon(const Args& args, config::Config cfg) {
 
     int exit_code = kExitOk;
     {
-        bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway);
+        bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway, supervisor_options);
 
         // Operations (issue 5). Declared after the supervisor, so both stop before it goes.
         // systemd notify (no-op without NOTIFY_SOCKET) and the watchdog thread: READY=1 once
