@@ -5,9 +5,9 @@
 #   (or: cmake --build build --target package_deb)
 #
 # The package holds /usr/bin/{tradebotd,tradebotctl,tradebot-backtest,tradebot-bench}, the
-# systemd unit in /lib/systemd/system, the example sim config as /etc/tradebot/tradebot.json (a conffile: an
-# upgrade never overwrites an operator's edits) and the operator's guide. Installing it does not
-# start trading: the operator reviews the config, then enables the service.
+# systemd unit in /lib/systemd/system, the example sim config as /etc/tradebot/tradebot.json (a
+# conffile: an upgrade never overwrites an operator's edits) and the operator's guide. Installing
+# it does not start trading: the operator reviews the config, then enables the service.
 
 include(GNUInstallDirs)
 
