@@ -15,6 +15,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "backtest/data_error.h"
 #include "backtest/report_html.h"
@@ -89,12 +90,17 @@ Args parse_args(int argc, char** argv) {
         ("report", po::value<std::string>())  //
         ("json", po::bool_switch())           //
         ("help,h", po::bool_switch())         //
-        ("version", po::bool_switch());
+        ("version", po::bool_switch())        //
+        ("unexpected", po::value<std::vector<std::string>>());
     po::variables_map vm;
     try {
-        // No positional arguments and no abbreviations: every option is spelled out.
+        // No abbreviations: every option is spelled out. Arguments that are no option's value
+        // are gathered, to be named in the error below.
+        po::positional_options_description rest;
+        rest.add("unexpected", -1);
         po::store(po::command_line_parser(argc, argv)
                       .options(options)
+                      .positional(rest)
                       .style(po::command_line_style::default_style &
                              ~po::command_line_style::allow_guessing)
                       .run(),
@@ -102,6 +108,10 @@ Args parse_args(int argc, char** argv) {
         po::notify(vm);
     } catch (const po::error& e) {
         throw UsageError{e.what()};
+    }
+    if (vm.count("unexpected")) {
+        throw UsageError{"unexpected argument '" +
+                         vm["unexpected"].as<std::vector<std::string>>().front() + "'"};
     }
     Args a;
     a.help = vm["help"].as<bool>();

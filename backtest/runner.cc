@@ -112,7 +112,7 @@ public:
 private:
     void loop() {
         std::unique_lock<std::mutex> lock(mu_);
-        while (!cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return done_; })) {
+        do {
             const double elapsed = std::chrono::duration<double>(Clock::now() - started_).count();
             const std::uint64_t bytes = progress_.bytes.load();
             char eta[32] = "?";
@@ -125,7 +125,7 @@ private:
                          static_cast<unsigned long long>(files_),
                          static_cast<unsigned long long>(progress_.candles.load()), eta);
             std::fflush(stderr);
-        }
+        } while (!cv_.wait_for(lock, std::chrono::milliseconds(250), [this] { return done_; }));
     }
 
     const Progress& progress_;
