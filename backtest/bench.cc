@@ -2,9 +2,11 @@
 
 #include <fcntl.h>
 #include <spawn.h>
+#include <spdlog/spdlog.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -21,9 +23,14 @@
 #include "backtest/archive_name.h"
 #include "backtest/archive_scan.h"
 #include "backtest/candle_source.h"
+#include "backtest/replay.h"
 #include "backtest/utc_time.h"
+#include "bot/row_sink.h"
+#include "config/loader.h"
 #include "exchange/price_model.h"
 #include "exchange/sim_rules.h"
+#include "storage/database.h"
+#include "storage/reader.h"
 
 extern char** environ;
 
@@ -144,6 +151,119 @@ double parse_only(const fs::path& data, std::uint64_t expected) {
     return static_cast<double>(candles.load()) / secs;
 }
 
+// A RowSink that keeps nothing: the replay alone, without storage.
+class NullSink final : public bot::RowSink {
+public:
+    std::int64_t add_signal(storage::Signal) override { return next_.fetch_add(1) + 1; }
+    void add(storage::WriteBatch) override {}
+
+private:
+    std::atomic<std::int64_t> next_{0};
+};
+
+// The replay (files, bots, figures) without storage, symbols in parallel as a backtest runs them.
+double replay_only(const fs::path& data, const fs::path& scratch, const std::string& config_text,
+                   std::uint64_t expected) {
+    const config::Config cfg = config::parse_config(config_text);
+    const std::vector<ArchiveFile> all = scan_archive(data);
+    storage::Database db((scratch / "replay-only.db").string());  // empty: nothing to resume
+    NullSink sink;
+    Progress progress;
+    std::atomic<bool> cancel{false};
+    auto log = std::make_shared<spdlog::logger>("bench");
+    log->set_level(spdlog::level::warn);
+    std::atomic<std::uint64_t> candles{0};
+    const auto started = Clock::now();
+    std::vector<std::thread> pool;
+    for (const auto& sc : cfg.symbols) {
+        pool.emplace_back([&, sc] {
+            SymbolJob job;
+            job.symbol = sc;
+            job.trading = cfg.trading;
+            job.from_ms = INT64_MIN;
+            job.to_ms = INT64_MAX;
+            job.files = files_for(all, sc.symbol, sc.strategy.interval, INT64_MIN, INT64_MAX);
+            candles.fetch_add(
+                replay_symbol(job, db, sink, progress, cancel, log).performance.candles);
+        });
+    }
+    for (auto& t : pool) t.join();
+    const double secs = std::chrono::duration<double>(Clock::now() - started).count();
+    db.close();
+    storage::Database::close_all_cached();
+    if (candles.load() != expected) {
+        std::fprintf(stderr, "replay-only loop replayed %llu candles, expected %llu\n",
+                     static_cast<unsigned long long>(candles.load()),
+                     static_cast<unsigned long long>(expected));
+        std::exit(1);
+    }
+    return static_cast<double>(expected) / secs;
+}
+
+// The backtest's own rows (signals, orders, fills, positions) written again into a fresh
+// database the way the backtest writes them (large batches through submit()): what storage alone
+// costs. Returns {rows, seconds}.
+std::pair<std::uint64_t, double> storage_only(const fs::path& backtest_db,
+                                              const fs::path& scratch) {
+    std::vector<storage::Signal> signals;
+    std::vector<storage::Order> orders;
+    std::vector<storage::Fill> fills;
+    std::vector<storage::Position> positions;
+    {
+        storage::Reader r(backtest_db.string());
+        signals = r.signals("", 100000000);
+        orders = r.orders("", 100000000);
+        fills = r.fills("", 100000000);
+        positions = r.positions();
+    }
+    // Oldest first, as they were written.
+    std::reverse(signals.begin(), signals.end());
+    std::reverse(orders.begin(), orders.end());
+    std::reverse(fills.begin(), fills.end());
+    const fs::path path = scratch / "storage-only.db";
+    const auto started = Clock::now();
+    {
+        storage::Database db(path.string());
+        std::vector<storage::WriteHandle> handles;
+        storage::WriteBatch batch;
+        auto flush = [&] {
+            if (!batch.empty()) handles.push_back(db.submit(std::move(batch)));
+            batch = storage::WriteBatch();
+        };
+        auto full = [&] {
+            if (batch.size() >= 4096) flush();
+        };
+        for (auto& s : signals) {
+            batch.insert_signal(s);
+            full();
+        }
+        for (auto& o : orders) {
+            batch.upsert_order(o);
+            full();
+        }
+        for (auto& f : fills) {
+            batch.insert_fill(f);
+            full();
+        }
+        for (auto& p : positions) {
+            batch.upsert_position(p);
+            full();
+        }
+        flush();
+        for (auto& h : handles) {
+            auto r = h->wait();
+            if (!r.is_ok()) {
+                std::fprintf(stderr, "storage-only write: %s\n", r.status().to_string().c_str());
+                std::exit(1);
+            }
+        }
+        db.close();
+    }
+    storage::Database::close_all_cached();
+    const double secs = std::chrono::duration<double>(Clock::now() - started).count();
+    return {signals.size() + orders.size() + fills.size() + positions.size(), secs};
+}
+
 // Runs the binary, returns {seconds from spawn to exit, its stdout}. Exits on failure.
 std::pair<double, std::string> run_child(const std::vector<std::string>& argv) {
     int out[2];
@@ -238,11 +358,12 @@ int run_backtest_bench(int argc, char** argv) {
     const std::uint64_t candles = generate(data, days);
 
     const fs::path config = root / "bench.json";
-    std::ofstream(config) << R"({
+    const std::string config_text = R"({
   "trading": { "mode": "paper", "quote_per_trade": "100", "max_position_quote": "1000", "fee_rate": "0.001" },
   "strategy": { "name": "ema_cross", "interval": "1m", "fast": 9, "slow": 21 },
   "symbols": ["BTCUSDT", "ETHUSDT", "XRPUSDT"]
 })";
+    std::ofstream(config) << config_text;
 
     std::vector<Figure> figures;
     (void)parse_only(data, candles);  // warms the page cache and the allocator
@@ -260,11 +381,20 @@ int run_backtest_bench(int argc, char** argv) {
                      static_cast<unsigned long long>(candles), out.c_str());
         return 1;
     }
+    const double replay_rate = replay_only(data, root, config_text, candles);
+    const auto [rows, storage_secs] = storage_only(db, root);
+
     const double backtest_rate = static_cast<double>(candles) / secs;
     figures.push_back({"backtest_candles_per_s", backtest_rate, "candles/s"});
     figures.push_back({"parse_only_candles_per_s", parse_rate, "candles/s"});
     figures.push_back({"backtest_vs_parse_only", backtest_rate / parse_rate, "x"});
     figures.push_back({"backtest_seconds", secs, "s"});
+    figures.push_back({"replay_only_candles_per_s", replay_rate, "candles/s"});
+    figures.push_back(
+        {"storage_only_rows_per_s", static_cast<double>(rows) / storage_secs, "rows/s"});
+    figures.push_back({"storage_only_seconds", storage_secs, "s"});
+    figures.push_back({"storage_ceiling_candles_per_s", static_cast<double>(candles) / storage_secs,
+                       "candles/s"});
     figures.push_back({"candles", static_cast<double>(candles), "candles"});
     figures.push_back({"signals", summary["total"]["signals"].get<double>(), "signals"});
     figures.push_back({"trades", summary["total"]["trades"].get<double>(), "trades"});

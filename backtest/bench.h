@@ -5,6 +5,12 @@
 //   backtest_candles_per_s     tradebot-backtest as a child process on those files, from its
 //                              start to its exit (report written, database closed)
 //   backtest_vs_parse_only     the ratio of the two
+// and, to show where the time goes, the two halves of a backtest measured apart:
+//   replay_only_candles_per_s  the replay in this process (files, TradingBots, figures), its rows
+//                              dropped instead of stored
+//   storage_only_rows_per_s    the backtest's own rows written again into a fresh database the
+//                              way it writes them; storage_ceiling_candles_per_s is the candle
+//                              rate storage alone would allow
 // plus what the run did (candles, signals, trades, rows). Prints one `name value unit` line per
 // figure, then all of them as one JSON object on the last line.
 #pragma once

@@ -83,7 +83,7 @@ std::string describe_strategy(const config::StrategyConfig& s) {
     return s.name;
 }
 
-SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, ResultWriter& writer,
+SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::RowSink& rows,
                            Progress& progress, const std::atomic<bool>& cancel,
                            const std::shared_ptr<spdlog::logger>& log) {
     const std::string& symbol = job.symbol.symbol;
@@ -151,7 +151,7 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, ResultWr
         deps.gateway = &*gateway;
         deps.stats = &stats;
         deps.log = log->clone(symbol);  // the bot's lines say which symbol
-        deps.rows = &writer;
+        deps.rows = &rows;
         trading_bot.emplace(settings, std::move(deps));
         trading_bot->start();
     };

@@ -2,8 +2,8 @@
 // klines handed to TradingBot::handle(), on the calling thread, with no queue. Orders go to the
 // PaperGateway (what tradebotd uses in paper mode), which fills a market order at once, entirely,
 // at the price the decision saw: the close of the candle that produced the signal; its clock is
-// the market's, so a fill is stamped with the moment that candle closed. Rows go to the shared
-// ResultWriter. Nothing of the decision path is copied here.
+// the market's, so a fill is stamped with the moment that candle closed. Rows go to a RowSink:
+// the shared ResultWriter in a backtest. Nothing of the decision path is copied here.
 #pragma once
 
 #include <atomic>
@@ -16,7 +16,7 @@
 #include "backtest/candle_source.h"
 #include "backtest/performance.h"
 #include "backtest/plot_series.h"
-#include "backtest/result_writer.h"
+#include "bot/row_sink.h"
 #include "config/config.h"
 #include "exchange/order_gateway.h"
 #include "storage/database.h"
@@ -64,7 +64,9 @@ struct SymbolResult {
 // Replays one symbol. Throws DataError (bad file), NoDataError (no candle in range),
 // config::ConfigError (no trading rules for the symbol), or what the bot throws. Returns early
 // (with what it did so far) once `cancel` is set.
-SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, ResultWriter& writer,
+// `db` is where the bot looks for a position and state to resume from (a fresh database: none);
+// its rows go to `rows`.
+SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::RowSink& rows,
                            Progress& progress, const std::atomic<bool>& cancel,
                            const std::shared_ptr<spdlog::logger>& log);
 
