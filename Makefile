@@ -39,6 +39,7 @@ run: build
 
 bench: build
 	./build/bin/tradebot-bench storage
+	./build/bin/tradebot-bench backtest
 
 # The long runs (CI runs them briefly with TRADEBOT_SOAK_SECONDS set low).
 soak: build
@@ -51,7 +52,7 @@ asan:
 	$(MAKE) test PRESET=asan CTEST_ARGS="$(CTEST_ARGS)"
 
 format:
-	find apps bot storage exchange config tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find apps backtest bot storage exchange config tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
 	rm -rf build build-debug build-asan build-tsan
