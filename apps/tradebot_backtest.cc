@@ -4,9 +4,13 @@
 // Exit status: 0 ok; 64 bad command line (including an existing --db, which is never
 // overwritten); 65 bad data (names file:line and the field, or the zip that fails its
 // checksum); 66 no data (names the symbol and the file names looked for); 78 invalid config;
-// 1 anything else (the database or the report cannot be written).
+// 1 anything else (the database or the report cannot be written); 128 + N after signal N
+// (SIGINT, SIGTERM), which stops the replay and leaves no database.
+#include <pthread.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <exception>
@@ -15,6 +19,7 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backtest/data_error.h"
@@ -207,9 +212,41 @@ int main(int argc, char** argv) {
     options.db_path = args.db;
     options.progress = ::isatty(STDERR_FILENO) == 1;
 
+    // SIGINT and SIGTERM stop the replay rather than kill the process, so the partial database
+    // is removed on the way out. Blocked here, before any thread starts, and taken by a watcher.
+    sigset_t stop_signals;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+    std::atomic<bool> stop{false};
+    std::atomic<bool> done{false};
+    std::atomic<int> stopped_by{0};
+    std::thread watcher([&] {
+        const timespec tick{0, 100 * 1000 * 1000};
+        while (!done.load()) {
+            const int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
+            if (sig > 0) {
+                stopped_by.store(sig);
+                stop.store(true);
+            }
+        }
+    });
+    struct JoinWatcher {
+        std::atomic<bool>& done;
+        std::thread& t;
+        ~JoinWatcher() {
+            done.store(true);
+            t.join();
+        }
+    } join_watcher{done, watcher};
+    options.stop = &stop;
+
     backtest::BacktestResult result;
     try {
         result = backtest::run_backtest(options);
+    } catch (const backtest::Interrupted&) {
+        return fail(128 + stopped_by.load(), "interrupted; no results written");
     } catch (const backtest::DataError& e) {
         return fail(kExitData, std::string("bad data: ") + e.what());
     } catch (const backtest::NoDataError& e) {

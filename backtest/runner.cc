@@ -58,7 +58,13 @@ public:
     const fs::path& path() const { return path_; }
     // Renames the closed file to `target`, refusing to replace an existing one.
     void commit_to(const fs::path& target) {
-        if (::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE) != 0) {
+        int rc = ::renameat2(AT_FDCWD, path_.c_str(), AT_FDCWD, target.c_str(), RENAME_NOREPLACE);
+        if (rc != 0 && (errno == EINVAL || errno == ENOSYS)) {
+            // A file system without RENAME_NOREPLACE: link() refuses an existing target too.
+            rc = ::link(path_.c_str(), target.c_str());
+            if (rc == 0) ::unlink(path_.c_str());
+        }
+        if (rc != 0) {
             const int err = errno;
             throw std::runtime_error("cannot move the results to " + target.string() + ": " +
                                      std::strerror(err) +
@@ -243,7 +249,9 @@ BacktestResult run_backtest(const BacktestOptions& options) {
 
         Progress progress;
         std::atomic<std::size_t> next{0};
-        std::atomic<bool> cancel{false};
+        std::atomic<bool> own_cancel{false};
+        // A stop from outside and a failure inside both end every replay at its next file.
+        std::atomic<bool>& cancel = options.stop ? *options.stop : own_cancel;
         std::mutex error_mu;
         std::exception_ptr error;  // Guarded by error_mu: the first failure
         auto worker = [&] {
@@ -269,6 +277,7 @@ BacktestResult run_backtest(const BacktestOptions& options) {
             for (auto& t : pool) t.join();
         }
         if (error) std::rethrow_exception(error);
+        if (cancel.load()) throw Interrupted("interrupted");
         writer.finish();
         result.rows = writer.rows();
         db.close();

@@ -7,10 +7,12 @@
 // the name given, and an existing file is never overwritten (the rename refuses to replace one).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 #include "backtest/performance.h"
@@ -32,6 +34,9 @@ struct BacktestOptions {
     std::filesystem::path db_path;        // must not exist
     unsigned threads = 0;                 // replay threads; 0: chosen from the cores
     bool progress = false;                // a progress line on stderr
+    // Set from elsewhere (a signal): the replay stops at the next file and run_backtest throws
+    // Interrupted, leaving no database. Null: runs to the end.
+    std::atomic<bool>* stop = nullptr;
     std::shared_ptr<spdlog::logger> log;  // the bots' and storage's warnings; null: stderr
 };
 
@@ -43,6 +48,12 @@ struct BacktestResult {
     std::int64_t to_ms = 0;             // the last candle's close time + 1
     std::uint64_t rows = 0;             // rows written to the database
     std::filesystem::path db_path;
+};
+
+// The run was stopped through BacktestOptions::stop.
+class Interrupted : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
 };
 
 // Throws NoDataError (a symbol without files, or without candles in range, or no --data folder),

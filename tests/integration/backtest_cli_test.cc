@@ -1,10 +1,16 @@
 // tradebot-backtest end to end: the real binary on generated archive files in a temporary
 // folder; its database read back with tradebotctl, as an operator would. Every exit status of
 // the contract: 0, 64, 65, 66, 78, and an existing --db never overwritten.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "backtest_support.h"
@@ -13,6 +19,7 @@
 using backtest_it::kBacktest;
 using backtest_it::kCtl;
 using nlohmann::json;
+using testing_support::ChildProcess;
 using testing_support::run;
 using testing_support::RunResult;
 using testing_support::TempDir;
@@ -227,4 +234,47 @@ TEST_CASE("backtest: a progress line on a terminal", "[backtest]") {
     CHECK(r.exit_code == 0);
     CHECK(r.out.find("replaying: files ") != std::string::npos);
     CHECK(r.out.find("\nBTCUSDT ") != std::string::npos);
+}
+
+TEST_CASE("backtest: SIGTERM stops it with 143 and leaves no database", "[backtest]") {
+    TempDir dir;
+    backtest_it::write_data(dir, {"BTCUSDT"}, 100);
+    const std::string config = backtest_it::write_config(dir, {"BTCUSDT"});
+    // The month as a zip whose .CHECKSUM is a FIFO: reading it blocks the replay until the test
+    // writes the checksum, so the signal arrives while the backtest is surely under way.
+    const fs::path csv = dir.path() / "data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01.csv";
+    const fs::path zip = dir.path() / "zipped/BTCUSDT-1m-2024-01.zip";
+    backtest_test::write_zip(zip, csv.filename().string(), backtest_test::read_file(csv));
+    backtest_test::write_checksum(zip);
+    const std::string sum = backtest_test::read_file(zip.string() + ".CHECKSUM");
+    fs::remove(zip.string() + ".CHECKSUM");
+    REQUIRE(::mkfifo((zip.string() + ".CHECKSUM").c_str(), 0600) == 0);
+
+    ChildProcess bt({kBacktest, "--config", config, "--data", "zipped", "--db", "stopped.db"}, {},
+                    dir.path().string());
+    // Signal the backtest, not the test's own fork before its exec (whose inherited test-runner
+    // handlers would catch it).
+    const auto exec_deadline = std::chrono::steady_clock::now() + kLong;
+    const std::string exe = "/proc/" + std::to_string(bt.pid()) + "/exe";
+    std::error_code ec;
+    while (fs::read_symlink(exe, ec).filename() != "tradebot-backtest" && bt.running() &&
+           std::chrono::steady_clock::now() < exec_deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    bt.signal(SIGTERM);
+    // Feed the FIFO once the backtest opens it (or give up if it is gone already).
+    const auto deadline = std::chrono::steady_clock::now() + kLong;
+    while (bt.running() && std::chrono::steady_clock::now() < deadline) {
+        const int fd = ::open((zip.string() + ".CHECKSUM").c_str(), O_WRONLY | O_NONBLOCK);
+        if (fd >= 0) {
+            CHECK(::write(fd, sum.data(), sum.size()) == static_cast<ssize_t>(sum.size()));
+            ::close(fd);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    const auto code = bt.wait_for(kLong);
+    INFO(bt.stderr_text());
+    CHECK(code == 143);
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"bt.json", "data", "zipped"});
 }
