@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 
@@ -178,8 +179,7 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
                     for (std::size_t i = 0; i < sides.size(); ++i) {
                         const bool sell = sides[i] == exchange::Side::kSell;
                         tracker.on_fill(sell, realized);
-                        out.trades.push_back(
-                            {market_now_ms, sides[i], to_double(result.fills[i].price)});
+                        out.trades.push_back({market_now_ms, sides[i], result.fills[i].price});
                     }
                 }
                 tracker.on_candle(c, trading_bot->position());
@@ -197,9 +197,14 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
     out.source = source.stats();
     if (!trading_bot) {
         if (cancel.load()) return out;
+        std::string range;
+        if (job.from_ms != std::numeric_limits<std::int64_t>::min() ||
+            job.to_ms != std::numeric_limits<std::int64_t>::max()) {
+            range =
+                " between " + format_utc(job.from_ms) + " and " + format_utc(job.to_ms) + " UTC";
+        }
         throw NoDataError("no data for " + symbol + ": its files (" +
-                          archive_pattern(symbol, interval) + ") hold no candle between " +
-                          format_utc(job.from_ms) + " and " + format_utc(job.to_ms) + " UTC");
+                          archive_pattern(symbol, interval) + ") hold no candle" + range);
     }
     trading_bot->flush();
     out.performance =

@@ -37,7 +37,7 @@ struct Progress {
 struct TradeMark {
     std::int64_t t = 0;
     exchange::Side side = exchange::Side::kBuy;
-    double price = 0;  // for drawing only
+    config::Decimal price;  // the fill's
 };
 
 struct SymbolJob {

@@ -259,13 +259,13 @@ std::string render_report(const BacktestResult& r) {
         html += "<g class=\"trades\">";
         for (const TradeMark& m : s.trades) {
             const double x = f.x(m.t);
-            const double y = f.y(m.price);
+            const double y = f.y(to_double(m.price));
             const bool buy = m.side == exchange::Side::kBuy;
             // A triangle pointing up under the price for a buy, down above it for a sell.
             html += std::string("<path class=\"") + (buy ? "buy" : "sell") + "\" d=\"M" + num(x) +
                     " " + num(buy ? y + 2 : y - 2) + (buy ? "l4 7h-8z" : "l4 -7h-8z") +
                     "\"><title>" + (buy ? "BUY " : "SELL ") + format_utc(m.t) + " at " +
-                    label(m.price) + "</title></path>";
+                    m.price.to_string() + "</title></path>";
         }
         html += "</g></svg>\n";
     }
