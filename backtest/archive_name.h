@@ -27,7 +27,7 @@ struct ArchiveName {
 };
 
 // nullopt for any other name (including a .CHECKSUM, a wrong date or an unknown interval).
-std::optional<ArchiveName> parse_archive_name(std::string_view file_name);
+[[nodiscard]] std::optional<ArchiveName> parse_archive_name(std::string_view file_name);
 
 // The name of a monthly CSV file: "BTCUSDT-1m-2024-03.csv".
 std::string monthly_csv_name(const std::string& symbol, const std::string& interval, int year,

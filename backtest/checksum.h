@@ -15,6 +15,6 @@ std::string sha256_hex(std::string_view bytes);
 // false when there is none (nothing to check), true when it matches. Throws DataError naming the
 // zip when the hash differs, or naming the .CHECKSUM file when it cannot be read, is not in the
 // archive's format or names another file.
-bool verify_checksum(const std::filesystem::path& zip, std::string_view bytes);
+[[nodiscard]] bool verify_checksum(const std::filesystem::path& zip, std::string_view bytes);
 
 }  // namespace backtest

@@ -66,9 +66,10 @@ struct SymbolResult {
 // (with what it did so far) once `cancel` is set.
 // `db` is where the bot looks for a position and state to resume from (a fresh database: none);
 // its rows go to `rows`.
-SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::RowSink& rows,
-                           Progress& progress, const std::atomic<bool>& cancel,
-                           const std::shared_ptr<spdlog::logger>& log);
+[[nodiscard]] SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db,
+                                         bot::RowSink& rows, Progress& progress,
+                                         const std::atomic<bool>& cancel,
+                                         const std::shared_ptr<spdlog::logger>& log);
 
 // "ema_cross(fast=9 slow=21)", "rsi(period=14 oversold=30 overbought=70)".
 std::string describe_strategy(const config::StrategyConfig& s);

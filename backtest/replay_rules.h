@@ -15,7 +15,7 @@
 namespace backtest {
 
 // nullopt for a symbol without a known quote asset (the sim would not list it either).
-std::optional<exchange::SymbolRules> replay_rules(const std::string& symbol,
-                                                  const config::Decimal& first_close);
+[[nodiscard]] std::optional<exchange::SymbolRules> replay_rules(const std::string& symbol,
+                                                                const config::Decimal& first_close);
 
 }  // namespace backtest

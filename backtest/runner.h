@@ -59,6 +59,6 @@ public:
 // Throws NoDataError (a symbol without files, or without candles in range, or no --data folder),
 // DataError (a bad file), config::ConfigError (a symbol without trading rules), std::runtime_error
 // (the database: exists already, cannot be created, a write failed).
-BacktestResult run_backtest(const BacktestOptions& options);
+[[nodiscard]] BacktestResult run_backtest(const BacktestOptions& options);
 
 }  // namespace backtest

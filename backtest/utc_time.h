@@ -25,7 +25,7 @@ CivilTime civil_from_ms(std::int64_t ms);
 std::int64_t add_months(std::int64_t ms, int months);
 
 // "YYYY-MM-DD" (a real date) -> 00:00 UTC in ms; nullopt otherwise.
-std::optional<std::int64_t> parse_date(std::string_view text);
+[[nodiscard]] std::optional<std::int64_t> parse_date(std::string_view text);
 
 // "2024-03-05 10:07" (":SS" added when not zero, ".mmm" when not zero).
 std::string format_utc(std::int64_t ms);
