@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <boost/program_options.hpp>
 #include <cstdio>
 #include <exception>
@@ -19,7 +18,6 @@
 #include <iostream>
 #include <optional>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "backtest/data_error.h"
@@ -175,6 +173,17 @@ void write_report(const std::string& path, const std::string& html) {
     }
 }
 
+// SIGINT or SIGTERM if one is pending (blocked in every thread, so it waits to be asked for), 0
+// otherwise.
+int pending_stop_signal() {
+    sigset_t pending;
+    sigemptyset(&pending);
+    if (::sigpending(&pending) != 0) return 0;
+    if (sigismember(&pending, SIGINT) == 1) return SIGINT;
+    if (sigismember(&pending, SIGTERM) == 1) return SIGTERM;
+    return 0;
+}
+
 int fail(int code, const std::string& message) {
     std::fprintf(stderr, "tradebot-backtest: %s\n", message.c_str());
     return code;
@@ -213,40 +222,20 @@ int main(int argc, char** argv) {
     options.progress = ::isatty(STDERR_FILENO) == 1;
 
     // SIGINT and SIGTERM stop the replay rather than kill the process, so the partial database
-    // is removed on the way out. Blocked here, before any thread starts, and taken by a watcher.
+    // is removed on the way out. Blocked before any thread starts, they stay pending; the replay
+    // asks between files (and once more before keeping the results) whether one came.
     sigset_t stop_signals;
     sigemptyset(&stop_signals);
     sigaddset(&stop_signals, SIGINT);
     sigaddset(&stop_signals, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
-    std::atomic<bool> stop{false};
-    std::atomic<bool> done{false};
-    std::atomic<int> stopped_by{0};
-    std::thread watcher([&] {
-        const timespec tick{0, 100 * 1000 * 1000};
-        while (!done.load()) {
-            const int sig = ::sigtimedwait(&stop_signals, nullptr, &tick);
-            if (sig > 0) {
-                stopped_by.store(sig);
-                stop.store(true);
-            }
-        }
-    });
-    struct JoinWatcher {
-        std::atomic<bool>& done;
-        std::thread& t;
-        ~JoinWatcher() {
-            done.store(true);
-            t.join();
-        }
-    } join_watcher{done, watcher};
-    options.stop = &stop;
+    options.stop_requested = [] { return pending_stop_signal() != 0; };
 
     backtest::BacktestResult result;
     try {
         result = backtest::run_backtest(options);
     } catch (const backtest::Interrupted&) {
-        return fail(128 + stopped_by.load(), "interrupted; no results written");
+        return fail(128 + pending_stop_signal(), "interrupted; no results written");
     } catch (const backtest::DataError& e) {
         return fail(kExitData, std::string("bad data: ") + e.what());
     } catch (const backtest::NoDataError& e) {

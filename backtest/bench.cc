@@ -24,6 +24,7 @@
 #include "backtest/archive_scan.h"
 #include "backtest/candle_source.h"
 #include "backtest/replay.h"
+#include "backtest/result_writer.h"
 #include "backtest/utc_time.h"
 #include "bot/row_sink.h"
 #include "config/loader.h"
@@ -169,7 +170,7 @@ double replay_only(const fs::path& data, const fs::path& scratch, const std::str
     storage::Database db((scratch / "replay-only.db").string());  // empty: nothing to resume
     NullSink sink;
     Progress progress;
-    std::atomic<bool> cancel{false};
+    const std::function<bool()> never = [] { return false; };
     auto log = std::make_shared<spdlog::logger>("bench");
     log->set_level(spdlog::level::warn);
     std::atomic<std::uint64_t> candles{0};
@@ -184,7 +185,7 @@ double replay_only(const fs::path& data, const fs::path& scratch, const std::str
             job.to_ms = INT64_MAX;
             job.files = files_for(all, sc.symbol, sc.strategy.interval, INT64_MIN, INT64_MAX);
             candles.fetch_add(
-                replay_symbol(job, db, sink, progress, cancel, log).performance.candles);
+                replay_symbol(job, db, sink, progress, never, log).performance.candles);
         });
     }
     for (auto& t : pool) t.join();
@@ -216,6 +217,7 @@ std::pair<std::uint64_t, double> storage_only(const fs::path& backtest_db,
         fills = r.fills("", 100000000);
         positions = r.positions();
     }
+    const std::uint64_t n = signals.size() + orders.size() + fills.size() + positions.size();
     // Oldest first, as they were written.
     std::reverse(signals.begin(), signals.end());
     std::reverse(orders.begin(), orders.end());
@@ -224,44 +226,28 @@ std::pair<std::uint64_t, double> storage_only(const fs::path& backtest_db,
     const auto started = Clock::now();
     {
         storage::Database db(path.string());
-        std::vector<storage::WriteHandle> handles;
-        storage::WriteBatch batch;
-        auto flush = [&] {
-            if (!batch.empty()) handles.push_back(db.submit(std::move(batch)));
-            batch = storage::WriteBatch();
-        };
-        auto full = [&] {
-            if (batch.size() >= 4096) flush();
-        };
-        for (auto& s : signals) {
-            batch.insert_signal(s);
-            full();
-        }
+        ResultWriter writer(db);  // the backtest's own write path
+        // In id order into an empty table, every signal gets its old id back (the writer checks).
+        for (auto& s : signals) (void)writer.add_signal(std::move(s));
         for (auto& o : orders) {
-            batch.upsert_order(o);
-            full();
+            storage::WriteBatch b;
+            b.upsert_order(std::move(o));
+            writer.add(std::move(b));
         }
         for (auto& f : fills) {
-            batch.insert_fill(f);
-            full();
+            storage::WriteBatch b;
+            b.insert_fill(std::move(f));
+            writer.add(std::move(b));
         }
-        for (auto& p : positions) {
-            batch.upsert_position(p);
-            full();
-        }
-        flush();
-        for (auto& h : handles) {
-            auto r = h->wait();
-            if (!r.is_ok()) {
-                std::fprintf(stderr, "storage-only write: %s\n", r.status().to_string().c_str());
-                std::exit(1);
-            }
-        }
+        storage::WriteBatch last;
+        for (auto& p : positions) last.upsert_position(std::move(p));
+        writer.add(std::move(last));
+        writer.finish();
         db.close();
     }
     storage::Database::close_all_cached();
     const double secs = std::chrono::duration<double>(Clock::now() - started).count();
-    return {signals.size() + orders.size() + fills.size() + positions.size(), secs};
+    return {n, secs};
 }
 
 // Runs the binary, returns {seconds from spawn to exit, its stdout}. Exits on failure.

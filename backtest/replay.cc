@@ -85,7 +85,7 @@ std::string describe_strategy(const config::StrategyConfig& s) {
 }
 
 SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::RowSink& rows,
-                           Progress& progress, const std::atomic<bool>& cancel,
+                           Progress& progress, const std::function<bool()>& should_stop,
                            const std::shared_ptr<spdlog::logger>& log) {
     const std::string& symbol = job.symbol.symbol;
     const std::string& interval = job.symbol.strategy.interval;
@@ -159,7 +159,7 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
 
     source.run(
         [&](std::span<const Candle> run) {
-            if (cancel.load(std::memory_order_relaxed)) return false;
+            if (should_stop()) return false;
             if (!trading_bot) start_bot(run.front().close);
             for (const Candle& c : run) {
                 market_now_ms = c.close_ms + 1;
@@ -196,7 +196,7 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
 
     out.source = source.stats();
     if (!trading_bot) {
-        if (cancel.load()) return out;
+        if (should_stop()) return out;
         std::string range;
         if (job.from_ms != std::numeric_limits<std::int64_t>::min() ||
             job.to_ms != std::numeric_limits<std::int64_t>::max()) {

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -63,12 +64,12 @@ struct SymbolResult {
 
 // Replays one symbol. Throws DataError (bad file), NoDataError (no candle in range),
 // config::ConfigError (no trading rules for the symbol), or what the bot throws. Returns early
-// (with what it did so far) once `cancel` is set.
+// (with what it did so far) once `should_stop` says so (asked before each file's candles).
 // `db` is where the bot looks for a position and state to resume from (a fresh database: none);
 // its rows go to `rows`.
 [[nodiscard]] SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db,
                                          bot::RowSink& rows, Progress& progress,
-                                         const std::atomic<bool>& cancel,
+                                         const std::function<bool()>& should_stop,
                                          const std::shared_ptr<spdlog::logger>& log);
 
 // "ema_cross(fast=9 slow=21)", "rsi(period=14 oversold=30 overbought=70)".

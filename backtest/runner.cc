@@ -249,22 +249,25 @@ BacktestResult run_backtest(const BacktestOptions& options) {
 
         Progress progress;
         std::atomic<std::size_t> next{0};
-        std::atomic<bool> own_cancel{false};
+        std::atomic<bool> failed{false};
         // A stop from outside and a failure inside both end every replay at its next file.
-        std::atomic<bool>& cancel = options.stop ? *options.stop : own_cancel;
+        const std::function<bool()> should_stop = [&] {
+            return failed.load() || (options.stop_requested && options.stop_requested());
+        };
         std::mutex error_mu;
         std::exception_ptr error;  // Guarded by error_mu: the first failure
         auto worker = [&] {
             for (;;) {
                 const std::size_t n = next.fetch_add(1);
-                if (n >= order.size() || cancel.load()) return;
+                if (n >= order.size() || should_stop()) return;
                 const std::size_t i = order[n];
                 try {
-                    result.symbols[i] = replay_symbol(jobs[i], db, writer, progress, cancel, log);
+                    result.symbols[i] =
+                        replay_symbol(jobs[i], db, writer, progress, should_stop, log);
                 } catch (...) {
                     std::lock_guard<std::mutex> lock(error_mu);
                     if (!error) error = std::current_exception();
-                    cancel.store(true);
+                    failed.store(true);
                     return;
                 }
             }
@@ -277,7 +280,7 @@ BacktestResult run_backtest(const BacktestOptions& options) {
             for (auto& t : pool) t.join();
         }
         if (error) std::rethrow_exception(error);
-        if (cancel.load()) throw Interrupted("interrupted");
+        if (should_stop()) throw Interrupted("interrupted");
         writer.finish();
         result.rows = writer.rows();
         db.close();

@@ -7,9 +7,9 @@
 // the name given, and an existing file is never overwritten (the rename refuses to replace one).
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -34,9 +34,10 @@ struct BacktestOptions {
     std::filesystem::path db_path;        // must not exist
     unsigned threads = 0;                 // replay threads; 0: chosen from the cores
     bool progress = false;                // a progress line on stderr
-    // Set from elsewhere (a signal): the replay stops at the next file and run_backtest throws
-    // Interrupted, leaving no database. Null: runs to the end.
-    std::atomic<bool>* stop = nullptr;
+    // Asked before each file's candles and once more before the results are kept; true (a
+    // signal came): the replay stops and run_backtest throws Interrupted, leaving no database.
+    // Called from the replay threads. Empty: runs to the end.
+    std::function<bool()> stop_requested;
     std::shared_ptr<spdlog::logger> log;  // the bots' and storage's warnings; null: stderr
 };
 
