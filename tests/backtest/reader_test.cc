@@ -304,7 +304,7 @@ TEST_CASE("months follow each other without a gap, also from milliseconds to mic
     CHECK(source.stats().gaps == 0);
 }
 
-TEST_CASE("--from/--to: candles outside the range are skipped", "[reader]") {
+TEST_CASE("a date range: candles outside it are skipped", "[reader]") {
     TempDir tmp;
     std::string text;
     for (int i = 0; i < 10; ++i) text += row(i);
