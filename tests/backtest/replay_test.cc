@@ -224,7 +224,7 @@ TEST_CASE("the ResultWriter numbers signals from several threads as storage does
     storage::Database db(tmp.file("w.db"));
     backtest::ResultWriter writer(db, 64, 2);
     constexpr int kThreads = 4;
-    constexpr int kEach = 500;
+    constexpr int kEach = 250;
     std::atomic<int> failures{0};
     std::vector<std::thread> pool;
     for (int t = 0; t < kThreads; ++t) {
