@@ -38,7 +38,7 @@ std::set<SignalKey> signal_keys(const std::string& db, std::int64_t min_event_ms
     std::set<SignalKey> out;
     for (const auto& s : r.signals(only, 1000000)) {
         if (s.event_time_ms < min_event_ms) continue;
-        // The price column is REAL (SPEC schema): compare what it reads back as.
+        // The price column is REAL (the schema says so): compare what it reads back as.
         out.insert({s.symbol, s.event_time_ms, s.side, s.price});
     }
     return out;
