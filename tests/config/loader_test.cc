@@ -86,6 +86,7 @@ void check_config_equal(const Config& a, const Config& b) {
     CHECK(a.log.heartbeat_s == b.log.heartbeat_s);
     CHECK(a.log.format == b.log.format);
     CHECK(a.metrics.listen == b.metrics.listen);
+    CHECK(a.market_data.record_dir == b.market_data.record_dir);
 }
 
 std::string error_of(const std::string& text) { return testing_support::config_error_of(text); }
@@ -372,7 +373,8 @@ TEST_CASE("to_json writes the resolved config in the input layout", "[config]") 
                     "max_daily_loss_quote": null, "cooldown_candles": 0 } }
       ],
       "log": { "level": "info", "heartbeat_s": 10, "format": "text" },
-      "metrics": { "listen": null }
+      "metrics": { "listen": null },
+      "market_data": { "record_dir": null }
     })");
     CHECK(config::to_json(config::parse_config(kSpecExample)) == expected);
 }
@@ -392,7 +394,8 @@ TEST_CASE("to_json round-trips through parse_config", "[config]") {
                "symbols": [ "BTCUSDT", { "symbol": "ETHUSDT", "strategy": { "name": "ema_cross", "fast": 3, "slow": 4 } },
                             { "symbol": "XRPUSDT", "strategy": { "oversold": 10 } } ],
                "log": { "level": "error", "heartbeat_s": 1, "format": "json" },
-               "metrics": { "listen": "[::1]:9464" }
+               "metrics": { "listen": "[::1]:9464" },
+               "market_data": { "record_dir": "recorded/klines" }
              })",
              R"({
                "risk": { "stop_loss_pct": "2", "take_profit_pct": "4", "trailing_stop_pct": null,
@@ -409,4 +412,17 @@ TEST_CASE("to_json round-trips through parse_config", "[config]") {
         // And the resolved form is a fixed point.
         CHECK(config::to_json(config::parse_config(resolved.dump())) == resolved);
     }
+}
+
+TEST_CASE("market_data.record_dir names the folder candles are recorded in", "[config]") {
+    CHECK_FALSE(config::parse_config(R"({"symbols": ["BTCUSDT"]})").market_data.record_dir);
+    CHECK_FALSE(config::parse_config(R"({"symbols": ["BTCUSDT"], "market_data": {}})")
+                    .market_data.record_dir);
+    CHECK_FALSE(
+        config::parse_config(R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": null}})")
+            .market_data.record_dir);
+    Config c = config::parse_config(
+        R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": "data/recorded"}})");
+    CHECK(c.market_data.record_dir == std::optional<std::string>("data/recorded"));
+    CHECK(config::to_json(c)["market_data"]["record_dir"] == "data/recorded");
 }
