@@ -1,14 +1,18 @@
 // The risk controls end to end: the real tradebotd on the sim exchange with a scripted price path
 // (TEST ONLY: TRADEBOT_TEST_SIM_SCRIPT, exchange/sim_script.h) that crosses a stop-loss and a
 // trailing stop, with a SIGKILL between entry and exit, after which the restarted daemon still
-// exits at the stops (the trailing one from the high it saw before the kill).
+// exits at the stops (the trailing one from the high it saw before the kill). And the rules are
+// the same in a backtest: tradebot-backtest replaying the candles the daemon recorded makes the
+// daemon's exits, in the same candles, for the same reasons, at the same prices.
 // Deadlines are generous: they bound a hang, they do not measure speed.
 #include <signal.h>
 
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <ostream>
 #include <regex>
 #include <string>
 #include <thread>
@@ -20,6 +24,7 @@
 #include "support/daemon.h"
 #include "support/storage.h"
 #include "support/temp_dir.h"
+#include "support/wait.h"
 
 using config::Decimal;
 using nlohmann::json;
@@ -30,6 +35,8 @@ using testing_support::TempDir;
 namespace {
 
 const std::string kCtl = std::string(TRADEBOT_BIN_DIR) + "/tradebotctl";
+const std::string kBacktest = std::string(TRADEBOT_BIN_DIR) + "/tradebot-backtest";
+constexpr std::int64_t kMinute = 60000;
 constexpr auto kLong = std::chrono::seconds(120);  // bounds a hang, never a speed check
 
 // The sim plays 6 ticks per candle; a script line holds one price per tick. Whole candles at one
@@ -54,31 +61,47 @@ std::string fall_then_rise(const std::string& symbol, long long start, long long
     return line;
 }
 
-json config_for(const TempDir& dir, bool record) {
-    json cfg = {
-        {"database", {{"path", dir.file("state/bot_state.db")}}},
-        {"exchange", {{"name", "sim"}, {"sim", {{"seed", 5}, {"tick_ms", 20}}}}},
-        {"trading",
-         {{"mode", "paper"},
-          {"quote_per_trade", "100"},
-          {"max_position_quote", "1000"},
-          {"fee_rate", "0.001"}}},
-        {"strategy", {{"name", "ema_cross"}, {"interval", "1m"}, {"fast", 2}, {"slow", 5}}},
-        // BTCUSDT: a 2% stop-loss and a daily cap above the entry's fee (0.1) but far under
-        // the loss of the fall below.
-        {"risk",
-         {{"stop_loss_pct", "2"}, {"max_daily_loss_quote", "0.5"}, {"cooldown_candles", 2}}},
-        // ETHUSDT: a wide stop-loss and a tight trailing stop, so its exit is the trailing one.
-        {"symbols",
-         {"BTCUSDT",
-          {{"symbol", "ETHUSDT"},
-           {"risk",
-            {{"stop_loss_pct", "5"},
-             {"trailing_stop_pct", "1"},
-             {"max_daily_loss_quote", nullptr}}}}}},
-        {"log", {{"level", "info"}, {"heartbeat_s", 1}}}};
-    if (record) cfg["market_data"] = {{"record_dir", dir.file("recorded")}};
-    return cfg;
+// The same shape with exact prices: 10 falling candles from `start`, then 5 rising ones (their
+// prices go to `rise`; ema_cross 2/5 buys at the close of one of them). Returns the script line.
+std::string fall_rise(const std::string& symbol, const Decimal& start, const Decimal& fall,
+                      const Decimal& up, std::vector<Decimal>& rise) {
+    std::string line = symbol;
+    Decimal p = start;
+    auto candle = [&] { line += " " + p.to_string() + "x" + std::to_string(kTicksPerCandle); };
+    for (int i = 0; i < 10; ++i) {
+        p = p - fall;
+        candle();
+    }
+    for (int i = 0; i < 5; ++i) {
+        p = p + up;
+        rise.push_back(p);
+        candle();
+    }
+    return line;
+}
+
+json config_for(const TempDir& dir) {
+    return {{"database", {{"path", dir.file("state/bot_state.db")}}},
+            {"exchange", {{"name", "sim"}, {"sim", {{"seed", 5}, {"tick_ms", 20}}}}},
+            {"trading",
+             {{"mode", "paper"},
+              {"quote_per_trade", "100"},
+              {"max_position_quote", "1000"},
+              {"fee_rate", "0.001"}}},
+            {"strategy", {{"name", "ema_cross"}, {"interval", "1m"}, {"fast", 2}, {"slow", 5}}},
+            // BTCUSDT: a 2% stop-loss and a daily cap above the entry's fee (0.1) but far under
+            // the loss of the fall below.
+            {"risk",
+             {{"stop_loss_pct", "2"}, {"max_daily_loss_quote", "0.5"}, {"cooldown_candles", 2}}},
+            // ETHUSDT: a wide stop-loss and a tight trailing stop, so its exit is the trailing one.
+            {"symbols",
+             {"BTCUSDT",
+              {{"symbol", "ETHUSDT"},
+               {"risk",
+                {{"stop_loss_pct", "5"},
+                 {"trailing_stop_pct", "1"},
+                 {"max_daily_loss_quote", nullptr}}}}}},
+            {"log", {{"level", "info"}, {"heartbeat_s", 1}}}};
 }
 
 std::string write_file(const TempDir& dir, const std::string& name, const std::string& text) {
@@ -141,7 +164,7 @@ std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, const std::string
 TEST_CASE("risk: a daemon killed between entry and exit still exits at its stops after a restart",
           "[risk][integration]") {
     TempDir dir;
-    const std::string config = write_file(dir, "tb.json", config_for(dir, false).dump(2));
+    const std::string config = write_file(dir, "tb.json", config_for(dir).dump(2));
     const std::string db = dir.file("state/bot_state.db");
     long long btc_top = 0, eth_top = 0;
     // Run 1: fall, rise, then stay at the top: entries, a trailing high, no exit.
@@ -229,4 +252,174 @@ TEST_CASE("risk: a daemon killed between entry and exit still exits at its stops
     json btc_row = ctl_position(db, "BTCUSDT");
     REQUIRE(btc_row.is_object());
     CHECK(btc_row["risk"]["halted"] == true);
+}
+
+namespace {
+
+// Open times of a symbol's recorded candles (1m), from every file under `dir`; none yet: empty.
+std::vector<std::int64_t> recorded_opens(const std::filesystem::path& dir,
+                                         const std::string& symbol) {
+    std::vector<std::int64_t> out;
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+        if (e.path().filename().string().rfind(symbol + "-1m-", 0) != 0) continue;
+        std::ifstream in(e.path());
+        for (std::string line; std::getline(in, line);) {
+            if (!line.empty()) out.push_back(std::stoll(line.substr(0, line.find(','))));
+        }
+    }
+    return out;
+}
+
+// What must match between the daemon and the backtest: the candle (its open time), the reason
+// (which names the rule, the price, the entry or high, and the level) and the price.
+struct ExitKey {
+    std::int64_t candle;
+    std::string reason;
+    std::string price;
+    bool operator==(const ExitKey&) const = default;
+};
+
+std::ostream& operator<<(std::ostream& os, const ExitKey& k) {
+    return os << "{candle " << k.candle << ", \"" << k.reason << "\", " << k.price << "}";
+}
+
+// The risk exits of `sym` in candles from `from_ms` on.
+std::vector<ExitKey> exit_keys(const storage::Reader& r, const std::string& sym,
+                               std::int64_t from_ms) {
+    std::vector<ExitKey> out;
+    for (const auto& s : risk_exits(r, sym)) {
+        const std::int64_t candle = s.event_time_ms - s.event_time_ms % kMinute;
+        if (candle >= from_ms) out.push_back({candle, s.reason, s.price});
+    }
+    return out;
+}
+
+// The price of the fill of the order a signal led to ("" when none).
+std::string fill_price_of(const storage::Reader& r, const std::string& sym,
+                          std::int64_t signal_id) {
+    for (const auto& o : r.orders(sym, 100000)) {
+        if (o.signal_id != signal_id) continue;
+        for (const auto& f : r.fills(sym, 100000)) {
+            if (f.client_order_id == o.client_order_id) return f.price;
+        }
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("risk: a backtest of the daemon's candles makes the daemon's exits",
+          "[risk][integration]") {
+    TempDir dir;
+    // BTCUSDT: a stop-loss; ETHUSDT: a take-profit (and a stop far away); BNBUSDT: a trailing stop
+    // only. The daemon records the candles it acts on, warm-up included.
+    const json cfg = {
+        {"database", {{"path", dir.file("state/bot_state.db")}}},
+        {"exchange", {{"name", "sim"}, {"sim", {{"seed", 5}, {"tick_ms", 20}}}}},
+        {"trading",
+         {{"mode", "paper"},
+          {"quote_per_trade", "100"},
+          {"max_position_quote", "1000"},
+          {"fee_rate", "0.001"}}},
+        {"strategy", {{"name", "ema_cross"}, {"interval", "1m"}, {"fast", 2}, {"slow", 5}}},
+        {"risk", {{"stop_loss_pct", "2"}}},
+        {"symbols",
+         {"BTCUSDT",
+          {{"symbol", "ETHUSDT"}, {"risk", {{"stop_loss_pct", "5"}, {"take_profit_pct", "4"}}}},
+          {{"symbol", "BNBUSDT"},
+           {"risk", {{"stop_loss_pct", nullptr}, {"trailing_stop_pct", "1"}}}}}},
+        {"log", {{"level", "info"}, {"heartbeat_s", 1}}},
+        {"market_data", {{"record_dir", dir.file("recorded")}}}};
+    const std::string config = write_file(dir, "tb.json", cfg.dump(2));
+    const std::string db = dir.file("state/bot_state.db");
+    const std::vector<std::string> symbols = {"BTCUSDT", "ETHUSDT", "BNBUSDT"};
+
+    // After the rise, one candle whose ticks cross the exit level of every entry the strategy may
+    // have made, each level exactly, nearest first: the daemon (every tick) exits at the first
+    // one its entry's level reaches, which is that level; the backtest (the candle's OHLC) fills
+    // at the level inside the candle. Both must agree on which, where and why.
+    std::vector<Decimal> btc, eth, bnb;
+    std::string script = fall_rise("BTCUSDT", dec("60000"), dec("200"), dec("300"), btc);
+    script += " " + btc.back().to_string();  // the open: above every stop level
+    for (auto p = btc.rbegin(); p != btc.rend(); ++p)
+        script += " " + (*p * dec("0.98")).to_string();
+    script += "\n" + fall_rise("ETHUSDT", dec("3000"), dec("10"), dec("10"), eth);
+    script += " " + eth.back().to_string();  // under every take-profit level
+    for (const auto& p : eth) script += " " + (p * dec("1.04")).to_string();
+    // BNBUSDT tops at 600: its trailing level is 594 whatever the entry was.
+    script += "\n" + fall_rise("BNBUSDT", dec("600"), dec("2"), dec("4"), bnb);
+    REQUIRE(bnb.back() == dec("600"));
+    script += " 600 598 596 594 592 590\n";
+
+    auto daemon = start_daemon(dir, config, write_file(dir, "script.txt", script));
+    const bool all_exited = wait_for_db(db, [&](const storage::Reader& r) {
+        for (const auto& sym : symbols) {
+            if (!exited(r, sym)) return false;
+        }
+        return true;
+    });
+    INFO("stderr of tradebotd:\n" << daemon->stderr_text());
+    REQUIRE(all_exited);
+    // The candle of each exit is in the recording once it closed (one write per candle).
+    std::map<std::string, std::int64_t> exit_candle;
+    {
+        storage::Reader r(db);
+        for (const auto& sym : symbols) {
+            const auto exits = exit_keys(r, sym, 0);
+            REQUIRE(exits.size() == 1);
+            exit_candle[sym] = exits[0].candle;
+        }
+    }
+    const bool recorded = testing_support::wait_until(
+        [&] {
+            for (const auto& sym : symbols) {
+                const auto opens = recorded_opens(dir.path() / "recorded", sym);
+                if (opens.empty() || opens.back() <= exit_candle[sym]) return false;
+            }
+            return true;
+        },
+        kLong);
+    REQUIRE(recorded);
+    daemon->signal(SIGTERM);
+    REQUIRE(daemon->wait_for(kLong) == 0);
+
+    auto bt = run({kBacktest, "--config", config, "--data", dir.file("recorded"), "--db",
+                   dir.file("replay.db"), "--json"},
+                  kLong, {}, dir.path().string());
+    INFO("tradebot-backtest:\n" << bt.err);
+    REQUIRE(bt.exit_code == 0);
+
+    storage::Reader daemon_db(db);
+    storage::Reader replay(dir.file("replay.db"));
+    for (const auto& sym : symbols) {
+        INFO(sym);
+        // The scripted path starts 15 candles before the exit; the backtest also replays the
+        // daemon's warm-up candles, where the daemon did not trade.
+        const std::int64_t live_from = exit_candle[sym] - 15 * kMinute;
+        const auto daemon_exits = exit_keys(daemon_db, sym, 0);
+        CHECK(exit_keys(replay, sym, live_from) == daemon_exits);
+
+        // The exit is the rule the symbol has, at its level, not at the candle's close.
+        const Decimal entry = dec(daemon_db.fills(sym, 10).back().price);  // the BUY
+        const std::string e = entry.to_string(2);
+        const std::string reason = daemon_exits.at(0).reason;
+        if (sym == "BTCUSDT") {
+            CHECK(reason ==
+                  "stop_loss 2% at " + (entry * dec("0.98")).to_string(2) + " (entry " + e + ")");
+        } else if (sym == "ETHUSDT") {
+            CHECK(reason ==
+                  "take_profit 4% at " + (entry * dec("1.04")).to_string(2) + " (entry " + e + ")");
+        } else {
+            CHECK(reason == "trailing_stop 1% at 594.00 (high 600.00)");
+        }
+        // Both sold the whole position at the exit's price (paper fills at the order's price).
+        for (const storage::Reader* r : {&daemon_db, &replay}) {
+            const auto exits = risk_exits(*r, sym);
+            REQUIRE_FALSE(exits.empty());
+            const auto& last = exits.back();
+            CHECK(dec(fill_price_of(*r, sym, last.id)) == dec(last.price));
+            CHECK(dec(position_of(*r, sym)->quantity).is_zero());
+        }
+    }
 }
