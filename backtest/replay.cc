@@ -87,6 +87,7 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
     out.symbol = symbol;
     out.interval = interval;
     out.strategy = config::describe(job.symbol.strategy);
+    out.risk = job.symbol.risk;
 
     CandleSource source(symbol, interval, job.files, job.from_ms, job.to_ms);
     PerformanceTracker tracker(job.trading.max_position_quote);
@@ -206,6 +207,9 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
     trading_bot->flush();
     out.performance =
         tracker.finish(trading_bot->position(), stats.signals.load(), stats.rejected.load());
+    for (std::size_t i = 0; i < out.risk_exits.size(); ++i) {
+        out.risk_exits[i] = stats.risk_exits[i].load();
+    }
     out.equity = std::move(tracker.equity());
     out.price = price.points();
     out.pnl = pnl.points();

@@ -52,5 +52,8 @@ Config load_config_file(const std::string& path);
 // strategy's parameters) and its effective risk rules (every key, null when off), money and
 // thresholds as exact decimal strings. parse_config(to_json(c).dump()) equals c.
 nlohmann::json to_json(const Config& c);
+// One set of risk rules in that form (every key, null when off): what --check-config shows for
+// each symbol and tradebot-backtest's JSON summary repeats.
+nlohmann::json to_json(const RiskConfig& r);
 
 }  // namespace config

@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "backtest/report_html.h"
 #include "backtest/runner.h"
+#include "backtest/summary.h"
 #include "backtest/utc_time.h"
 #include "config/loader.h"
 #include "kline_files.h"
@@ -193,4 +195,28 @@ TEST_CASE(
             CHECK(s.performance.buys == 2);
         }
     }
+
+    // The summary says each symbol's effective rules and the exits they made.
+    const nlohmann::json j = backtest::to_json(result);
+    REQUIRE(j["symbols"].size() == 2);
+    for (const auto& s : j["symbols"]) {
+        INFO(s["symbol"]);
+        CHECK(s["risk"]["stop_loss_pct"] == "2");
+        CHECK(s["risk"]["take_profit_pct"] == "4");
+        CHECK(s["risk"]["trailing_stop_pct"] == nullptr);
+        CHECK(s["risk"]["max_daily_loss_quote"] ==
+              (s["symbol"] == "BTCUSDT" ? nlohmann::json("1") : nlohmann::json(nullptr)));
+        CHECK(s["risk"]["cooldown_candles"] == (s["symbol"] == "BTCUSDT" ? 0 : 20));
+        CHECK(s["risk_exits"] ==
+              nlohmann::json{{"stop_loss", 2}, {"take_profit", 0}, {"trailing_stop", 0}});
+    }
+    const std::string table = backtest::render_table(result);
+    CHECK(table.find("\nrisk BTCUSDT: stop_loss 2%, take_profit 4%, daily loss cap 1 USDT; "
+                     "exits: 2 stop_loss\n") != std::string::npos);
+    CHECK(table.find("\nrisk ETHUSDT: stop_loss 2%, take_profit 4%, cooldown 20 candles; "
+                     "exits: 2 stop_loss\n") != std::string::npos);
+    // The report's heading of each symbol's chart says its rules too.
+    const std::string html = backtest::render_report(result);
+    CHECK(html.find("ema_cross(fast=2 slow=5) &middot; stop_loss 2%, take_profit 4%, cooldown 20 "
+                    "candles</h2>") != std::string::npos);
 }
