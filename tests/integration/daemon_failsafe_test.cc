@@ -235,37 +235,8 @@ TEST_CASE("failsafe: a damaged database is refused at start, named, and left as 
           "[daemon][failsafe]") {
     TempDir dir;
     const std::string path = db_path(dir);
-    int page_size = 0, pages = 0;
-    {
-        storage::Database db(path);
-        storage::WriteBatch batch;
-        for (int i = 0; i < 500; ++i) {
-            storage::Signal s;
-            s.symbol = "BTCUSDT";
-            s.side = "BUY";
-            s.price = "60000";
-            s.strategy = "ema_cross";
-            s.reason = "filler";
-            s.event_time_ms = i;
-            batch.insert_signal(s);
-        }
-        REQUIRE(db.write(std::move(batch)).is_ok());
-        page_size = std::stoi(db.pragma("page_size"));
-        pages = std::stoi(db.pragma("page_count"));
-    }
-    storage::Database::close_all_cached();
-    REQUIRE(pages > 4);
-    {
-        // Flipped bytes over a page in the middle of the file.
-        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-        f.seekp(static_cast<std::streamoff>(page_size) * (pages / 2));
-        const std::string garbage(16, '\xff');
-        f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
-    }
-    auto bytes = [&] {
-        std::ifstream in(path, std::ios::binary);
-        return std::string(std::istreambuf_iterator<char>(in), {});
-    };
+    testing_support::make_damaged_database(path);
+    auto bytes = [&] { return testing_support::file_bytes(path); };
     const std::string damaged = bytes();
 
     auto config = write_config(dir, sim_config(dir, {"BTCUSDT"}));

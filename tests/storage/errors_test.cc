@@ -248,28 +248,8 @@ TEST_CASE("a damaged file is refused at open, naming it and the problem, and lef
     CacheGuard guard;
     TempDir dir;
     const std::string path = dir.file("bot_state.db");
-    int page_size = 0, pages = 0;
-    {
-        Database db(path);
-        WriteBatch batch;
-        for (int i = 0; i < 500; ++i) batch.insert_signal(sig(i));
-        REQUIRE(db.write(std::move(batch)).is_ok());
-        page_size = std::stoi(db.pragma("page_size"));
-        pages = std::stoi(db.pragma("page_count"));
-    }
-    Database::close_all_cached();  // checkpoints the WAL into the file and removes it
-    REQUIRE(pages > 4);
-    {
-        // Garbage over the header of a b-tree page in the middle of the file.
-        std::fstream f(path, std::ios::in | std::ios::out | std::ios::binary);
-        f.seekp(static_cast<std::streamoff>(page_size) * (pages / 2));
-        const std::string garbage(16, '\xff');
-        f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
-    }
-    auto bytes = [&] {
-        std::ifstream in(path, std::ios::binary);
-        return std::string(std::istreambuf_iterator<char>(in), {});
-    };
+    testing_support::make_damaged_database(path);
+    auto bytes = [&] { return testing_support::file_bytes(path); };
     const std::string damaged = bytes();
     const std::string message = open_error(path);
     CHECK_THAT(message, Catch::Contains(path));

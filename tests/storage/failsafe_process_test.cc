@@ -16,21 +16,18 @@
 #include "storage/errors.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using storage::Code;
 using storage::Database;
 using storage::WriteBatch;
+using testing_support::CacheGuard;
 using testing_support::ChildProcess;
 using testing_support::TempDir;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct CacheGuard {
-    CacheGuard() { Database::close_all_cached(); }
-    ~CacheGuard() { Database::close_all_cached(); }
-};
 
 storage::Signal sig(const std::string& symbol, int n) {
     storage::Signal s;

@@ -16,6 +16,7 @@
 #include "storage/database.h"
 #include "storage/errors.h"
 #include "storage/reader.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 #include "test_helpers.h"
 
@@ -25,15 +26,11 @@ using storage::OpenError;
 using storage::WriteBatch;
 using storage_test::eventually;
 using storage_test::fast_retry;
+using testing_support::CacheGuard;
 using testing_support::TempDir;
 using namespace std::chrono_literals;
 
 namespace {
-
-struct CacheGuard {
-    CacheGuard() { Database::close_all_cached(); }
-    ~CacheGuard() { Database::close_all_cached(); }
-};
 
 storage::Signal sig(int n) {
     storage::Signal s;
@@ -60,11 +57,6 @@ std::string open_error(const std::string& path) {
         return e.what();
     }
     return "(opened)";
-}
-
-std::string bytes_of(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
 void exec(sqlite3* db, const char* sql) {
@@ -180,13 +172,14 @@ TEST_CASE("a SQLite database of another program is refused before anything chang
         exec(raw, "INSERT INTO customers (name) VALUES ('ada'), ('grace')");
         sqlite3_close(raw);
     }
-    const std::string before = bytes_of(path);
+    const std::string before = testing_support::file_bytes(path);
     REQUIRE(before.size() > 100);
     REQUIRE(before[18] == 1);  // rollback journal, not WAL
     const std::string msg = open_error(path);
     CHECK_THAT(msg, Catch::Contains(path) && Catch::Contains("not a tradebot database") &&
                         Catch::Contains("customers"));
-    CHECK(bytes_of(path) == before);  // still in its own journal mode, no table of ours added
+    CHECK(testing_support::file_bytes(path) ==
+          before);  // still in its own journal mode, no table of ours added
     CHECK_FALSE(std::filesystem::exists(path + "-wal"));
     CHECK(Database::cached_connection_count() == 0);
 
@@ -199,10 +192,10 @@ TEST_CASE("a SQLite database of another program is refused before anything chang
              "CREATE TABLE signals (id INTEGER PRIMARY KEY, what TEXT); PRAGMA user_version = 1");
         sqlite3_close(raw);
     }
-    const std::string half_before = bytes_of(half);
+    const std::string half_before = testing_support::file_bytes(half);
     CHECK_THAT(open_error(half),
                Catch::Contains(half) && Catch::Contains("not a tradebot database"));
-    CHECK(bytes_of(half) == half_before);
+    CHECK(testing_support::file_bytes(half) == half_before);
 
     // A new, empty file is ours to create, as before.
     Database fresh(dir.file("new.db"));
@@ -255,8 +248,8 @@ TEST_CASE("folders storage creates are private (0700) whatever the umask", "[fai
         mode_t m;
         ~Restore() { ::umask(m); }
     } restore{old_umask};
-    REQUIRE(::mkdir((dir.path() / "shared").c_str(), 0755) == 0);  // exists already: left alone
-    const std::string path = dir.file("shared/a/b/bot_state.db");
+    REQUIRE(::mkdir((dir.path() / "private").c_str(), 0755) == 0);  // exists already: left alone
+    const std::string path = dir.file("private/a/b/bot_state.db");
     Database db(path);
     REQUIRE(db.save_signal(sig(1)).is_ok());
     auto mode = [](const std::filesystem::path& p) {
@@ -264,9 +257,9 @@ TEST_CASE("folders storage creates are private (0700) whatever the umask", "[fai
         REQUIRE(::stat(p.c_str(), &st) == 0);
         return st.st_mode & 07777;
     };
-    CHECK(mode(dir.path() / "shared") == 0755);
-    CHECK(mode(dir.path() / "shared/a") == 0700);
-    CHECK(mode(dir.path() / "shared/a/b") == 0700);
+    CHECK(mode(dir.path() / "private") == 0755);
+    CHECK(mode(dir.path() / "private/a") == 0700);
+    CHECK(mode(dir.path() / "private/a/b") == 0700);
     CHECK(mode(path) == 0600);
     CHECK(mode(path + "-wal") == 0600);
     CHECK(mode(path + "-shm") == 0600);
