@@ -7,4 +7,4 @@ tradebot_add_test(runtime_supervisor_tests SOURCES runtime_supervisor_test.cc LI
                   LABELS unit tsan)
 tradebot_add_test(runtime_factory_tests SOURCES runtime_factory_test.cc LIBS exchange config strategy_plugins
                   LABELS unit)
-tradebot_add_test(risk_bot_tests SOURCES risk_bot_test.cc LIBS bot LABELS unit)
+tradebot_add_test(risk_bot_tests SOURCES risk_bot_test.cc LIBS bot LABELS unit tsan)
