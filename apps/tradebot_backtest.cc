@@ -46,9 +46,10 @@ constexpr const char* kUsage =
 
 constexpr const char* kHelp =
     "tradebot-backtest: replays kline files (Binance's public archive, or what tradebotd\n"
-    "recorded) through tradebot's own strategies, sizing, filters, paper fills and fees.\n"
+    "recorded) through tradebot's own strategies, risk rules, sizing, filters, paper fills\n"
+    "and fees.\n"
     "\n"
-    "  --config FILE      tradebotd config: its symbols, strategy and trading apply\n"
+    "  --config FILE      tradebotd config: its symbols, strategy, trading and risk apply\n"
     "  --data DIR         folder holding <SYMBOL>-<interval>-<YYYY-MM>[-<DD>].csv|.zip files,\n"
     "                     at any depth (a .CHECKSUM beside a zip is verified)\n"
     "  --from YYYY-MM-DD  first day replayed (UTC; default: the first candle)\n"

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -22,6 +23,7 @@
 
 #include "apps/cli/command_line.h"
 #include "apps/ctl/format.h"
+#include "bot/risk_state.h"
 #include "config/loader.h"
 #include "storage/reader.h"
 
@@ -247,6 +249,32 @@ int run_backup(const CommandLine& cl, const storage::Reader& reader, const std::
                : kExitFailure;
 }
 
+// Each position's risk state (bot_state "risk"), as the bot left it. A halt counts only until
+// 00:00 UTC of the day after it began: a stopped daemon's bot lifts it at its first price.
+ctl::RiskViews risk_views(const storage::Reader& reader,
+                          const std::vector<storage::Position>& positions) {
+    constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
+    const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count();
+    ctl::RiskViews out;
+    for (const auto& p : positions) {
+        auto text = reader.state(p.symbol, bot::kRiskStateKey);
+        if (!text) continue;
+        auto state = bot::RiskState::from_json(*text);
+        if (!state) continue;  // damaged: the bot says so in its log and starts afresh
+        ctl::RiskView v;
+        v.trail_high = state->trail_high.to_string();
+        if (state->halted && state->day_ms && *state->day_ms + kDayMs > now) {
+            v.halted = true;
+            v.halted_until_ms = *state->day_ms + kDayMs;
+        }
+        v.cooldown_left = state->cooldown_left;
+        out.emplace(p.symbol, std::move(v));
+    }
+    return out;
+}
+
 int run(const CommandLine& cl) {
     std::string path;
     int busy_timeout_ms = 5000;
@@ -268,8 +296,9 @@ int run(const CommandLine& cl) {
         if (cl.command == "signals" || cl.command == "orders") return run_list(cl, reader);
         if (cl.command == "positions") {
             auto positions = reader.positions();
-            return emit(cl.json ? ctl::dump_json(ctl::positions_json(positions))
-                                : ctl::positions_table(positions))
+            const ctl::RiskViews risk = risk_views(reader, positions);
+            return emit(cl.json ? ctl::dump_json(ctl::positions_json(positions, risk))
+                                : ctl::positions_table(positions, risk))
                        ? kExitOk
                        : kExitFailure;
         }

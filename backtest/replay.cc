@@ -36,9 +36,16 @@ public:
     exchange::StreamStats stats() const override { return {}; }
 };
 
-// The paper gateway, with every fill it hands out noted for the charts and the win count.
+// The paper gateway, with every fill it hands out noted for the charts and the win count. One
+// candle can place two orders: a risk exit inside it, then the strategy's BUY at its close.
 class TapGateway final : public exchange::OrderGateway {
 public:
+    struct Tapped {
+        exchange::Side side;
+        Decimal price;
+        Decimal fee;  // in the quote asset (the paper gateway's)
+    };
+
     explicit TapGateway(exchange::PaperGateway& paper) : paper_(paper) {}
 
     std::optional<exchange::SymbolRules> rules(const std::string& symbol) override {
@@ -46,8 +53,7 @@ public:
     }
     exchange::OrderResult place(const exchange::OrderRequest& request) override {
         exchange::OrderResult r = paper_.place(request);
-        for (std::size_t i = 0; i < r.fills.size(); ++i) sides_.push_back(request.side);
-        if (!r.fills.empty()) last_ = r;
+        for (const auto& f : r.fills) fills_.push_back({request.side, f.price, f.fee});
         return r;
     }
     std::optional<exchange::OrderResult> query(const std::string& symbol,
@@ -55,19 +61,17 @@ public:
         return paper_.query(symbol, id);
     }
 
-    // Fills since the last call, with their sides.
-    bool take(std::vector<exchange::Side>& sides, exchange::OrderResult& result) {
-        if (sides_.empty()) return false;
-        sides.swap(sides_);
-        sides_.clear();
-        result = std::move(last_);
+    // Fills since the last call, in order.
+    bool take(std::vector<Tapped>& fills) {
+        if (fills_.empty()) return false;
+        fills.swap(fills_);
+        fills_.clear();
         return true;
     }
 
 private:
     exchange::PaperGateway& paper_;
-    std::vector<exchange::Side> sides_;
-    exchange::OrderResult last_;
+    std::vector<Tapped> fills_;
 };
 
 double to_double(const Decimal& d) { return static_cast<double>(d.raw()) / 1e12; }
@@ -83,6 +87,7 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
     out.symbol = symbol;
     out.interval = interval;
     out.strategy = config::describe(job.symbol.strategy);
+    out.risk = job.symbol.risk;
 
     CandleSource source(symbol, interval, job.files, job.from_ms, job.to_ms);
     PerformanceTracker tracker(job.trading.max_position_quote);
@@ -114,8 +119,7 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
     k.symbol = symbol;
     k.interval = interval;
     k.closed = true;
-    std::vector<exchange::Side> sides;
-    exchange::OrderResult result;
+    std::vector<TapGateway::Tapped> fills;
 
     auto start_bot = [&](const Decimal& first_close) {
         rules = replay_rules(symbol, first_close);
@@ -135,6 +139,7 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
         bot::BotSettings settings;
         settings.symbol = job.symbol;
         settings.trading = job.trading;
+        settings.prices = bot::PriceFeed::kCandles;  // the risk rules work on each candle's OHLC
         bot::BotDeps deps;
         deps.db = &db;
         deps.stream = &stream;
@@ -162,13 +167,17 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
                 k.volume = c.volume;
                 const Decimal realized_before = trading_bot->position().realized_pnl();
                 trading_bot->handle(k);
-                if (gateway->take(sides, result)) {
-                    const Decimal realized =
-                        trading_bot->position().realized_pnl() - realized_before;
-                    for (std::size_t i = 0; i < sides.size(); ++i) {
-                        const bool sell = sides[i] == exchange::Side::kSell;
-                        tracker.on_fill(sell, realized);
-                        out.trades.push_back({market_now_ms, sides[i], result.fills[i].price});
+                if (gateway->take(fills)) {
+                    // What the candle's sells realized: a BUY after a risk exit in the same
+                    // candle only paid its fee.
+                    Decimal realized = trading_bot->position().realized_pnl() - realized_before;
+                    for (const auto& f : fills) {
+                        if (f.side == exchange::Side::kBuy) realized += f.fee;
+                    }
+                    for (const auto& f : fills) {
+                        const bool sell = f.side == exchange::Side::kSell;
+                        tracker.on_fill(sell, sell ? realized : Decimal());
+                        out.trades.push_back({market_now_ms, f.side, f.price});
                     }
                 }
                 tracker.on_candle(c, trading_bot->position());
@@ -198,6 +207,9 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
     trading_bot->flush();
     out.performance =
         tracker.finish(trading_bot->position(), stats.signals.load(), stats.rejected.load());
+    for (std::size_t i = 0; i < out.risk_exits.size(); ++i) {
+        out.risk_exits[i] = stats.risk_exits[i].load();
+    }
     out.equity = std::move(tracker.equity());
     out.price = price.points();
     out.pnl = pnl.points();

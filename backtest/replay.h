@@ -6,6 +6,7 @@
 // the shared ResultWriter in a backtest. Nothing of the decision path is copied here.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -54,6 +55,9 @@ struct SymbolResult {
     std::string interval;
     std::string strategy;     // "ema_cross(fast=9 slow=21)"
     std::string quote_asset;  // what the money figures are in
+    config::RiskConfig risk;  // the symbol's effective risk rules
+    // Risk exits decided, by rule (index: bot::ExitRule).
+    std::array<std::uint64_t, 3> risk_exits{};
     SourceStats source;
     Performance performance;
     std::vector<EquityPoint> equity;  // PnL after every candle (for the total)

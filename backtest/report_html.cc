@@ -244,7 +244,9 @@ std::string render_report(const BacktestResult& r) {
 
     // Each symbol's price with its fills.
     for (const auto& s : r.symbols) {
+        const std::string risk = risk_rules_text(s.risk, s.quote_asset);
         html += "<h2>" + s.symbol + " " + s.interval + " &middot; " + escape(s.strategy) +
+                (risk.empty() ? "" : " &middot; " + escape(risk)) +
                 "</h2><p class=\"legend\"><span><i style=\"background:#39404d\"></i>close</span>"
                 "<span><i style=\"background:#12a150\"></i>buy (" +
                 std::to_string(s.performance.buys) +

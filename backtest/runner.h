@@ -27,7 +27,7 @@ class logger;
 namespace backtest {
 
 struct BacktestOptions {
-    config::Config config;  // symbols, strategy and trading apply; exchange and database do not
+    config::Config config;  // symbols, strategy, trading, risk apply; not exchange, database
     std::filesystem::path data_dir;
     std::optional<std::int64_t> from_ms;  // first candle's open time, inclusive
     std::optional<std::int64_t> to_ms;    // exclusive

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "backtest/utc_time.h"
+#include "bot/risk_rules.h"
+#include "config/loader.h"
 
 namespace backtest {
 namespace {
@@ -62,7 +64,36 @@ json performance_json(const Performance& p, bool money) {
     return j;
 }
 
+json risk_exits_json(const SymbolResult& s) {
+    json j = json::object();
+    for (std::size_t i = 0; i < s.risk_exits.size(); ++i) {
+        j[bot::to_string(static_cast<bot::ExitRule>(i))] = s.risk_exits[i];
+    }
+    return j;
+}
+
 }  // namespace
+
+std::string risk_rules_text(const config::RiskConfig& r, const std::string& quote) {
+    std::vector<std::string> parts;
+    auto pct = [&](const char* name, const std::optional<Decimal>& v) {
+        if (v) parts.push_back(std::string(name) + " " + v->to_string() + "%");
+    };
+    pct("stop_loss", r.stop_loss_pct);
+    pct("take_profit", r.take_profit_pct);
+    pct("trailing_stop", r.trailing_stop_pct);
+    if (r.max_daily_loss_quote) {
+        parts.push_back("daily loss cap " + r.max_daily_loss_quote->to_string() +
+                        (quote.empty() ? "" : " " + quote));
+    }
+    if (r.cooldown_candles > 0) {
+        parts.push_back("cooldown " + std::to_string(r.cooldown_candles) + " candle" +
+                        (r.cooldown_candles == 1 ? "" : "s"));
+    }
+    std::string out;
+    for (const auto& p : parts) out += (out.empty() ? "" : ", ") + p;
+    return out;
+}
 
 std::string percent_text(const std::optional<Decimal>& pct, bool sign) {
     if (!pct) return "-";
@@ -111,6 +142,19 @@ std::string render_table(const BacktestResult& r) {
     };
     std::string out = line(head);
     for (const auto& row : rows) out += line(row);
+    // Under the table, each symbol's risk rules (when any is on) and the exits they made.
+    for (const auto& s : r.symbols) {
+        const std::string rules = risk_rules_text(s.risk, s.quote_asset);
+        if (rules.empty()) continue;
+        std::string exits;
+        for (std::size_t i = 0; i < s.risk_exits.size(); ++i) {
+            if (s.risk_exits[i] == 0) continue;
+            exits += (exits.empty() ? "" : ", ") + with_commas(s.risk_exits[i]) + " " +
+                     bot::to_string(static_cast<bot::ExitRule>(i));
+        }
+        out += "risk " + s.symbol + ": " + rules + "; exits: " + (exits.empty() ? "none" : exits) +
+               "\n";
+    }
     return out;
 }
 
@@ -122,6 +166,8 @@ json to_json(const BacktestResult& r) {
         j["interval"] = s.interval;
         j["strategy"] = s.strategy;
         j["quote_asset"] = s.quote_asset;
+        j["risk"] = config::to_json(s.risk);
+        j["risk_exits"] = risk_exits_json(s);
         j["position"] = s.performance.position.to_string();
         j["first_close"] = s.performance.first_close.to_string();
         j["last_close"] = s.performance.last_close.to_string();

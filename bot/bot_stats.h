@@ -3,10 +3,12 @@
 // so the figures survive a bot restart.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "config/decimal.h"
@@ -22,6 +24,18 @@ struct PositionSnapshot {
     config::Decimal realized_pnl;
     config::Decimal unrealized_pnl;  // at last_price
     config::Decimal last_price;      // 0 until the first price is seen
+};
+
+// The risk rules as last seen by the bot (bot/risk_guard.h): the exit levels in force for the
+// position held, rounded to the tick for display (none: the rule is off, or nothing is held), and
+// the daily loss halt.
+struct RiskSnapshot {
+    std::optional<config::Decimal> stop_loss;
+    std::optional<config::Decimal> take_profit;
+    std::optional<config::Decimal> trailing_stop;
+    bool halted = false;               // no new entry until halted_until_ms
+    std::int64_t halted_until_ms = 0;  // 00:00 UTC of the next day
+    int cooldown_left = 0;             // closed candles before a new entry after a risk exit
 };
 
 class BotStats {
@@ -42,6 +56,8 @@ public:
     std::atomic<std::uint64_t> rejected{0};        // orders the gateway rejected
     std::atomic<std::uint64_t> storage_errors{0};  // writes that failed for good
     std::atomic<std::uint64_t> restarts{0};        // bot restarts after an exception
+    // Risk exits decided, by rule (index: bot::ExitRule, see bot/risk_rules.h).
+    std::array<std::atomic<std::uint64_t>, 3> risk_exits{};
 
     // Steady-clock ms of the bot loop's last turn (an event handled, or an idle wait that timed
     // out). A watchdog compares it with now: a bot stuck in a strategy or a storage wait stops
@@ -64,6 +80,14 @@ public:
         std::lock_guard<std::mutex> lock(mu_);
         return position_;
     }
+    void set_risk(const RiskSnapshot& r) {
+        std::lock_guard<std::mutex> lock(mu_);
+        risk_ = r;
+    }
+    RiskSnapshot risk() const {
+        std::lock_guard<std::mutex> lock(mu_);
+        return risk_;
+    }
     void set_last_error(std::string e) {
         std::lock_guard<std::mutex> lock(mu_);
         last_error_ = std::move(e);
@@ -76,6 +100,7 @@ public:
 private:
     mutable std::mutex mu_;
     PositionSnapshot position_;  // Guarded by mu_
+    RiskSnapshot risk_;          // Guarded by mu_
     std::string last_error_;     // Guarded by mu_: what the last exception said ("" if none)
 };
 

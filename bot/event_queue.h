@@ -13,6 +13,10 @@
 //   The caller logs a warning for each lost close.
 // - Every drop is counted per symbol (dropped(), lost_closes()); the heartbeat and metrics show
 // them.
+// - A dropped event's price is not lost to the risk rules: the lowest and highest price of the
+//   droppable events discarded since the consumer last looked (and which came first) are kept
+//   and handed out with the next pop(timeout, &dropped), so a full queue cannot hide a fall
+//   through a stop-loss.
 // - close() ends the stream: pop() hands out what is still queued, then reports the end. Pushes
 //   after close() are ignored (the feed is stopped before queues are closed, so none are expected).
 #pragma once
@@ -30,6 +34,33 @@
 #include "exchange/market_data.h"
 
 namespace bot {
+
+// The prices of dropped events since the consumer last looked: what a stop or a trailing high
+// needs of them (the extremes, in their order), not the events themselves.
+struct DroppedPrices {
+    std::uint64_t count = 0;  // dropped events that carried a price; 0: the rest is meaningless
+    config::Decimal low, high;
+    std::int64_t low_time_ms = 0, high_time_ms = 0;  // market time of each
+    bool low_first = true;                           // the low came before the high
+
+    void add(const config::Decimal& price, std::int64_t time_ms) {
+        if (count++ == 0) {
+            low = high = price;
+            low_time_ms = high_time_ms = time_ms;
+            low_first = true;
+            return;
+        }
+        if (price < low) {
+            low = price;
+            low_time_ms = time_ms;
+            low_first = false;  // this low came after the high kept so far
+        } else if (price > high) {
+            high = price;
+            high_time_ms = time_ms;
+            low_first = true;
+        }
+    }
+};
 
 class EventQueue {
 public:
@@ -56,6 +87,7 @@ public:
                     out.dropped = true;
                 } else if (incoming_droppable) {
                     // Every queued event is a close: the update/trade is worth less than any.
+                    keep_price(event);
                     dropped_.fetch_add(1, std::memory_order_relaxed);
                     out.dropped = true;
                     return out;
@@ -76,11 +108,21 @@ public:
     // The oldest event, waiting up to `timeout` for one. nullopt on timeout or when the queue is
     // closed and empty (is_finished() tells which).
     std::optional<exchange::MarketEvent> pop(std::chrono::milliseconds timeout) {
+        return pop(timeout, nullptr);
+    }
+    // The same, and when `dropped` is not null, the prices dropped since the last such call go
+    // there (count 0: none) and are forgotten here. They were queued before the returned event
+    // (or arrived while nothing but closes was queued), so the consumer applies them first.
+    std::optional<exchange::MarketEvent> pop(std::chrono::milliseconds timeout,
+                                             DroppedPrices* dropped) {
         std::unique_lock<std::mutex> lock(mu_);
-        if (!cv_.wait_for(lock, timeout, [this] { return !events_.empty() || closed_; })) {
-            return std::nullopt;
+        const bool ready =
+            cv_.wait_for(lock, timeout, [this] { return !events_.empty() || closed_; });
+        if (dropped) {
+            *dropped = dropped_prices_;
+            dropped_prices_ = DroppedPrices{};
         }
-        if (events_.empty()) return std::nullopt;  // closed and drained
+        if (!ready || events_.empty()) return std::nullopt;  // timeout, or closed and drained
         exchange::MarketEvent e = std::move(events_.front());
         events_.pop_front();
         if (is_droppable(e)) --droppable_;
@@ -114,10 +156,23 @@ public:
     }
 
 private:
+    // REQUIRES: mu_ held. Folds a dropped event's price into dropped_prices_.
+    void keep_price(const exchange::MarketEvent& e) {
+        if (const auto* k = std::get_if<exchange::Kline>(&e)) {
+            if (k->close.is_positive()) {
+                dropped_prices_.add(k->close,
+                                    k->event_time_ms != 0 ? k->event_time_ms : k->close_time_ms);
+            }
+        } else if (const auto* t = std::get_if<exchange::Trade>(&e)) {
+            if (t->price.is_positive()) dropped_prices_.add(t->price, t->trade_time_ms);
+        }
+    }
+
     // REQUIRES: mu_ held, droppable_ > 0.
     void drop_oldest_droppable() {
         for (auto it = events_.begin(); it != events_.end(); ++it) {
             if (is_droppable(*it)) {
+                keep_price(*it);
                 events_.erase(it);
                 --droppable_;
                 dropped_.fetch_add(1, std::memory_order_relaxed);
@@ -133,6 +188,7 @@ private:
     std::condition_variable cv_;
     std::deque<exchange::MarketEvent> events_;  // Guarded by mu_
     std::size_t droppable_ = 0;                 // Guarded by mu_: droppable events in events_
+    DroppedPrices dropped_prices_;              // Guarded by mu_: since the last look
     bool closed_ = false;                       // Guarded by mu_
 
     // Mirrors and counters for readers on other threads.

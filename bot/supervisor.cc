@@ -40,8 +40,8 @@ void flatten(const nlohmann::json& j, const std::string& path,
     }
 }
 
-// Changed keys that a reload cannot apply: everything but the symbol set, strategies (applied
-// by restarting the symbols concerned) and log.level.
+// Changed keys that a reload cannot apply: everything but the symbol set, strategies and risk
+// rules (applied by restarting the symbols concerned) and log.level.
 std::vector<std::string> keys_needing_restart(const config::Config& old_cfg,
                                               const config::Config& new_cfg) {
     std::map<std::string, nlohmann::json> a, b;
@@ -52,7 +52,8 @@ std::vector<std::string> keys_needing_restart(const config::Config& old_cfg,
     for (const auto& [k, v] : b) keys.insert(k);
     std::vector<std::string> out;
     for (const auto& k : keys) {
-        if (k.rfind("symbols", 0) == 0 || k.rfind("strategy", 0) == 0 || k == "log.level") {
+        if (k.rfind("symbols", 0) == 0 || k.rfind("strategy", 0) == 0 || k.rfind("risk", 0) == 0 ||
+            k == "log.level") {
             continue;
         }
         auto ia = a.find(k);
@@ -297,9 +298,10 @@ ReloadSummary Supervisor::reload(const config::Config& next) {
             summary.removed.push_back(sym);
             to_stop.push_back(slot);
         } else if (!config::same_strategy(it->second.strategy, slot->settings.symbol.strategy) ||
-                   slot->stats->failed.load()) {
-            // A changed strategy needs a fresh bot; so does a symbol that stopped for good (the
-            // operator may have repaired what stopped it).
+                   it->second.risk != slot->settings.symbol.risk || slot->stats->failed.load()) {
+            // A changed strategy or risk rule needs a fresh bot (it resumes its position and
+            // risk state from storage); so does a symbol that stopped for good (the operator may
+            // have repaired what stopped it).
             summary.restarted.push_back(sym);
             to_stop.push_back(slot);
             kept_stats[sym] = slot->stats;
@@ -319,6 +321,7 @@ ReloadSummary Supervisor::reload(const config::Config& next) {
     // Keys that apply live; everything else keeps its running value.
     config_.symbols = next.symbols;
     config_.strategy = next.strategy;
+    config_.risk = next.risk;
     if (next.log.level != config_.log.level) {
         config_.log.level = next.log.level;
         if (options_.apply_log_level) options_.apply_log_level(next.log.level);

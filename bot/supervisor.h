@@ -18,8 +18,8 @@
 // a call to the gateway in flight always completes.
 //
 // Reload (SIGHUP): added symbols start, removed ones stop (drained as above), a symbol whose
-// strategy changed is restarted with the new one, log.level applies at once. Any other changed
-// key cannot be applied live: it is logged by key path and the running value is kept.
+// strategy or risk rules changed is restarted with the new ones, log.level applies at once. Any
+// other changed key cannot be applied live: it is logged by key path and the running value is kept.
 //
 // Watchdog support: every bot's BotStats has progress counters and a last-progress
 // time; all_progressing() answers "is every bot thread turning?".

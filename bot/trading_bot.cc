@@ -26,6 +26,11 @@ constexpr std::chrono::milliseconds kStorageWaitSlice{50};
     throw std::runtime_error("storage: " + what + ": " + st.to_string());
 }
 
+// The market time of a kline's price: when it was sent, or for a candle without one its end.
+std::int64_t kline_time(const exchange::Kline& k) {
+    return k.event_time_ms != 0 ? k.event_time_ms : k.close_time_ms;
+}
+
 // ---- Test hook (the systemd watchdog test, tests/integration/ops_daemon_test.cc) ----
 // TRADEBOT_TEST_HANG_SYMBOL=SYMBOL[:N] makes that symbol's bot thread hang after handling N
 // events (default 1), as a strategy stuck in a loop would: its loop stops turning, so the
@@ -137,6 +142,9 @@ void TradingBot::start() {
         }
         book_ = std::move(*book);
     }
+    // The risk rules need the exchange's filters (exit sizing, ticks) and resume their state.
+    risk_.emplace(settings_.symbol.risk, rules_, deps_.log);
+    risk_->restore(deps_.db->state(sym, kRiskStateKey));
 
     bool restored = false;
     if (auto state = deps_.db->state(sym, kStrategyStateKey)) {
@@ -202,9 +210,10 @@ void TradingBot::warm_up(bool& restored, std::optional<std::int64_t> stored_last
                     fed, strategy_->ready());
 }
 
-void TradingBot::add_state(storage::WriteBatch& batch) const {
+void TradingBot::add_state(storage::WriteBatch& batch) {
     batch.put_state(symbol(), kStrategyStateKey, strategy_->save_state());
     batch.put_state(symbol(), kLastCandleKey, std::to_string(last_candle_open_ms_));
+    if (risk_ && risk_->dirty()) batch.put_state(symbol(), kRiskStateKey, risk_->saved_form());
 }
 
 void TradingBot::settle_unresolved_orders() {
@@ -252,8 +261,11 @@ void TradingBot::run(const std::atomic<bool>& abandon) {
         stats.touch();
         // The idle wait bounds how late the loop notices `abandon`; the watchdog counts each
         // turn as progress.
+        // Prices the full queue dropped were queued before this event: they count first.
+        DroppedPrices dropped;
         std::optional<exchange::MarketEvent> event =
-            deps_.queue->pop(std::chrono::milliseconds(200));
+            deps_.queue->pop(std::chrono::milliseconds(200), &dropped);
+        if (dropped.count > 0) on_dropped(dropped);
         if (event) {
             handle(*event);
             if (hang_after && stats.events.load() >= *hang_after) {  // test hook, see above
@@ -289,6 +301,7 @@ void TradingBot::handle(const exchange::MarketEvent& event) {
     } else if (const auto* t = std::get_if<exchange::Trade>(&event)) {
         if (t->price.is_positive()) {
             last_price_ = t->price;
+            on_price(t->price, t->trade_time_ms != 0 ? t->trade_time_ms : t->event_time_ms);
             publish_position();  // the heartbeat's last price and unrealized PnL
         }
     }
@@ -298,31 +311,79 @@ void TradingBot::handle(const exchange::MarketEvent& event) {
 void TradingBot::on_kline(const exchange::Kline& k) {
     if (k.interval != settings_.symbol.strategy.interval) return;
     if (k.close.is_positive()) last_price_ = k.close;
-    if (!k.closed) return;  // strategies act on closed candles only
+    // The risk rules see the price before the strategy sees the close.
+    if (k.closed && settings_.prices == PriceFeed::kCandles) {
+        on_replayed_candle(k);
+    } else if (k.close.is_positive()) {
+        on_price(k.close, kline_time(k), /*persist=*/!k.closed);  // a close writes its state
+    }
+    if (!k.closed) {  // strategies act on closed candles only
+        publish_position();
+        return;
+    }
     deps_.stats->closed_klines.fetch_add(1, std::memory_order_relaxed);
     last_candle_open_ms_ = std::max(last_candle_open_ms_, k.open_time_ms);
     std::optional<Decision> decision = strategy_->on_kline(k);
     if (deps_.on_candle) deps_.on_candle(k);
-    if (decision) {
-        on_decision(*decision, k);
-    } else if (!deps_.rows) {
-        persist_state_async();  // a RowSink takes the state once, at flush()
+    if (decision) on_decision(*decision, k);
+    if (risk_) risk_->on_candle_closed();  // after the decision: it held the close it began in
+    // A RowSink takes the state once, at flush().
+    if (!decision && !deps_.rows) persist_state_async();
+    publish_position();
+}
+
+void TradingBot::on_price(const Decimal& price, std::int64_t time_ms, bool persist) {
+    if (!risk_) return;
+    if (std::optional<RiskExit> exit = risk_->on_price(book_, price, time_ms)) {
+        exit_position(*exit, time_ms);
+    } else if (persist && risk_->dirty()) {
+        persist_risk_async();
+    }
+}
+
+void TradingBot::on_dropped(const DroppedPrices& dropped) {
+    if (!risk_) return;
+    if (std::optional<RiskExit> exit = risk_->on_dropped(book_, dropped)) {
+        exit_position(*exit, dropped.low_first ? dropped.low_time_ms : dropped.high_time_ms);
+    } else if (risk_->dirty()) {
+        persist_risk_async();
     }
     publish_position();
 }
 
-void TradingBot::on_decision(const Decision& d, const exchange::Kline& k) {
-    const std::string& sym = symbol();
-    const char* side = exchange::to_string(d.side);
+void TradingBot::on_replayed_candle(const exchange::Kline& k) {
+    if (!risk_) return;
+    // A replay does not know when inside the candle the exit happened: it is stamped with the
+    // candle's open, which is exact when the candle opened beyond the level.
+    if (std::optional<RiskExit> exit = risk_->on_candle(book_, k)) {
+        exit_position(*exit, k.open_time_ms);
+    }
+    risk_->mark_candle(book_, k);
+}
 
+void TradingBot::exit_position(const RiskExit& exit, std::int64_t time_ms) {
+    risk_->on_exit();  // REQUIRES: risk_ (an exit comes from it)
+    deps_.stats->risk_exits[static_cast<std::size_t>(exit.rule)].fetch_add(
+        1, std::memory_order_relaxed);
     storage::Signal signal;
-    signal.symbol = sym;
-    signal.side = side;
-    signal.price = d.price.to_string();
-    signal.strategy = strategy_->name();
-    signal.reason = d.reason;
-    signal.event_time_ms = k.event_time_ms != 0 ? k.event_time_ms : k.close_time_ms;
+    signal.symbol = symbol();
+    signal.side = exchange::to_string(exchange::Side::kSell);
+    signal.price = exit.price.to_string();
+    signal.strategy = kRiskStrategyName;
+    signal.reason = exit.reason;
+    signal.event_time_ms = time_ms;
+    const std::int64_t signal_id = write_signal(signal);
 
+    const ExitQuantity q = risk_->exit_quantity(book_, exit.price);
+    if (!q.quantity.is_positive()) {
+        deps_.log->info("no order for signal id={}: {}", signal_id, q.note);
+        return;
+    }
+    if (!q.note.empty()) deps_.log->info("risk exit {}", q.note);
+    place_order(exchange::Side::kSell, q.quantity, exit.price, signal_id);
+}
+
+std::int64_t TradingBot::write_signal(const storage::Signal& signal) {
     std::int64_t signal_id = 0;
     if (deps_.rows) {
         signal_id = deps_.rows->add_signal(signal);
@@ -338,8 +399,31 @@ void TradingBot::on_decision(const Decision& d, const exchange::Kline& k) {
         signal_id = written.value().ids.empty() ? 0 : written.value().ids.front();
     }
     deps_.stats->signals.fetch_add(1, std::memory_order_relaxed);
-    deps_.log->info("signal {} price={} id={} strategy={} reason=\"{}\"", side, signal.price,
-                    signal_id, signal.strategy, d.reason);
+    deps_.log->info("signal {} price={} id={} strategy={} reason=\"{}\"", signal.side, signal.price,
+                    signal_id, signal.strategy, signal.reason);
+    return signal_id;
+}
+
+void TradingBot::on_decision(const Decision& d, const exchange::Kline& k) {
+    const std::string& sym = symbol();
+    const char* side = exchange::to_string(d.side);
+
+    storage::Signal signal;
+    signal.symbol = sym;
+    signal.side = side;
+    signal.price = d.price.to_string();
+    signal.strategy = strategy_->name();
+    signal.reason = d.reason;
+    signal.event_time_ms = kline_time(k);
+    const std::int64_t signal_id = write_signal(signal);
+
+    // The daily loss halt and the cooldown hold new entries; exits and SELLs go on.
+    if (d.side == exchange::Side::kBuy && risk_) {
+        if (std::optional<std::string> block = risk_->entry_block()) {
+            deps_.log->info("no order for signal id={}: {}", signal_id, *block);
+            return;
+        }
+    }
 
     SizingInput in{d.side,
                    d.price.is_positive() ? d.price : last_price_,
@@ -440,6 +524,11 @@ void TradingBot::settle(storage::Order row, const exchange::OrderResult& result)
         fill.trade_time_ms = f.trade_time_ms;
         batch.insert_fill(std::move(fill));
     }
+    // The risk state moves with the position (a new entry starts its trailing high) and is
+    // written with it.
+    if (risk_) {
+        for (const auto& f : result.fills) risk_->on_fill(side, f.price, book);
+    }
     if (deps_.rows) {
         deps_.rows->add(std::move(batch));  // the position and state follow at flush()
     } else {
@@ -489,6 +578,12 @@ void TradingBot::persist_state_async() {
     pending_state_ = deps_.db->submit(std::move(batch));
 }
 
+void TradingBot::persist_risk_async() {
+    if (deps_.rows) return;  // a RowSink takes the state once, at flush()
+    if (pending_state_ && !pending_state_->done()) return;  // still dirty: the next one writes it
+    persist_state_async();
+}
+
 void TradingBot::wait_async() {
     if (!pending_state_) return;
     storage::Status st = await(pending_state_, "strategy state").status();
@@ -496,6 +591,7 @@ void TradingBot::wait_async() {
     if (!st.is_ok()) {
         deps_.stats->storage_errors.fetch_add(1, std::memory_order_relaxed);
         deps_.log->error("strategy state not saved: {}", st.to_string());
+        if (risk_) risk_->unsaved();  // written again with the next write
     }
 }
 
@@ -517,6 +613,7 @@ void TradingBot::publish_position() {
     p.last_price = last_price_;
     if (last_price_.is_positive()) p.unrealized_pnl = book_.unrealized_pnl(last_price_);
     deps_.stats->set_position(p);
+    if (risk_) deps_.stats->set_risk(risk_->snapshot(book_));
 }
 
 }  // namespace bot

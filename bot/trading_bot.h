@@ -28,6 +28,14 @@
 // unavailable, to be settled at the next start (the order row is written ahead, so no order can
 // be lost that way).
 //
+// Risk controls (bot/risk_guard.h, bot/risk_rules.h): every price the bot sees — trades, kline
+// updates and closes, and the prices its queue dropped — goes through the symbol's risk rules
+// before the strategy sees a close. An exit is a SELL signal of the strategy "risk" whose reason
+// names the rule, then a write-ahead market order for the whole position; a BUY decision is
+// recorded but not ordered while the daily loss halt or the cooldown holds. The rules' state
+// (trailing high, the day's baseline, halt, cooldown) is committed with the strategy state. In a
+// replay (BotSettings::prices == kCandles) each closed candle's OHLC is all the rules get.
+//
 // Exceptions: anything processing throws (a strategy bug, a storage write that failed for good)
 // leaves the bot; the Supervisor logs it and builds a fresh bot after a backoff, which resumes
 // from what was committed. BotFatalError means a restart cannot help (damaged position row,
@@ -47,6 +55,7 @@
 #include "bot/bot_stats.h"
 #include "bot/event_queue.h"
 #include "bot/position.h"
+#include "bot/risk_guard.h"
 #include "bot/row_sink.h"
 #include "bot/strategy.h"
 #include "config/config.h"
@@ -87,10 +96,17 @@ inline constexpr const char* kLastCandleKey = "last_candle_open_ms";
 inline constexpr const char* kNotSentReason =
     "not sent: daemon stopped before the order reached the gateway";
 
+// What the bot knows of the prices between closes.
+enum class PriceFeed {
+    kEveryPrice,  // a live feed: trades and kline updates come between the closes
+    kCandles,     // a replay: each closed candle is all there is; the risk rules use its OHLC
+};
+
 struct BotSettings {
-    config::SymbolConfig symbol;  // symbol and its effective strategy
+    config::SymbolConfig symbol;  // symbol, its effective strategy and its risk rules
     config::TradingConfig trading;
     int min_warmup_candles = 200;  // at least this many history candles when there is no state
+    PriceFeed prices = PriceFeed::kEveryPrice;
 };
 
 // The newest candle any of `symbols` has committed (bot_state kLastCandleKey), or none: where a
@@ -144,7 +160,17 @@ public:
 private:
     void count_event();
     void on_kline(const exchange::Kline& k);
+    // A price seen at market time `time_ms`: the risk rules, and an exit if one fires. A state
+    // change is written at once when `persist` (a close writes it with the strategy state).
+    void on_price(const Decimal& price, std::int64_t time_ms, bool persist = true);
+    void on_dropped(const DroppedPrices& dropped);
+    // A closed candle of a replay: the risk rules on its OHLC.
+    void on_replayed_candle(const exchange::Kline& k);
+    // A risk exit: its signal, then a market order for the whole position.
+    void exit_position(const RiskExit& exit, std::int64_t time_ms);
     void on_decision(const Decision& d, const exchange::Kline& k);
+    // Commits a signal row with the bot's state; returns its id.
+    std::int64_t write_signal(const storage::Signal& signal);
     void place_order(exchange::Side side, const Decimal& quantity, const Decimal& price,
                      std::int64_t signal_id);
     // Commits the outcome of an order: row, fills, position, strategy state, atomically.
@@ -153,7 +179,8 @@ private:
     // Feeds stream history to the strategy; starts it afresh when the stored state is ahead of
     // the market clock (clears `restored`).
     void warm_up(bool& restored, std::optional<std::int64_t> stored_last);
-    void add_state(storage::WriteBatch& batch) const;
+    // The strategy state, the last candle and, when it changed, the risk state.
+    void add_state(storage::WriteBatch& batch);
     // Queues `batch` and waits for its commit (see "Storage waits" above). `what` names the
     // write in the BotAbandoned message.
     storage::Result<storage::WriteResult> commit(storage::WriteBatch batch,
@@ -164,6 +191,10 @@ private:
                                                 const std::string& what);
     bool abandoned() const;
     void persist_state_async();
+    // The same for a new trailing high and other risk state changes between closes: skipped
+    // (left for the next price or close) while the previous write is still queued, so a busy
+    // storage never holds up the prices.
+    void persist_risk_async();
     // Waits for the outstanding asynchronous write, if any; logs a failure.
     void wait_async();
     void publish_position();
@@ -175,6 +206,7 @@ private:
 
     // Used only from the bot's thread.
     std::unique_ptr<Strategy> strategy_;
+    std::optional<RiskGuard> risk_;  // from start(), once the symbol's rules are known
     PositionBook book_;
     exchange::SymbolRules rules_;
     Decimal last_price_;

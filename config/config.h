@@ -38,9 +38,23 @@ struct TradingConfig {
     Decimal fee_rate = Decimal::from_string("0.001");
 };
 
+// Risk controls (bot/risk_rules.h). A rule that is absent or null is off. Percentages are of a
+// price: 2 means 2%.
+struct RiskConfig {
+    std::optional<Decimal> stop_loss_pct;    // sell when price <= entry * (1 - pct/100)
+    std::optional<Decimal> take_profit_pct;  // sell when price >= entry * (1 + pct/100)
+    std::optional<Decimal>
+        trailing_stop_pct;  // sell when price <= high since entry * (1 - pct/100)
+    std::optional<Decimal> max_daily_loss_quote;  // no new entry for the rest of the UTC day
+    int cooldown_candles = 0;  // closed candles without a new entry after a risk exit
+
+    friend bool operator==(const RiskConfig&, const RiskConfig&) = default;
+};
+
 struct SymbolConfig {
     std::string symbol;       // upper case, e.g. "BTCUSDT"
     StrategyConfig strategy;  // the default strategy with this symbol's overrides applied
+    RiskConfig risk;          // the top-level rules with this symbol's overrides applied
 };
 
 struct LogConfig {
@@ -64,6 +78,7 @@ struct Config {
     ExchangeConfig exchange;
     TradingConfig trading;
     StrategyConfig strategy;  // the default for every symbol
+    RiskConfig risk;          // the default for every symbol
     std::vector<SymbolConfig> symbols;
     LogConfig log;
     MetricsConfig metrics;

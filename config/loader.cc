@@ -143,7 +143,19 @@ json strategy_to_json(const StrategyConfig& s) {
     return j;
 }
 
+json optional_decimal(const std::optional<Decimal>& d) {
+    return d ? json(d->to_string()) : json(nullptr);
+}
+
 }  // namespace
+
+json to_json(const RiskConfig& r) {
+    return {{"stop_loss_pct", optional_decimal(r.stop_loss_pct)},
+            {"take_profit_pct", optional_decimal(r.take_profit_pct)},
+            {"trailing_stop_pct", optional_decimal(r.trailing_stop_pct)},
+            {"max_daily_loss_quote", optional_decimal(r.max_daily_loss_quote)},
+            {"cooldown_candles", r.cooldown_candles}};
+}
 
 Config parse_config(std::string_view json_text, std::string_view source_name) {
     return detail::config_from_json(parse_json(json_text, source_name));
@@ -207,7 +219,9 @@ Config load_config_file(const std::string& path) {
 nlohmann::json to_json(const Config& c) {
     json symbols = json::array();
     for (const SymbolConfig& s : c.symbols) {
-        symbols.push_back({{"symbol", s.symbol}, {"strategy", strategy_to_json(s.strategy)}});
+        symbols.push_back({{"symbol", s.symbol},
+                           {"strategy", strategy_to_json(s.strategy)},
+                           {"risk", to_json(s.risk)}});
     }
     return {
         {"database", {{"path", c.database.path}, {"busy_timeout_ms", c.database.busy_timeout_ms}}},
@@ -223,6 +237,7 @@ nlohmann::json to_json(const Config& c) {
           {"max_position_quote", c.trading.max_position_quote.to_string()},
           {"fee_rate", c.trading.fee_rate.to_string()}}},
         {"strategy", strategy_to_json(c.strategy)},
+        {"risk", to_json(c.risk)},
         {"symbols", std::move(symbols)},
         {"log",
          {{"level", c.log.level}, {"heartbeat_s", c.log.heartbeat_s}, {"format", c.log.format}}},

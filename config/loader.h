@@ -48,8 +48,12 @@ inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 Config load_config_file(const std::string& path);
 
 // The fully resolved config in the input's key layout: every default filled in, every symbol as
-// {"symbol": .., "strategy": {..}} with its effective strategy (only that strategy's parameters),
-// money and thresholds as exact decimal strings. parse_config(to_json(c).dump()) equals c.
+// {"symbol": .., "strategy": {..}, "risk": {..}} with its effective strategy (only that
+// strategy's parameters) and its effective risk rules (every key, null when off), money and
+// thresholds as exact decimal strings. parse_config(to_json(c).dump()) equals c.
 nlohmann::json to_json(const Config& c);
+// One set of risk rules in that form (every key, null when off): what --check-config shows for
+// each symbol and tradebot-backtest's JSON summary repeats.
+nlohmann::json to_json(const RiskConfig& r);
 
 }  // namespace config

@@ -30,7 +30,7 @@ using nlohmann::json;
 // strategy names all fit.
 using Names = std::vector<std::string>;
 
-const Names kRootKeys = {"database", "exchange", "trading", "strategy",
+const Names kRootKeys = {"database", "exchange", "trading", "strategy",   "risk",
                          "symbols",  "log",      "metrics", "market_data"};
 
 [[noreturn]] void fail(const std::string& path, std::string problem) {
@@ -337,8 +337,51 @@ void parse_trading(const json& j, const std::string& path, TradingConfig& t) {
     }
 }
 
+// The risk object `j` at `path` applied on top of `base` key by key: a key that is present
+// replaces the base's value (null turns the rule off), an absent one keeps it.
+RiskConfig parse_risk(const json& j, const std::string& path, const RiskConfig& base) {
+    expect_object(j, path,
+                  {"stop_loss_pct", "take_profit_pct", "trailing_stop_pct", "max_daily_loss_quote",
+                   "cooldown_candles"});
+    RiskConfig r = base;
+    // A rule's setting: null turns it off, anything else must be a decimal string inside the
+    // rule's range (a stop at 100% or more could never trigger).
+    auto rule = [&](const char* key, std::optional<Decimal>& out, const char* range,
+                    const std::optional<Decimal>& below) {
+        const json* v = find(j, key);
+        if (!v) return;
+        if (v->is_null()) {
+            out.reset();
+            return;
+        }
+        const std::string key_path = child(path, key);
+        std::string expected = std::string("null or a decimal string ") + range;
+        if (v->is_number()) {
+            fail(key_path, "expected " + expected + ", got " + describe(*v) +
+                               " (written as a string, to stay exact)");
+        }
+        std::optional<Decimal> d =
+            v->is_string() ? Decimal::parse(v->get<std::string>()) : std::nullopt;
+        if (!d || !d->is_positive() || (below && *d >= *below))
+            fail_expected(key_path, expected, *v);
+        out = *d;
+    };
+    const std::optional<Decimal> hundred = Decimal::from_int(100);
+    rule("stop_loss_pct", r.stop_loss_pct, "> 0 and < 100 like \"2\"", hundred);
+    rule("take_profit_pct", r.take_profit_pct, "> 0 like \"4\"", std::nullopt);
+    rule("trailing_stop_pct", r.trailing_stop_pct, "> 0 and < 100 like \"1.5\"", hundred);
+    rule("max_daily_loss_quote", r.max_daily_loss_quote, "> 0 like \"50\"", std::nullopt);
+    if (const json* v = find(j, "cooldown_candles")) {
+        r.cooldown_candles = v->is_null() ? 0
+                                          : get_int32(*v, child(path, "cooldown_candles"), 0,
+                                                      1000000, "null or integer 0..1000000");
+    }
+    return r;
+}
+
 std::vector<SymbolConfig> parse_symbols(const json* j, const std::string& path,
-                                        const StrategyConfig& default_strategy) {
+                                        const StrategyConfig& default_strategy,
+                                        const RiskConfig& default_risk) {
     if (!j) fail(path, "missing; expected a non-empty array of symbols like [\"BTCUSDT\"]");
     if (!j->is_array() || j->empty()) fail_expected(path, "a non-empty array of symbols", *j);
     std::vector<SymbolConfig> out;
@@ -348,16 +391,20 @@ std::vector<SymbolConfig> parse_symbols(const json* j, const std::string& path,
         std::string e_path = element(path, i);
         SymbolConfig sc;
         sc.strategy = default_strategy;
+        sc.risk = default_risk;
         if (e.is_string()) {
             sc.symbol = get_symbol(e, e_path);
         } else if (e.is_object()) {
-            expect_object(e, e_path, {"symbol", "strategy"});
+            expect_object(e, e_path, {"symbol", "strategy", "risk"});
             const json* symbol = find(e, "symbol");
             if (!symbol)
                 fail(child(e_path, "symbol"), "missing; expected a symbol like \"BTCUSDT\"");
             sc.symbol = get_symbol(*symbol, child(e_path, "symbol"));
             if (const json* st = find(e, "strategy")) {
                 sc.strategy = parse_strategy(*st, child(e_path, "strategy"), default_strategy);
+            }
+            if (const json* r = find(e, "risk")) {
+                sc.risk = parse_risk(*r, child(e_path, "risk"), default_risk);
             }
         } else {
             fail_expected(e_path,
@@ -428,7 +475,8 @@ Config config_from_json(const json& root) {
     if (const json* v = find(root, "strategy")) {
         c.strategy = parse_strategy(*v, "strategy", c.strategy);
     }
-    c.symbols = parse_symbols(find(root, "symbols"), "symbols", c.strategy);
+    if (const json* v = find(root, "risk")) c.risk = parse_risk(*v, "risk", RiskConfig{});
+    c.symbols = parse_symbols(find(root, "symbols"), "symbols", c.strategy, c.risk);
     if (const json* v = find(root, "log")) parse_log(*v, "log", c.log);
     if (const json* v = find(root, "metrics")) parse_metrics(*v, "metrics", c.metrics);
     if (const json* v = find(root, "market_data")) {

@@ -9,6 +9,7 @@
 #include "exchange/clock.h"
 #include "exchange/price_model.h"
 #include "exchange/sim_rules.h"
+#include "exchange/sim_script.h"
 
 namespace exchange {
 namespace {
@@ -68,17 +69,27 @@ void add_to_candle(std::optional<Kline>& k, const std::string& symbol, const std
     k->volume += qty;
 }
 
+// The symbol's profile; a scripted symbol (TEST ONLY) starts at its script's first price, so
+// its history walks back from there.
+sim::SymbolProfile scripted_profile(const std::string& symbol, const sim::PriceScript* script) {
+    sim::SymbolProfile p = sim::symbol_profile(symbol);
+    if (script) p.start_price = to_double(*script->price(symbol, 0));
+    return p;
+}
+
 }  // namespace
 
 // One symbol's market: its forward walk from the start and the candles played so far. Ticks are
 // played in order from 0 whether or not the symbol is subscribed, so its tape is a function of
 // (seed, symbol, start time) only.
 struct SimMarketStream::Tape {
-    Tape(std::uint64_t seed, const std::string& sym, const std::string& iv, std::int64_t iv_ms)
+    Tape(std::uint64_t seed, const std::string& sym, const std::string& iv, std::int64_t iv_ms,
+         const std::optional<sim::PriceScript>& price_script)
         : symbol(sym),
           interval(iv),
           interval_ms(iv_ms),
-          profile(sim::symbol_profile(sym)),
+          script(price_script && price_script->price(sym, 0) ? &*price_script : nullptr),
+          profile(scripted_profile(sym, script)),
           filters(sim_filters(sym)),
           tick_d(to_double(filters.tick_size)),
           step_d(to_double(filters.step_size)),
@@ -111,8 +122,13 @@ struct SimMarketStream::Tape {
         }
 
         // Tick 0 trades at the start price itself: the anchor the history walks back from.
-        const double p = k == 0 ? model.price() : model.advance(dt_seconds);
-        const Decimal price = to_tick(p, filters.tick_size, tick_d);
+        double p = k == 0 ? model.price() : model.advance(dt_seconds);
+        Decimal price = to_tick(p, filters.tick_size, tick_d);
+        if (script) {  // TEST ONLY: the scripted path replaces the walk's price
+            price = script->price(symbol, k)->round_to_step(filters.tick_size,
+                                                            config::Rounding::kHalfEven);
+            p = to_double(price);
+        }
         const Decimal qty = trade_quantity(model.rng(), p, filters.step_size, step_d);
         // A falling price means sellers hit the bids: the buyer was the maker.
         bool buyer_is_maker = model.rng().uniform() < 0.5;
@@ -170,6 +186,7 @@ struct SimMarketStream::Tape {
     const std::string symbol;
     const std::string interval;
     const std::int64_t interval_ms;
+    const sim::PriceScript* const script;  // TEST ONLY: this symbol's scripted path, or null
     const sim::SymbolProfile profile;
     const SimFilters filters;
     const double tick_d;
@@ -190,7 +207,8 @@ SimMarketStream::SimMarketStream(const config::SimConfig& config, std::string in
     : config_(config),
       interval_(std::move(interval)),
       interval_ms_(interval_ms_or_throw(interval_)),
-      resume_after_open_ms_(resume_after_open_ms) {
+      resume_after_open_ms_(resume_after_open_ms),
+      script_(sim::price_script_from_environment()) {
     if (config_.tick_ms <= 0) throw std::invalid_argument("sim stream: tick_ms must be > 0");
 }
 
@@ -287,8 +305,8 @@ SimMarketStream::Tape& SimMarketStream::tape_locked(const std::string& symbol) {
     auto it = tapes_.find(symbol);
     if (it == tapes_.end()) {
         it = tapes_
-                 .emplace(symbol,
-                          std::make_unique<Tape>(config_.seed, symbol, interval_, interval_ms_))
+                 .emplace(symbol, std::make_unique<Tape>(config_.seed, symbol, interval_,
+                                                         interval_ms_, script_))
                  .first;
     }
     if (tick_ > 0) it->second->play_through(tick_ - 1, epoch_locked(), nullptr);

@@ -34,6 +34,7 @@
 
 #include "config/config.h"
 #include "exchange/market_stream.h"
+#include "exchange/sim_script.h"
 
 namespace exchange {
 
@@ -45,8 +46,10 @@ public:
     static constexpr int kMaxHistory = 1000;
 
     // Throws std::invalid_argument for an unknown interval or tick_ms <= 0 (the config loader
-    // has already refused both; this is a programming error). `resume_after_open_ms`: the open
-    // time of the last candle already played in an earlier run (see above); none: a fresh market.
+    // has already refused both; this is a programming error), and, TEST ONLY, for a price script
+    // (TRADEBOT_TEST_SIM_SCRIPT, exchange/sim_script.h) that cannot be read or parsed.
+    // `resume_after_open_ms`: the open time of the last candle already played in an earlier run
+    // (see above); none: a fresh market.
     SimMarketStream(const config::SimConfig& config, std::string interval,
                     std::optional<std::int64_t> resume_after_open_ms = std::nullopt);
     ~SimMarketStream() override;  // stops
@@ -88,6 +91,8 @@ private:
     const std::string interval_;
     const std::int64_t interval_ms_;
     const std::optional<std::int64_t> resume_after_open_ms_;
+    // TEST ONLY: prices scripted through TRADEBOT_TEST_SIM_SCRIPT (exchange/sim_script.h).
+    const std::optional<sim::PriceScript> script_;
 
     mutable std::mutex mu_;
     std::condition_variable cv_;

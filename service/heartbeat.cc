@@ -5,6 +5,7 @@
 #include <map>
 #include <memory>
 
+#include "bot/risk_guard.h"
 #include "service/log_setup.h"
 
 namespace service {
@@ -23,12 +24,12 @@ std::string heartbeat_text(const bot::BotView& bot, const storage::WriterStats& 
     return fmt::format(
         "heartbeat events={} closed={} signals={} orders={} fills={} queue={} dropped={} "
         "lost_closes={} storage_commit_us={:.0f} reconnects={} position={} avg={} last={} "
-        "upnl={} realized={} {}",
+        "upnl={} realized={} {} {}",
         s.events.load(), s.closed_klines.load(), s.signals.load(), s.orders.load(), s.fills.load(),
         bot.queue->depth(), bot.queue->dropped(), bot.queue->lost_closes(), storage.last_commit_us,
         stream.reconnects, p.quantity.to_string(), p.avg_entry_price.to_string(),
         p.last_price.to_string(), p.unrealized_pnl.to_string(2), p.realized_pnl.to_string(2),
-        storage_health_text(storage));
+        bot::risk_heartbeat_text(s.risk()), storage_health_text(storage));
 }
 
 Heartbeat::Heartbeat(HeartbeatSources sources, std::chrono::milliseconds interval)

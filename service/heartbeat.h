@@ -7,7 +7,8 @@
 // the queue) and the storage pipeline's snapshot, never waiting on storage, so the lines keep
 // coming and say what is wrong:
 //
-//   [BTCUSDT] heartbeat events=1200 closed=40 signals=3 ... realized=-0.10 storage=ok
+//   [BTCUSDT] heartbeat events=1200 closed=40 signals=3 ... realized=-0.10 stop=58772.51 take=-
+//       trail=- halted=no storage=ok
 //   [BTCUSDT] heartbeat events=1260 closed=42 signals=3 ... storage=stalled for 32 s (7 queued)
 //   [BTCUSDT] heartbeat ... storage=failed: database disk image is malformed
 #pragma once

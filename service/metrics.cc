@@ -5,6 +5,7 @@
 #include <functional>
 
 #include "bot/bot_stats.h"
+#include "bot/risk_rules.h"
 #include "bot/supervisor.h"
 #include "exchange/market_stream.h"
 
@@ -42,10 +43,29 @@ public:
         out_ += '\n';
     }
     void sample(std::string_view name, std::string_view text) { sample(name, {}, {}, text); }
+    // name{label="value",label2="value2"} text
+    void sample(std::string_view name, std::string_view label, std::string_view label_value,
+                std::string_view label2, std::string_view label2_value, std::string_view text) {
+        out_ += name;
+        out_ += '{';
+        add_label(label, label_value);
+        out_ += ',';
+        add_label(label2, label2_value);
+        out_ += "} ";
+        out_ += text;
+        out_ += '\n';
+    }
 
     std::string take() { return std::move(out_); }
 
 private:
+    void add_label(std::string_view label, std::string_view value) {
+        out_ += label;
+        out_ += "=\"";
+        out_ += escape_label_value(value);
+        out_ += '"';
+    }
+
     std::string out_;
 };
 
@@ -216,6 +236,14 @@ MetricsSnapshot collect_metrics(const bot::Supervisor& supervisor, const storage
             b.last_price = p.last_price;
             b.realized_pnl = p.realized_pnl;
             b.unrealized_pnl = p.unrealized_pnl;
+            const bot::RiskSnapshot r = st->risk();
+            b.risk_levels[static_cast<std::size_t>(bot::ExitRule::kStopLoss)] = r.stop_loss;
+            b.risk_levels[static_cast<std::size_t>(bot::ExitRule::kTrailingStop)] = r.trailing_stop;
+            b.risk_levels[static_cast<std::size_t>(bot::ExitRule::kTakeProfit)] = r.take_profit;
+            b.risk_halted = r.halted;
+            for (std::size_t i = 0; i < b.risk_exits.size(); ++i) {
+                b.risk_exits[i] = st->risk_exits[i].load(std::memory_order_relaxed);
+            }
         }
         if (const bot::EventQueue* q = view.queue.get()) {
             b.dropped_events = q->dropped();
@@ -266,6 +294,29 @@ std::string render_metrics(const MetricsSnapshot& s) {
     for (const auto& f : kBotAmounts) {
         per_bot(w, s, f.name, "gauge", f.help,
                 [&](const BotMetrics& b) { return (b.*f.field).to_string(); });
+    }
+
+    w.family("tradebot_risk_level", "gauge",
+             "Exit level in force for the position held, by rule (absent: rule off or no "
+             "position).");
+    for (const auto& b : s.bots) {
+        for (std::size_t i = 0; i < b.risk_levels.size(); ++i) {
+            if (b.risk_levels[i]) {
+                w.sample("tradebot_risk_level", "symbol", b.symbol, "rule",
+                         bot::to_string(static_cast<bot::ExitRule>(i)),
+                         b.risk_levels[i]->to_string());
+            }
+        }
+    }
+    per_bot(w, s, "tradebot_risk_halted", "gauge",
+            "1 while the daily loss halt holds new entries until 00:00 UTC.",
+            [](const BotMetrics& b) { return bool_text(b.risk_halted); });
+    w.family("tradebot_risk_exits_total", "counter", "Risk exits decided, by rule.");
+    for (const auto& b : s.bots) {
+        for (std::size_t i = 0; i < b.risk_exits.size(); ++i) {
+            w.sample("tradebot_risk_exits_total", "symbol", b.symbol, "rule",
+                     bot::to_string(static_cast<bot::ExitRule>(i)), uint_text(b.risk_exits[i]));
+        }
     }
 
     w.family("tradebot_stream_messages_total", "counter",

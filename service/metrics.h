@@ -23,6 +23,10 @@
 //   tradebot_position_quantity{symbol}, tradebot_position_avg_entry_price{symbol},
 //   tradebot_last_price{symbol}, tradebot_realized_pnl{symbol}, tradebot_unrealized_pnl{symbol}
 //                                                      exact decimals (PnL in the quote asset)
+//   tradebot_risk_level{symbol,rule}                   the exit levels in force (rule stop_loss,
+//                                                      take_profit, trailing_stop; absent: none)
+//   tradebot_risk_halted{symbol}                       gauge 1/0: the daily loss halt
+//   tradebot_risk_exits_total{symbol,rule}             risk exits decided
 //   tradebot_stream_messages_total, tradebot_stream_malformed_total,
 //   tradebot_stream_reconnects_total, tradebot_stream_last_message_age_seconds
 //                                                      the one market stream all symbols share
@@ -35,6 +39,7 @@
 //   tradebot_storage_forced_checkpoints_total
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -77,6 +82,11 @@ struct BotMetrics {
     config::Decimal last_price;
     config::Decimal realized_pnl;
     config::Decimal unrealized_pnl;
+    // The risk rules (bot::RiskSnapshot); index: bot::ExitRule (stop_loss, trailing_stop,
+    // take_profit).
+    std::array<std::optional<config::Decimal>, 3> risk_levels;
+    bool risk_halted = false;
+    std::array<std::uint64_t, 3> risk_exits{};
 };
 
 struct StreamMetrics {

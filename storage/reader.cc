@@ -56,6 +56,10 @@ std::vector<Fill> Reader::fills(const std::string& symbol, int limit) const {
 
 std::vector<Position> Reader::positions() const { return detail::select_positions(db_.get(), ""); }
 
+std::optional<std::string> Reader::state(const std::string& symbol, const std::string& key) const {
+    return detail::select_state(db_.get(), symbol, key);
+}
+
 Counts Reader::counts() const { return detail::select_counts(db_.get()); }
 
 std::map<std::string, std::int64_t> Reader::signal_counts() const {

@@ -28,6 +28,8 @@ public:
     std::vector<Order> orders(const std::string& symbol = {}, int limit = 100) const;
     std::vector<Fill> fills(const std::string& symbol = {}, int limit = 100) const;
     std::vector<Position> positions() const;
+    // A bot_state value (e.g. a symbol's "risk" state), nullopt when there is none.
+    std::optional<std::string> state(const std::string& symbol, const std::string& key) const;
     Counts counts() const;
     // Signals per symbol (tradebotctl stats).
     std::map<std::string, std::int64_t> signal_counts() const;

@@ -167,6 +167,38 @@ std::string positions_table(const std::vector<storage::Position>& positions) {
     return t.render();
 }
 
+std::string positions_table(const std::vector<storage::Position>& positions,
+                            const RiskViews& risk) {
+    if (risk.empty()) return positions_table(positions);
+    Table t({{"SYMBOL"},
+             {"QUANTITY", Align::kRight},
+             {"AVG ENTRY PRICE", Align::kRight},
+             {"REALIZED PNL", Align::kRight},
+             {"FEES PAID", Align::kRight},
+             {"UPDATED (UTC)"},
+             {"TRAIL HIGH", Align::kRight},
+             {"RISK"}});
+    for (const auto& p : positions) {
+        std::string trail = "-", state = "-";
+        if (auto it = risk.find(p.symbol); it != risk.end()) {
+            const RiskView& r = it->second;
+            trail = r.trail_high == "0" ? "-" : or_dash(r.trail_high);
+            if (r.halted) {
+                // "2026-11-27 00:00:00.000" -> "halted until 2026-11-27 00:00 UTC"
+                state = "halted until " + format_utc_ms(r.halted_until_ms).substr(0, 16) + " UTC";
+            } else if (r.cooldown_left > 0) {
+                state = "cooldown " + std::to_string(r.cooldown_left) + " candles";
+            } else {
+                state = "ok";
+            }
+        }
+        t.add_row({p.symbol, or_dash(p.quantity), or_dash(p.avg_entry_price),
+                   or_dash(p.realized_pnl), or_dash(p.fees_paid), format_utc_ms(p.updated_at_ms),
+                   trail, state});
+    }
+    return t.render();
+}
+
 nlohmann::json to_json(const storage::Signal& s) {
     return {{"id", s.id},
             {"symbol", s.symbol},
@@ -217,6 +249,25 @@ nlohmann::json signals_json(const std::vector<storage::Signal>& signals) {
 nlohmann::json orders_json(const std::vector<storage::Order>& orders) { return array_of(orders); }
 nlohmann::json positions_json(const std::vector<storage::Position>& positions) {
     return array_of(positions);
+}
+
+nlohmann::json positions_json(const std::vector<storage::Position>& positions,
+                              const RiskViews& risk) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& p : positions) {
+        nlohmann::json j = to_json(p);
+        j["risk"] = nullptr;
+        if (auto it = risk.find(p.symbol); it != risk.end()) {
+            const RiskView& r = it->second;
+            j["risk"] = {{"trail_high", money_or_null(r.trail_high)},
+                         {"halted", r.halted},
+                         {"halted_until_ms",
+                          r.halted ? nlohmann::json(r.halted_until_ms) : nlohmann::json(nullptr)},
+                         {"cooldown_left", r.cooldown_left}};
+        }
+        out.push_back(std::move(j));
+    }
+    return out;
 }
 
 std::string stats_text(const Stats& stats) {

@@ -44,10 +44,21 @@ private:
     std::vector<std::vector<std::string>> rows_;
 };
 
+// What `positions` shows of a symbol's risk rules (the bot_state "risk" entry).
+struct RiskView {
+    std::string trail_high;  // highest price since the position was opened; "0" when flat
+    bool halted = false;     // the daily loss halt, in force until halted_until_ms
+    std::int64_t halted_until_ms = 0;
+    int cooldown_left = 0;  // closed candles before a new entry after a risk exit
+};
+using RiskViews = std::map<std::string, RiskView>;  // by symbol
+
 // ---- Human output (tables) ----
 std::string signals_table(const std::vector<storage::Signal>& signals);
 std::string orders_table(const std::vector<storage::Order>& orders);
 std::string positions_table(const std::vector<storage::Position>& positions);
+// The same with TRAIL HIGH and RISK columns when any symbol has a risk state.
+std::string positions_table(const std::vector<storage::Position>& positions, const RiskViews& risk);
 
 // ---- JSON output: arrays of objects for lists ----
 nlohmann::json to_json(const storage::Signal& s);
@@ -56,6 +67,10 @@ nlohmann::json to_json(const storage::Position& p);
 nlohmann::json signals_json(const std::vector<storage::Signal>& signals);
 nlohmann::json orders_json(const std::vector<storage::Order>& orders);
 nlohmann::json positions_json(const std::vector<storage::Position>& positions);
+// The same with a "risk" object per position ({"trail_high", "halted", "halted_until_ms",
+// "cooldown_left"}), null when the symbol has no risk state.
+nlohmann::json positions_json(const std::vector<storage::Position>& positions,
+                              const RiskViews& risk);
 
 // What `stats` reports: gathered by tradebotctl, rendered here.
 struct Stats {

@@ -1,11 +1,13 @@
-# The strategy interface and registry, indicators and position accounting: pure logic over exact
-# decimals, with no storage or network, so it builds and is tested on its own
+# The strategy interface and registry, indicators, position accounting and the risk rules: pure
+# logic over exact decimals, with no storage or network, so it builds and is tested on its own
 # (tests/bot/logic.cmake) and `bot` links it. The strategies themselves: strategies.cmake.
 add_library(bot_logic STATIC
   decimal_json.cc
   ema.cc
   position.cc
   reason_text.cc
+  risk_rules.cc
+  risk_state.cc
   rsi.cc
   strategy.cc
 )

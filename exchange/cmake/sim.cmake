@@ -4,4 +4,5 @@ target_sources(exchange PRIVATE
   ${CMAKE_CURRENT_LIST_DIR}/../price_model.cc
   ${CMAKE_CURRENT_LIST_DIR}/../sim_rules.cc
   ${CMAKE_CURRENT_LIST_DIR}/../sim_market_stream.cc
+  ${CMAKE_CURRENT_LIST_DIR}/../sim_script.cc
   ${CMAKE_CURRENT_LIST_DIR}/../paper_gateway.cc)

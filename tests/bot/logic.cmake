@@ -7,5 +7,6 @@ tradebot_add_test(bot_logic_tests
     ${CMAKE_CURRENT_LIST_DIR}/position_book_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/size_order_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/fill_effect_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/risk_rules_test.cc
   LIBS bot_logic strategy_plugins
   LABELS unit)

@@ -158,3 +158,66 @@ TEST_CASE("queue: producers never block on a slow consumer and every close is ac
     CHECK(popped + q.dropped() + q.lost_closes() == total);
     CHECK(closes + q.lost_closes() == total_closes);
 }
+
+namespace {
+
+MarketEvent priced_update(const char* close, std::int64_t event_time) {
+    Kline k;
+    k.symbol = "BTCUSDT";
+    k.interval = "1m";
+    k.close = config::Decimal::from_string(close);
+    k.event_time_ms = event_time;
+    return k;
+}
+
+MarketEvent priced_trade(const char* price, std::int64_t time) {
+    Trade t;
+    t.symbol = "BTCUSDT";
+    t.price = config::Decimal::from_string(price);
+    t.trade_time_ms = time;
+    return t;
+}
+
+}  // namespace
+
+TEST_CASE("queue: the prices of dropped events are handed out with the next pop", "[queue]") {
+    EventQueue q(2);
+    q.push(kline(1, true));
+    q.push(priced_update("100", 10));
+    q.push(priced_trade("90", 11));   // drops the update at 100
+    q.push(priced_update("95", 12));  // drops the trade at 90
+    q.push(priced_update("96", 13));  // drops the update at 95
+    CHECK(q.dropped() == 3);
+    bot::DroppedPrices dropped;
+    auto e = q.pop(std::chrono::milliseconds(0), &dropped);
+    REQUIRE(e);
+    CHECK(std::get<Kline>(*e).closed);
+    CHECK(dropped.count == 3);
+    CHECK(dropped.low == config::Decimal::from_int(90));
+    CHECK(dropped.low_time_ms == 11);
+    CHECK(dropped.high == config::Decimal::from_int(100));
+    CHECK(dropped.high_time_ms == 10);
+    CHECK_FALSE(dropped.low_first);  // 100 came before 90
+    // Handed out once.
+    e = q.pop(std::chrono::milliseconds(0), &dropped);
+    REQUIRE(e);
+    CHECK(dropped.count == 0);
+    CHECK(std::get<Kline>(*e).close == config::Decimal::from_int(96));
+}
+
+TEST_CASE("queue: a droppable refused by a queue of closes still leaves its price", "[queue]") {
+    EventQueue q(1);
+    q.push(kline(1, true));
+    q.push(priced_trade("50", 7));  // the queue holds only a close: this trade is dropped
+    q.push(priced_trade("60", 8));
+    CHECK(q.dropped() == 2);
+    bot::DroppedPrices dropped;
+    REQUIRE(q.pop(std::chrono::milliseconds(0), &dropped));
+    CHECK(dropped.count == 2);
+    CHECK(dropped.low == config::Decimal::from_int(50));
+    CHECK(dropped.high == config::Decimal::from_int(60));
+    CHECK(dropped.low_first);
+    // Nothing queued and nothing dropped: a timed-out pop reports no prices.
+    CHECK_FALSE(q.pop(std::chrono::milliseconds(1), &dropped));
+    CHECK(dropped.count == 0);
+}

@@ -167,6 +167,31 @@ TEST_CASE("supervisor: a changed strategy restarts that symbol only", "[supervis
     sup.stop();
 }
 
+TEST_CASE("supervisor: a changed risk rule restarts the symbols it applies to",
+          "[supervisor][threads]") {
+    Rig rig;
+    bot::Supervisor sup(make_config({symbol("BTCUSDT"), symbol("ETHUSDT")}), rig.db, rig.stream,
+                        rig.gateway, options());
+    sup.start();
+    // ETHUSDT gets a stop-loss of its own; BTCUSDT's rules stay as they were.
+    auto next = make_config({symbol("BTCUSDT"), symbol("ETHUSDT")});
+    next.symbols[1].risk.stop_loss_pct = Decimal::from_int(2);
+    auto summary = sup.reload(next);
+    CHECK(summary.restarted == std::vector<std::string>{"ETHUSDT"});
+    CHECK(summary.not_applied.empty());
+    CHECK(sup.config().symbols[1].risk.stop_loss_pct == Decimal::from_int(2));
+    // A top-level change is applied through the symbols it reaches: not a key left for later.
+    auto both = next;
+    both.risk.max_daily_loss_quote = Decimal::from_int(50);
+    both.symbols[0].risk.max_daily_loss_quote = Decimal::from_int(50);
+    both.symbols[1].risk.max_daily_loss_quote = Decimal::from_int(50);
+    summary = sup.reload(both);
+    CHECK(summary.restarted == std::vector<std::string>{"BTCUSDT", "ETHUSDT"});
+    CHECK(summary.not_applied.empty());
+    CHECK(sup.config().risk.max_daily_loss_quote == Decimal::from_int(50));
+    sup.stop();
+}
+
 TEST_CASE("supervisor: every running bot makes progress", "[supervisor][threads]") {
     Rig rig;
     bot::Supervisor sup(make_config({symbol("BTCUSDT")}), rig.db, rig.stream, rig.gateway,

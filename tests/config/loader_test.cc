@@ -53,6 +53,14 @@ void check_strategy_equal(const StrategyConfig& a, const StrategyConfig& b) {
     }
 }
 
+void check_risk_equal(const config::RiskConfig& a, const config::RiskConfig& b) {
+    CHECK(a.stop_loss_pct == b.stop_loss_pct);
+    CHECK(a.take_profit_pct == b.take_profit_pct);
+    CHECK(a.trailing_stop_pct == b.trailing_stop_pct);
+    CHECK(a.max_daily_loss_quote == b.max_daily_loss_quote);
+    CHECK(a.cooldown_candles == b.cooldown_candles);
+}
+
 void check_config_equal(const Config& a, const Config& b) {
     CHECK(a.database.path == b.database.path);
     CHECK(a.database.busy_timeout_ms == b.database.busy_timeout_ms);
@@ -67,10 +75,12 @@ void check_config_equal(const Config& a, const Config& b) {
     CHECK(a.trading.max_position_quote == b.trading.max_position_quote);
     CHECK(a.trading.fee_rate == b.trading.fee_rate);
     check_strategy_equal(a.strategy, b.strategy);
+    check_risk_equal(a.risk, b.risk);
     REQUIRE(a.symbols.size() == b.symbols.size());
     for (std::size_t i = 0; i < a.symbols.size(); ++i) {
         CHECK(a.symbols[i].symbol == b.symbols[i].symbol);
         check_strategy_equal(a.symbols[i].strategy, b.symbols[i].strategy);
+        check_risk_equal(a.symbols[i].risk, b.symbols[i].risk);
     }
     CHECK(a.log.level == b.log.level);
     CHECK(a.log.heartbeat_s == b.log.heartbeat_s);
@@ -348,11 +358,19 @@ TEST_CASE("to_json writes the resolved config in the input layout", "[config]") 
       "trading": { "mode": "paper", "quote_per_trade": "100", "max_position_quote": "1000",
                    "fee_rate": "0.001" },
       "strategy": { "name": "ema_cross", "interval": "1m", "fast": 9, "slow": 21 },
+      "risk": { "stop_loss_pct": null, "take_profit_pct": null, "trailing_stop_pct": null,
+                "max_daily_loss_quote": null, "cooldown_candles": 0 },
       "symbols": [
-        { "symbol": "BTCUSDT", "strategy": { "name": "ema_cross", "interval": "1m", "fast": 9, "slow": 21 } },
-        { "symbol": "ETHUSDT", "strategy": { "name": "ema_cross", "interval": "1m", "fast": 9, "slow": 21 } },
+        { "symbol": "BTCUSDT", "strategy": { "name": "ema_cross", "interval": "1m", "fast": 9, "slow": 21 },
+          "risk": { "stop_loss_pct": null, "take_profit_pct": null, "trailing_stop_pct": null,
+                    "max_daily_loss_quote": null, "cooldown_candles": 0 } },
+        { "symbol": "ETHUSDT", "strategy": { "name": "ema_cross", "interval": "1m", "fast": 9, "slow": 21 },
+          "risk": { "stop_loss_pct": null, "take_profit_pct": null, "trailing_stop_pct": null,
+                    "max_daily_loss_quote": null, "cooldown_candles": 0 } },
         { "symbol": "XRPUSDT", "strategy": { "name": "rsi", "interval": "1m", "period": 14,
-                                             "oversold": "30", "overbought": "70" } }
+                                             "oversold": "30", "overbought": "70" },
+          "risk": { "stop_loss_pct": null, "take_profit_pct": null, "trailing_stop_pct": null,
+                    "max_daily_loss_quote": null, "cooldown_candles": 0 } }
       ],
       "log": { "level": "info", "heartbeat_s": 10, "format": "text" },
       "metrics": { "listen": null },
@@ -378,6 +396,13 @@ TEST_CASE("to_json round-trips through parse_config", "[config]") {
                "log": { "level": "error", "heartbeat_s": 1, "format": "json" },
                "metrics": { "listen": "[::1]:9464" },
                "market_data": { "record_dir": "recorded/klines" }
+             })",
+             R"({
+               "risk": { "stop_loss_pct": "2", "take_profit_pct": "4", "trailing_stop_pct": null,
+                         "max_daily_loss_quote": "50", "cooldown_candles": 3 },
+               "symbols": [ "BTCUSDT",
+                            { "symbol": "XRPUSDT", "risk": { "stop_loss_pct": null, "trailing_stop_pct": "0.5",
+                                                             "cooldown_candles": null } } ]
              })",
          }) {
         Config original = config::parse_config(text);

@@ -165,6 +165,43 @@ TEST_CASE("positions show realized PnL and fees exactly as stored", "[ctl_format
                                   {"updated_at_ms", 1795708557123}}}));
 }
 
+TEST_CASE("positions show each symbol's trailing high and halt", "[ctl_format]") {
+    storage::Position btc;
+    btc.symbol = "BTCUSDT";
+    btc.quantity = "0.00166";
+    btc.avg_entry_price = "60001.22";
+    btc.realized_pnl = "-0.1";
+    btc.fees_paid = "0.1";
+    btc.updated_at_ms = 1795708557123;
+    storage::Position eth = btc;
+    eth.symbol = "ETHUSDT";
+    storage::Position xrp = btc;
+    xrp.symbol = "XRPUSDT";
+    ctl::RiskViews risk;
+    risk["BTCUSDT"] = {"61950.1", true, 1795737600000, 0};  // until 2026-11-27 00:00 UTC
+    risk["ETHUSDT"] = {"0", false, 0, 2};
+    CHECK(
+        ctl::positions_table({btc, eth, xrp}, risk) ==
+        "SYMBOL   QUANTITY  AVG ENTRY PRICE  REALIZED PNL  FEES PAID  UPDATED (UTC)            "
+        "TRAIL HIGH  RISK\n"
+        "BTCUSDT   0.00166         60001.22          -0.1        0.1  2026-11-26 15:55:57.123     "
+        "61950.1  halted until 2026-11-27 00:00 UTC\n"
+        "ETHUSDT   0.00166         60001.22          -0.1        0.1  2026-11-26 15:55:57.123     "
+        "      -  cooldown 2 candles\n"
+        "XRPUSDT   0.00166         60001.22          -0.1        0.1  2026-11-26 15:55:57.123     "
+        "      -  -\n");
+    // Without any risk state the table is the plain one.
+    CHECK(ctl::positions_table({btc}, {}) == ctl::positions_table({btc}));
+
+    nlohmann::json j = ctl::positions_json({btc, xrp}, risk);
+    CHECK(j[0]["risk"] == nlohmann::json{{"trail_high", "61950.1"},
+                                         {"halted", true},
+                                         {"halted_until_ms", 1795737600000},
+                                         {"cooldown_left", 0}});
+    CHECK(j[0]["avg_entry_price"] == "60001.22");
+    CHECK(j[1]["risk"].is_null());
+}
+
 TEST_CASE("stats: sizes, schema version and rows per table", "[ctl_format]") {
     ctl::Stats s;
     s.path = "storage/bot_state.db";

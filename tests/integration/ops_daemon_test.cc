@@ -51,8 +51,11 @@ std::vector<std::string> daemon_argv(const std::string& config) {
 
 // "name{labels}" -> value, for every sample line; checks the exposition syntax on the way.
 std::map<std::string, double> parse_samples(const std::string& text) {
+    // Labels: one or more name="value" pairs, comma-separated (the risk families carry symbol and
+    // rule).
     static const std::regex sample_re(
-        R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*"\})? (\S+)$)");
+        R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")"
+        R"((?:,[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*")*\})? (\S+)$)");
     static const std::regex type_re(
         R"(^# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram)$)");
     std::map<std::string, double> out;

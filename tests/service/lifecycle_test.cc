@@ -102,6 +102,9 @@ TEST_CASE("heartbeat: one line per bot with its figures", "[heartbeat]") {
     p.unrealized_pnl = config::Decimal::from_string("0.0466");
     p.realized_pnl = config::Decimal::from_string("-0.0995");
     stats->set_position(p);
+    bot::RiskSnapshot r;
+    r.stop_loss = config::Decimal::from_string("58772.51");
+    stats->set_risk(r);
     storage::WriterStats ws;
     ws.last_commit_us = 131.4;
     ws.stalled = true;
@@ -112,7 +115,8 @@ TEST_CASE("heartbeat: one line per bot with its figures", "[heartbeat]") {
     CHECK(service::heartbeat_text({"BTCUSDT", stats, queue}, ws, stream) ==
           "heartbeat events=1200 closed=40 signals=3 orders=2 fills=2 queue=0 dropped=0 "
           "lost_closes=0 storage_commit_us=131 reconnects=4 position=0.00166 avg=59971.95 "
-          "last=60000 upnl=0.05 realized=-0.10 storage=stalled for 5 s (1 queued)");
+          "last=60000 upnl=0.05 realized=-0.10 stop=58772.51 take=- trail=- halted=no "
+          "storage=stalled for 5 s (1 queued)");
 }
 
 TEST_CASE("heartbeat: lines keep coming from its own thread, stop() ends them", "[heartbeat]") {

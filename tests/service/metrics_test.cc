@@ -36,6 +36,10 @@ MetricsSnapshot sample_snapshot() {
     btc.last_price = Decimal::from_string("64100");
     btc.realized_pnl = Decimal::from_string("-0.1");
     btc.unrealized_pnl = Decimal::from_string("0.14925");
+    btc.risk_levels = {Decimal::from_string("62720.49"), std::nullopt,
+                       Decimal::from_string("66560.53")};  // stop, trailing (off), take
+    btc.risk_halted = true;
+    btc.risk_exits = {1, 0, 2};
     s.bots.push_back(btc);
 
     BotMetrics xrp;  // not running yet, no event yet: no last_event_age sample
@@ -158,6 +162,23 @@ const char* const kExpected =
     "# TYPE tradebot_unrealized_pnl gauge\n"
     "tradebot_unrealized_pnl{symbol=\"BTCUSDT\"} 0.14925\n"
     "tradebot_unrealized_pnl{symbol=\"XRPUSDT\"} 0\n"
+    "# HELP tradebot_risk_level Exit level in force for the position held, by rule (absent: rule "
+    "off or no position).\n"
+    "# TYPE tradebot_risk_level gauge\n"
+    "tradebot_risk_level{symbol=\"BTCUSDT\",rule=\"stop_loss\"} 62720.49\n"
+    "tradebot_risk_level{symbol=\"BTCUSDT\",rule=\"take_profit\"} 66560.53\n"
+    "# HELP tradebot_risk_halted 1 while the daily loss halt holds new entries until 00:00 UTC.\n"
+    "# TYPE tradebot_risk_halted gauge\n"
+    "tradebot_risk_halted{symbol=\"BTCUSDT\"} 1\n"
+    "tradebot_risk_halted{symbol=\"XRPUSDT\"} 0\n"
+    "# HELP tradebot_risk_exits_total Risk exits decided, by rule.\n"
+    "# TYPE tradebot_risk_exits_total counter\n"
+    "tradebot_risk_exits_total{symbol=\"BTCUSDT\",rule=\"stop_loss\"} 1\n"
+    "tradebot_risk_exits_total{symbol=\"BTCUSDT\",rule=\"trailing_stop\"} 0\n"
+    "tradebot_risk_exits_total{symbol=\"BTCUSDT\",rule=\"take_profit\"} 2\n"
+    "tradebot_risk_exits_total{symbol=\"XRPUSDT\",rule=\"stop_loss\"} 0\n"
+    "tradebot_risk_exits_total{symbol=\"XRPUSDT\",rule=\"trailing_stop\"} 0\n"
+    "tradebot_risk_exits_total{symbol=\"XRPUSDT\",rule=\"take_profit\"} 0\n"
     "# HELP tradebot_stream_messages_total Market stream messages received (frames, or simulated "
     "ticks).\n"
     "# TYPE tradebot_stream_messages_total counter\n"
