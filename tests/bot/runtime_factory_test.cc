@@ -100,7 +100,7 @@ TEST_CASE("factory: the start-up probe stops when the start is cancelled", "[fac
     cfg.exchange.name = "binance";
     cfg.exchange.ws_url = silent.ws_url();
     cfg.exchange.rest_url = silent.http_url();
-    cfg.symbols = {config::SymbolConfig{"BTCUSDT", cfg.strategy}};
+    cfg.symbols = {config::SymbolConfig{"BTCUSDT", cfg.strategy, cfg.risk}};
     std::atomic<bool> stop{false};
     exchange::StartOptions options;
     options.cancelled = [&stop] { return stop.load(); };

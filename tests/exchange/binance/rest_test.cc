@@ -311,8 +311,8 @@ TEST_CASE("the daemon's factory builds the stream and the gateway from a config"
     cfg.exchange.name = "binance";
     cfg.exchange.ws_url = ex.fake.ws_url();
     cfg.exchange.rest_url = ex.fake.rest_url();
-    config::SymbolConfig btc{"BTCUSDT", cfg.strategy};
-    config::SymbolConfig eth{"ETHUSDT", cfg.strategy};
+    config::SymbolConfig btc{"BTCUSDT", cfg.strategy, cfg.risk};
+    config::SymbolConfig eth{"ETHUSDT", cfg.strategy, cfg.risk};
     eth.strategy.interval = "5m";
     cfg.symbols = {btc, eth};
 
