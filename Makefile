@@ -1,6 +1,7 @@
 # Thin wrapper over CMake presets. `make run` and `make test` are the two set-up commands (README).
 # Every Debian package the build, the tests and the tools need; `deps` installs the missing ones.
 DEB_PACKAGES := cmake make g++ pkg-config libsqlite3-dev sqlite3 libboost1.81-dev \
+                libpq-dev postgresql-15 \
                 nlohmann-json3-dev libspdlog-dev catch2 libssl-dev openssl \
                 systemd dpkg-dev
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)

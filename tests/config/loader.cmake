@@ -1,7 +1,7 @@
 # The config loader: valid configs and defaults, every bad config with its exact message, the
 # shipped examples, and the resolved form (--check-config) round trip.
 tradebot_add_test(config_loader_tests
-  SOURCES loader_test.cc loader_errors_test.cc
+  SOURCES loader_test.cc loader_errors_test.cc database_url_test.cc
   LIBS config
   LABELS unit)
 # The examples test reads config/examples/ straight from the source tree.
