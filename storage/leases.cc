@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "storage/pg_client.h"
+#include "storage/pg_queries.h"
 
 namespace storage {
 namespace {
@@ -89,10 +90,6 @@ constexpr const char* kRelease =
     "WHERE symbol = $1 AND epoch = $2 AND node = $3 AND expires_at > clock_timestamp()";
 
 constexpr const char* kLeave = "DELETE FROM nodes WHERE node = $1";
-
-constexpr const char* kList =
-    "SELECT symbol, node, epoch, " TB_MS("expires_at") ", expires_at > clock_timestamp() "
-    "FROM leases ORDER BY symbol";
 
 #undef TB_MS
 
@@ -222,13 +219,11 @@ Status LeaseStore::leave(std::chrono::milliseconds timeout) {
 Result<std::vector<LeaseInfo>> LeaseStore::list(std::chrono::milliseconds timeout) {
     const auto deadline = Clock::now() + timeout;
     if (std::string cause = connect(deadline); !cause.empty()) return failed("list", cause);
-    pg::Result r = conn_->exec(kList, deadline);
-    if (!r.ok()) return failed("list", r.error());
-    std::vector<LeaseInfo> out;
-    for (int i = 0; i < r.rows(); ++i) {
-        out.push_back({r.text(i, 0), r.text(i, 1), r.int64(i, 2), r.int64(i, 3), r.boolean(i, 4)});
+    try {
+        return pg::select_leases(*conn_);
+    } catch (const std::exception& e) {
+        return failed("list", e.what());
     }
-    return out;
 }
 
 }  // namespace storage

@@ -179,6 +179,18 @@ std::map<std::string, std::int64_t> select_signal_counts(Connection& c) {
     return out;
 }
 
+std::vector<LeaseInfo> select_leases(Connection& c) {
+    Result r = run(c,
+                   std::string("SELECT symbol, node, epoch, ") +
+                       "(extract(epoch from expires_at) * 1000)::bigint, "
+                       "expires_at > clock_timestamp() FROM leases ORDER BY symbol",
+                   Params(), "reading leases");
+    return collect<LeaseInfo>(r, [](const Result& row, int i) {
+        return LeaseInfo{row.text(i, 0), row.text(i, 1), row.int64(i, 2), row.int64(i, 3),
+                         row.boolean(i, 4)};
+    });
+}
+
 std::string run_integrity_check(Connection& c) {
     std::string problems;
     auto problem = [&](const std::string& p) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/leases.h"
 #include "storage/pg_client.h"
 #include "storage/records.h"
 
@@ -29,6 +30,8 @@ std::map<std::string, std::string> select_states(Connection& c, const std::strin
 Counts select_counts(Connection& c);
 // Signals per symbol, by symbol.
 std::map<std::string, std::int64_t> select_signal_counts(Connection& c);
+// Every symbol lease, by symbol; expires_at_ms and live by the server's clock.
+std::vector<LeaseInfo> select_leases(Connection& c);
 // "ok", or the problems found, one a line: the schema version, then every table read through
 // (a damaged page fails the read), then the references the schema promises.
 std::string run_integrity_check(Connection& c);
