@@ -88,20 +88,48 @@ void LeaseKeeper::run_host() {
 void LeaseKeeper::run() {
     std::unique_lock<std::mutex> lock(mu_);
     auto next = Clock::now() + interval_;
+    const bool beats = options_.heartbeat.count() > 0;
+    auto next_beat = Clock::now() + options_.heartbeat;
     while (!stopping_) {
-        keeper_cv_.wait_until(lock, next, [this] { return stopping_ || !stopped_.empty(); });
+        const auto wake = beats ? std::min(next, next_beat) : next;
+        keeper_cv_.wait_until(lock, wake, [this] { return stopping_ || !stopped_.empty(); });
         if (stopping_) break;
-        const bool due = Clock::now() >= next;
+        const auto now = Clock::now();
+        const bool beat = beats && now >= next_beat;
+        // A round when one is due, or at once when the host stopped symbols (released now rather
+        // than at the next round).
+        const bool work = now >= next || !stopped_.empty();
         lock.unlock();
-        if (due) {
-            next = Clock::now() + interval_;
+        if (work) {
+            if (now >= next) next = now + interval_;
             (void)round();
-        } else {
-            // Only stopped symbols to hand back: release them now rather than at the next round.
-            (void)round();
+        }
+        if (beat) {
+            next_beat = now + options_.heartbeat;
+            heartbeat();
         }
         lock.lock();
     }
+}
+
+void LeaseKeeper::heartbeat() {
+    std::string held;
+    std::size_t count = 0, wanted = 0;
+    int nodes = 0;
+    double renew_ms = 0;
+    {
+        std::lock_guard<std::mutex> lock(mu_);
+        for (const auto& [sym, h] : held_) {
+            if (h.phase == Phase::kLost) continue;
+            held += (held.empty() ? "" : ",") + sym + "@" + std::to_string(h.lease.epoch);
+            ++count;
+        }
+        wanted = symbols_.size();
+        nodes = stats_.live_nodes;
+        renew_ms = stats_.last_renew_ms;
+    }
+    log().info("leases: holding {} of {} symbols ({}) node={} nodes={} renew_ms={:.1f}", count,
+               wanted, held.empty() ? "-" : held, store_.node(), nodes, renew_ms);
 }
 
 std::string LeaseKeeper::round() {

@@ -68,6 +68,8 @@ struct LeaseKeeperOptions {
     std::chrono::milliseconds renew_interval{0};
     // The named logger of each symbol ("BTCUSDT") and of the keeper ("main").
     std::function<std::shared_ptr<spdlog::logger>(const std::string& name)> logger;
+    // How often the keeper says which symbols this process holds (log.heartbeat_s); 0: never.
+    std::chrono::milliseconds heartbeat{0};
 };
 
 // Figures for metrics and the heartbeat.
@@ -132,6 +134,7 @@ private:
     // REQUIRES: called on the keeper thread (or from start() before it runs); mu_ not held.
     std::string round();
     void post(HostCall call);  // REQUIRES: mu_ held
+    void heartbeat();
     spdlog::logger& log_for(const std::string& symbol) const;
     spdlog::logger& log() const;
 

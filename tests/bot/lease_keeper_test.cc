@@ -121,6 +121,7 @@ struct Node {
             l->set_level(spdlog::level::trace);
             return l;
         };
+        options.heartbeat = 500ms;
         keeper = std::make_unique<LeaseKeeper>(store, host, host, kSymbols, options);
     }
     LeaseStore store;
@@ -157,6 +158,12 @@ TEST_CASE("a lone keeper takes every symbol, a second one gets its share by rele
     REQUIRE(eventually([&] { return a.host.trading().size() == kSymbols.size(); }));
     CHECK(a.keeper->stats().held.size() == kSymbols.size());
     CHECK(sink->has("BTCUSDT@host-a:1 info lease acquired epoch=1 node=host-a:1"));
+    // The heartbeat says what this process holds, with the epochs.
+    REQUIRE(eventually([&] {
+        return sink->has(
+            "main@host-a:1 info leases: holding 6 of 6 symbols (ADAUSDT@1,BNBUSDT@1,BTCUSDT@1,"
+            "ETHUSDT@1,SOLUSDT@1,XRPUSDT@1) node=host-a:1 nodes=1");
+    }));
 
     Node b(server, "host-b:2", market, sink);
     REQUIRE(b.keeper->start() == "");
