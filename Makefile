@@ -1,9 +1,13 @@
 # Thin wrapper over CMake presets. `make run` and `make test` are the two set-up commands (README).
 # Every Debian package the build, the tests and the tools need; `deps` installs the missing ones.
+# tests/integration/deps_test.cc maps every header, library and program the build and the tests
+# use to its package and fails if make deps would not install it (`file`: cpack's DEB generator;
+# clang-format: `make format`).
 DEB_PACKAGES := cmake make g++ pkg-config libsqlite3-dev sqlite3 libboost1.81-dev \
+                libboost-program-options1.81-dev libboost-url1.81-dev \
                 libpq-dev postgresql-15 \
                 nlohmann-json3-dev libspdlog-dev catch2 libssl-dev openssl \
-                systemd dpkg-dev
+                systemd dpkg-dev file clang-format
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 PRESET ?= release
 CONFIG ?= config/examples/sim.json

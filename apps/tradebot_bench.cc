@@ -1,17 +1,21 @@
 // tradebot-bench: throughput and latency figures, each a ratio against a baseline measured in
-// the same run on the same machine (SPEC "tradebot-bench": one `name value unit` line a figure,
+// the same run on the same machine (docs/reference.md: one `name value unit` line a figure,
 // then all of them as one JSON object on the last line).
 //
 //   tradebot-bench storage [--rows-per-thread N] [--bulk-rows N] [--dir DIR]
 //
-// storage figures:
-//   bulk_limit_rows_per_s         one thread, every row in one transaction, prepared insert: the
-//                                 ceiling for this schema on this disk
-//   seed_design_signals_per_s_t8  the Python predecessor's design: one shared connection, a lock
-//                                 around each insert + commit, 8 threads
+// storage figures (every design and its baseline run in alternating rounds, each on a file of
+// its own, so a change in the machine's load during the run touches both alike):
+//   bulk_limit_rows_per_s         one thread, every row of a round in one transaction, prepared
+//                                 insert: the ceiling for this schema on this disk
+//   seed_design_signals_per_s_tN  the Python predecessor's design: one shared connection, a lock
+//                                 around each BEGIN + insert + COMMIT, N threads (1, 3, 8)
 //   signals_per_s_tN              N threads calling storage::Database::save_signal, each call
 //                                 returning only once its own row is committed (group commit)
+//   tN_vs_seed_design             the two above, as a ratio
 //   save_latency_p50_us_t8, _p99  per-call latency of save_signal with 8 threads
+//   async_signals_per_s_t8        8 threads submit() their rows, then wait for every handle;
+//                                 async_t8_vs_bulk_limit compares it with the ceiling
 //   *_fsync                       the seed design and save_signal (8 threads) again with
 //                                 synchronous=FULL, where every commit waits for an fsync: what
 //                                 group commit buys when a commit is expensive (a tenth of the
@@ -25,10 +29,12 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "storage/database.h"
@@ -55,6 +61,204 @@ storage::Signal make_signal(int thread, int i) {
     return s;
 }
 
+// One design under test on a file of its own: run() writes `rows` signals per thread from
+// `threads` threads and returns the seconds it took. Kept open between rounds.
+class Design {
+public:
+    virtual ~Design() = default;
+    virtual double run(int threads, int rows, std::vector<double>* latencies_us) = 0;
+};
+
+std::string fresh_db(const fs::path& dir, const std::string& name) {
+    fs::path p = dir / (name + ".db");
+    for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
+    // storage creates the schema; the baselines then use raw connections on the same file.
+    storage::Database init(p.string());
+    init.close();
+    storage::Database::close_all_cached();
+    return p.string();
+}
+
+[[noreturn]] void die(const std::string& what) {
+    std::fprintf(stderr, "tradebot-bench: %s\n", what.c_str());
+    std::exit(1);
+}
+
+// A raw connection with the settings the storage module uses, and the seed's prepared insert.
+class RawConnection {
+public:
+    RawConnection(const std::string& path, const std::string& synchronous) {
+        if (sqlite3_open(path.c_str(), &db_) != SQLITE_OK) die("cannot open " + path);
+        const std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + synchronous +
+                                    "; PRAGMA foreign_keys=ON";
+        sqlite3_exec(db_, pragmas.c_str(), nullptr, nullptr, nullptr);
+        sqlite3_busy_timeout(db_, storage::kDefaultBusyTimeoutMs);
+        insert_ = prepare(
+            "INSERT INTO signals (symbol, side, price, strategy, reason, event_time_ms, "
+            "created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+    }
+    ~RawConnection() {
+        for (sqlite3_stmt* st : statements_) sqlite3_finalize(st);
+        sqlite3_close(db_);
+    }
+    RawConnection(const RawConnection&) = delete;
+    RawConnection& operator=(const RawConnection&) = delete;
+
+    sqlite3_stmt* prepare(const char* sql) {
+        sqlite3_stmt* st = nullptr;
+        if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) die(sqlite3_errmsg(db_));
+        statements_.push_back(st);
+        return st;
+    }
+    void run(sqlite3_stmt* st) {
+        if (sqlite3_step(st) != SQLITE_DONE) die(sqlite3_errmsg(db_));
+        sqlite3_reset(st);
+    }
+    void insert(const storage::Signal& s) {
+        sqlite3_bind_text(insert_, 1, s.symbol.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert_, 2, s.side.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert_, 3, s.price.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert_, 4, s.strategy.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(insert_, 5, s.reason.c_str(), -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(insert_, 6, s.event_time_ms);
+        sqlite3_bind_int64(insert_, 7, s.event_time_ms);
+        run(insert_);
+    }
+
+private:
+    sqlite3* db_ = nullptr;
+    sqlite3_stmt* insert_ = nullptr;
+    std::vector<sqlite3_stmt*> statements_;
+};
+
+// Runs body(t) on `threads` threads and returns the wall time of the whole.
+template <class Body>
+double timed_threads(int threads, Body body) {
+    const auto start = Clock::now();
+    std::vector<std::thread> pool;
+    for (int t = 0; t < threads; ++t) pool.emplace_back([&, t] { body(t); });
+    for (auto& th : pool) th.join();
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+// The ceiling: one thread, every row of a round in one transaction.
+class BulkLimit final : public Design {
+public:
+    explicit BulkLimit(const std::string& path)
+        : conn_(path, "NORMAL"),
+          begin_(conn_.prepare("BEGIN IMMEDIATE")),
+          commit_(conn_.prepare("COMMIT")) {}
+    double run(int threads, int rows, std::vector<double>*) override {
+        std::vector<storage::Signal> signals;
+        signals.reserve(static_cast<size_t>(threads * rows));
+        for (int i = 0; i < threads * rows; ++i) signals.push_back(make_signal(i % 8, i));
+        const auto start = Clock::now();
+        conn_.run(begin_);
+        for (const auto& s : signals) conn_.insert(s);
+        conn_.run(commit_);
+        return std::chrono::duration<double>(Clock::now() - start).count();
+    }
+
+private:
+    RawConnection conn_;
+    sqlite3_stmt* begin_;
+    sqlite3_stmt* commit_;
+};
+
+// The predecessor's design: every thread shares one connection; a lock around each insert and
+// its commit, one transaction per row. Python's sqlite3 module (the predecessor's) opens that
+// transaction with an implicit BEGIN before the INSERT and ends it with conn.commit(), so the
+// baseline runs the same three statements, prepared once.
+class SeedDesign final : public Design {
+public:
+    SeedDesign(const std::string& path, const std::string& synchronous)
+        : conn_(path, synchronous),
+          begin_(conn_.prepare("BEGIN")),
+          commit_(conn_.prepare("COMMIT")) {}
+    double run(int threads, int rows, std::vector<double>*) override {
+        return timed_threads(threads, [&](int t) {
+            for (int i = 0; i < rows; ++i) {
+                const auto s = make_signal(t, i);
+                std::lock_guard<std::mutex> lock(mu_);
+                conn_.run(begin_);
+                conn_.insert(s);
+                conn_.run(commit_);
+            }
+        });
+    }
+
+private:
+    RawConnection conn_;
+    sqlite3_stmt* begin_;
+    sqlite3_stmt* commit_;
+    std::mutex mu_;
+};
+
+// storage::Database::save_signal: each call returns once its own row is committed.
+class SyncPath final : public Design {
+public:
+    SyncPath(const std::string& path, const std::string& synchronous) : db_(path) {
+        // The module always opens with NORMAL; per connection, so set on the shared one.
+        if (synchronous != "NORMAL") db_.pragma("synchronous=" + synchronous);
+    }
+    double run(int threads, int rows, std::vector<double>* latencies_us) override {
+        std::vector<std::vector<double>> per_thread(static_cast<size_t>(threads));
+        const double secs = timed_threads(threads, [&](int t) {
+            auto& lat = per_thread[static_cast<size_t>(t)];
+            lat.reserve(static_cast<size_t>(rows));
+            for (int i = 0; i < rows; ++i) {
+                const auto s = make_signal(t, i);
+                const auto t0 = Clock::now();
+                auto r = db_.save_signal(s);
+                lat.push_back(std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
+                if (!r.is_ok()) die("save_signal: " + r.status().to_string());
+            }
+        });
+        if (latencies_us != nullptr) {
+            for (auto& v : per_thread)
+                latencies_us->insert(latencies_us->end(), v.begin(), v.end());
+        }
+        return secs;
+    }
+    const storage::Database& db() const { return db_; }
+
+private:
+    storage::Database db_;
+};
+
+// storage::Database::submit from every thread, then a wait for every handle.
+class AsyncPath final : public Design {
+public:
+    explicit AsyncPath(const std::string& path) : db_(path) {}
+    double run(int threads, int rows, std::vector<double>*) override {
+        return timed_threads(threads, [&](int t) {
+            std::vector<storage::WriteHandle> handles;
+            handles.reserve(static_cast<size_t>(rows));
+            for (int i = 0; i < rows; ++i) {
+                storage::WriteBatch b;
+                b.insert_signal(make_signal(t, i));
+                handles.push_back(db_.submit(std::move(b)));
+            }
+            for (auto& h : handles) {
+                auto r = h->wait();
+                if (!r.is_ok()) die("submit: " + r.status().to_string());
+            }
+        });
+    }
+    const storage::Database& db() const { return db_; }
+
+private:
+    storage::Database db_;
+};
+
+void report_groups(const storage::Database& db, const std::string& what) {
+    const auto stats = db.writer_stats();
+    std::fprintf(stderr, "  %s: %llu signals in %llu transactions (largest group %llu)\n",
+                 what.c_str(), static_cast<unsigned long long>(stats.batches),
+                 static_cast<unsigned long long>(stats.transactions),
+                 static_cast<unsigned long long>(stats.max_group));
+}
+
 class Bench {
 public:
     Bench(fs::path dir, int rows_per_thread, int bulk_rows)
@@ -62,187 +266,86 @@ public:
 
     std::vector<Figure> run() {
         std::vector<Figure> out;
-        double bulk = bulk_limit();
-        out.push_back({"bulk_limit_rows_per_s", bulk, "rows/s"});
-        double seed = seed_design(8);
-        out.push_back({"seed_design_signals_per_s_t8", seed, "signals/s"});
-        double t8 = 0;
+        auto add = [&](std::string name, double value, std::string unit) {
+            out.push_back({std::move(name), value, std::move(unit)});
+        };
+        std::map<int, double> seed, sync;
+        std::vector<double> latencies_us;
         for (int threads : {1, 3, 8}) {
-            std::vector<double> latencies_us;
-            double rate = group_commit(threads, latencies_us);
-            out.push_back({"signals_per_s_t" + std::to_string(threads), rate, "signals/s"});
-            if (threads == 8) {
-                t8 = rate;
-                std::sort(latencies_us.begin(), latencies_us.end());
-                auto pct = [&](double p) {
-                    return latencies_us[static_cast<size_t>(p * (latencies_us.size() - 1))];
-                };
-                out.push_back({"save_latency_p50_us_t8", pct(0.50), "us"});
-                out.push_back({"save_latency_p99_us_t8", pct(0.99), "us"});
-            }
+            const std::string t = std::to_string(threads);
+            SeedDesign seed_design(fresh_db(dir_, "seed_t" + t), "NORMAL");
+            SyncPath sync_path(fresh_db(dir_, "sync_t" + t), "NORMAL");
+            auto rates = alternate(threads, rows_per_thread_, seed_design, sync_path,
+                                   threads == 8 ? &latencies_us : nullptr);
+            seed[threads] = rates.first;
+            sync[threads] = rates.second;
+            report_groups(sync_path.db(), "t" + t + " (NORMAL)");
         }
-        out.push_back({"t8_vs_seed_design", t8 / seed, "x"});
-        out.push_back({"t8_vs_bulk_limit", t8 / bulk, "x"});
+        // The ceiling and the asynchronous path, alternating as well: 8 threads' worth of rows.
+        double bulk = 0, async_t8 = 0;
+        {
+            BulkLimit bulk_limit(fresh_db(dir_, "bulk"));
+            AsyncPath async_path(fresh_db(dir_, "async_t8"));
+            std::tie(bulk, async_t8) =
+                alternate(8, std::max(1, bulk_rows_ / 8), bulk_limit, async_path, nullptr);
+            report_groups(async_path.db(), "t8 (NORMAL, async)");
+        }
+        add("bulk_limit_rows_per_s", bulk, "rows/s");
+        for (int threads : {1, 3, 8}) {
+            add("seed_design_signals_per_s_t" + std::to_string(threads), seed[threads],
+                "signals/s");
+        }
+        for (int threads : {1, 3, 8}) {
+            add("signals_per_s_t" + std::to_string(threads), sync[threads], "signals/s");
+        }
+        std::sort(latencies_us.begin(), latencies_us.end());
+        auto pct = [&](double p) {
+            return latencies_us[static_cast<size_t>(p * (latencies_us.size() - 1))];
+        };
+        add("save_latency_p50_us_t8", pct(0.50), "us");
+        add("save_latency_p99_us_t8", pct(0.99), "us");
+        for (int threads : {1, 3, 8}) {
+            add("t" + std::to_string(threads) + "_vs_seed_design", sync[threads] / seed[threads],
+                "x");
+        }
+        add("t8_vs_bulk_limit", sync[8] / bulk, "x");
+        add("async_signals_per_s_t8", async_t8, "signals/s");
+        add("async_t8_vs_bulk_limit", async_t8 / bulk, "x");
 
-        const int normal_rows = rows_per_thread_;
-        rows_per_thread_ = std::max(1, rows_per_thread_ / 10);
-        double seed_fsync = seed_design(8, "FULL");
-        std::vector<double> ignored;
-        double t8_fsync = group_commit(8, ignored, "FULL");
-        rows_per_thread_ = normal_rows;
-        out.push_back({"seed_design_signals_per_s_t8_fsync", seed_fsync, "signals/s"});
-        out.push_back({"signals_per_s_t8_fsync", t8_fsync, "signals/s"});
-        out.push_back({"t8_vs_seed_design_fsync", t8_fsync / seed_fsync, "x"});
+        // A commit that waits for the disk: a tenth of the rows.
+        SeedDesign seed_fsync(fresh_db(dir_, "seed_full"), "FULL");
+        SyncPath sync_fsync(fresh_db(dir_, "sync_full"), "FULL");
+        auto [seed_full, sync_full] =
+            alternate(8, std::max(1, rows_per_thread_ / 10), seed_fsync, sync_fsync, nullptr);
+        report_groups(sync_fsync.db(), "t8 (FULL)");
+        add("seed_design_signals_per_s_t8_fsync", seed_full, "signals/s");
+        add("signals_per_s_t8_fsync", sync_full, "signals/s");
+        add("t8_vs_seed_design_fsync", sync_full / seed_full, "x");
         return out;
     }
 
 private:
-    std::string fresh_db(const std::string& name) {
-        fs::path p = dir_ / (name + ".db");
-        for (const char* suffix : {"", "-wal", "-shm"}) fs::remove(p.string() + suffix);
-        // storage creates the schema; the baselines then use raw connections on the same file.
-        storage::Database init(p.string());
-        init.close();
-        storage::Database::close_all_cached();
-        return p.string();
-    }
+    // Even, so that each side runs first (and second) equally often: the second of a pair shares
+    // the disk with the write-back of the first.
+    static constexpr int kRounds = 6;
 
-    static sqlite3* raw_open(const std::string& path, const std::string& synchronous) {
-        sqlite3* db = nullptr;
-        if (sqlite3_open(path.c_str(), &db) != SQLITE_OK) {
-            std::fprintf(stderr, "cannot open %s\n", path.c_str());
-            std::exit(1);
-        }
-        // The same settings the storage module uses.
-        std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA synchronous=" + synchronous +
-                              "; PRAGMA foreign_keys=ON";
-        sqlite3_exec(db, pragmas.c_str(), nullptr, nullptr, nullptr);
-        sqlite3_busy_timeout(db, 5000);
-        return db;
-    }
-
-    static sqlite3_stmt* prepare_insert(sqlite3* db) {
-        sqlite3_stmt* st = nullptr;
-        sqlite3_prepare_v2(db,
-                           "INSERT INTO signals (symbol, side, price, strategy, reason, "
-                           "event_time_ms, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                           -1, &st, nullptr);
-        return st;
-    }
-
-    static void insert(sqlite3_stmt* st, const storage::Signal& s) {
-        sqlite3_bind_text(st, 1, s.symbol.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 2, s.side.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, s.price.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 4, s.strategy.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 5, s.reason.c_str(), -1, SQLITE_TRANSIENT);
-        sqlite3_bind_int64(st, 6, s.event_time_ms);
-        sqlite3_bind_int64(st, 7, s.event_time_ms);
-        if (sqlite3_step(st) != SQLITE_DONE) {
-            std::fprintf(stderr, "insert failed: %s\n", sqlite3_errmsg(sqlite3_db_handle(st)));
-            std::exit(1);
-        }
-        sqlite3_reset(st);
-    }
-
-    double bulk_limit() {
-        std::string path = fresh_db("bulk");
-        sqlite3* db = raw_open(path, "NORMAL");
-        sqlite3_stmt* st = prepare_insert(db);
-        std::vector<storage::Signal> rows;
-        rows.reserve(static_cast<size_t>(bulk_rows_));
-        for (int i = 0; i < bulk_rows_; ++i) rows.push_back(make_signal(i % 8, i));
-        auto start = Clock::now();
-        sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr);
-        for (const auto& s : rows) insert(st, s);
-        sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-        double secs = std::chrono::duration<double>(Clock::now() - start).count();
-        sqlite3_finalize(st);
-        sqlite3_close(db);
-        return bulk_rows_ / secs;
-    }
-
-    // The reference's design: every thread shares one connection; a lock around each insert and
-    // its commit, one transaction per row. Python's sqlite3 module (the reference) opens that
-    // transaction with an implicit BEGIN before the INSERT and ends it with conn.commit(), so
-    // the baseline runs the same three statements, prepared once.
-    double seed_design(int threads, const std::string& synchronous = "NORMAL") {
-        std::string path = fresh_db("seed_" + synchronous);
-        sqlite3* db = raw_open(path, synchronous);
-        sqlite3_stmt* st = prepare_insert(db);
-        sqlite3_stmt* begin = nullptr;
-        sqlite3_stmt* commit = nullptr;
-        sqlite3_prepare_v2(db, "BEGIN", -1, &begin, nullptr);
-        sqlite3_prepare_v2(db, "COMMIT", -1, &commit, nullptr);
-        auto run = [db](sqlite3_stmt* stmt) {
-            if (sqlite3_step(stmt) != SQLITE_DONE) {
-                std::fprintf(stderr, "seed design: %s\n", sqlite3_errmsg(db));
-                std::exit(1);
+    // Runs `baseline` and `design` in alternating rounds (the baseline first in even rounds, the
+    // design first in odd ones) and returns their rates in rows per second.
+    static std::pair<double, double> alternate(int threads, int rows, Design& baseline,
+                                               Design& design, std::vector<double>* latencies) {
+        const int per_round = std::max(1, rows / kRounds);
+        double baseline_secs = 0, design_secs = 0;
+        for (int round = 0; round < kRounds; ++round) {
+            if (round % 2 == 0) {
+                baseline_secs += baseline.run(threads, per_round, nullptr);
+                design_secs += design.run(threads, per_round, latencies);
+            } else {
+                design_secs += design.run(threads, per_round, latencies);
+                baseline_secs += baseline.run(threads, per_round, nullptr);
             }
-            sqlite3_reset(stmt);
-        };
-        std::mutex mu;
-        auto start = Clock::now();
-        std::vector<std::thread> pool;
-        for (int t = 0; t < threads; ++t) {
-            pool.emplace_back([&, t] {
-                for (int i = 0; i < rows_per_thread_; ++i) {
-                    auto s = make_signal(t, i);
-                    std::lock_guard<std::mutex> lock(mu);
-                    run(begin);
-                    insert(st, s);
-                    run(commit);
-                }
-            });
         }
-        for (auto& th : pool) th.join();
-        double secs = std::chrono::duration<double>(Clock::now() - start).count();
-        sqlite3_finalize(st);
-        sqlite3_finalize(begin);
-        sqlite3_finalize(commit);
-        sqlite3_close(db);
-        return threads * rows_per_thread_ / secs;
-    }
-
-    double group_commit(int threads, std::vector<double>& latencies_us,
-                        const std::string& synchronous = "NORMAL") {
-        std::string path = fresh_db("group_t" + std::to_string(threads) + "_" + synchronous);
-        storage::Database db(path);
-        // The module always opens with NORMAL (SPEC); per-connection, so set on the shared one.
-        if (synchronous != "NORMAL") db.pragma("synchronous=" + synchronous);
-        std::vector<std::vector<double>> per_thread(static_cast<size_t>(threads));
-        auto start = Clock::now();
-        std::vector<std::thread> pool;
-        for (int t = 0; t < threads; ++t) {
-            pool.emplace_back([&, t] {
-                auto& lat = per_thread[static_cast<size_t>(t)];
-                lat.reserve(static_cast<size_t>(rows_per_thread_));
-                for (int i = 0; i < rows_per_thread_; ++i) {
-                    auto s = make_signal(t, i);
-                    auto t0 = Clock::now();
-                    auto r = db.save_signal(s);
-                    lat.push_back(
-                        std::chrono::duration<double, std::micro>(Clock::now() - t0).count());
-                    if (!r.is_ok()) {
-                        std::fprintf(stderr, "save_signal: %s\n", r.status().to_string().c_str());
-                        std::exit(1);
-                    }
-                }
-            });
-        }
-        for (auto& th : pool) th.join();
-        double secs = std::chrono::duration<double>(Clock::now() - start).count();
-        auto stats = db.writer_stats();
-        std::fprintf(
-            stderr,
-            "  t%d (synchronous=%s): %llu signals in %llu transactions (largest group %llu)\n",
-            threads, synchronous.c_str(), static_cast<unsigned long long>(stats.batches),
-            static_cast<unsigned long long>(stats.transactions),
-            static_cast<unsigned long long>(stats.max_group));
-        db.close();
-        storage::Database::close_all_cached();
-        for (auto& v : per_thread) latencies_us.insert(latencies_us.end(), v.begin(), v.end());
-        return threads * rows_per_thread_ / secs;
+        const double total = static_cast<double>(threads) * per_round * kRounds;
+        return {total / baseline_secs, total / design_secs};
     }
 
     fs::path dir_;

@@ -1,4 +1,4 @@
-// tradebotctl: the operator's read-only window on a tradebot database (SPEC.md "tradebotctl").
+// tradebotctl: the operator's read-only window on a tradebot database (docs/reference.md).
 //
 // Everything goes through storage::Reader, a read-only WAL connection: safe while tradebotd runs,
 // it never blocks the daemon's writes. Exit status: 0 ok; 1 the database is missing or unreadable,
@@ -20,46 +20,42 @@
 #include <string_view>
 #include <vector>
 
+#include "apps/cli/command_line.h"
 #include "apps/ctl/format.h"
 #include "config/loader.h"
 #include "storage/reader.h"
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFailure = 1;
-constexpr int kExitUsage = 64;   // EX_USAGE
-constexpr int kExitConfig = 78;  // EX_CONFIG
+using cli::kExitConfig;
+using cli::kExitFailure;
+using cli::kExitOk;
+using cli::kExitUsage;
+using cli::UsageError;
 
 constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 1000000;
 
 constexpr const char* kUsage =
     R"(usage: tradebotctl (--db PATH | --config FILE) COMMAND [OPTIONS]
+       tradebotctl --help | --version
+)";
+
+constexpr const char* kCommands = R"(Commands:
   signals   [--symbol S] [--limit N] [--json]   newest signals first
   orders    [--symbol S] [--limit N] [--json]   newest orders first, with status and reason
   positions [--json]                            one row per symbol, realized PnL and fees
   stats     [--json]                            rows per table, file and WAL size, schema version
   check     [--json]                            integrity check and schema version; exit 1 if bad
   backup DEST [--json]                          consistent online copy; never overwrites DEST
-tradebotctl --help | --version
-
-  --db PATH      the database file
-  --config FILE  use database.path from a tradebotd config (relative to the working directory)
-  --symbol S     only this symbol
-  --limit N      at most N rows (default 100)
-  --json         one JSON document on stdout: money as strings, times as integer milliseconds
-
-Safe while tradebotd runs: reads never block it.
-Exit status: 0 ok, 1 database unreadable / check failed / backup failed, 64 bad command line,
-78 invalid config.
+                                                (a DEST starting with '-': put -- before it)
 )";
 
-// A command line we cannot act on: reported with the usage, exit 64.
-class UsageError : public std::runtime_error {
-public:
-    using std::runtime_error::runtime_error;
-};
+constexpr const char* kAfterOptions =
+    R"(Safe while tradebotd runs: reads never block it.
+Exit status: 0 ok, 1 database unreadable / check failed / backup failed, 64 bad command line,
+78 invalid config. Every command and column: docs/reference.md.
+)";
 
 struct CommandLine {
     std::optional<std::string> db;
@@ -72,6 +68,22 @@ struct CommandLine {
     bool help = false;
     bool version = false;
 };
+
+cli::po::options_description option_table() {
+    namespace po = cli::po;
+    auto o = cli::options("Options");
+    o.add_options()                                                                               //
+        ("db", po::value<std::string>()->value_name("PATH"), "the database file")                 //
+        ("config", po::value<std::string>()->value_name("FILE"),                                  //
+         "use database.path from a tradebotd config (relative to the working directory)")         //
+        ("symbol", po::value<std::string>()->value_name("S"), "only this symbol")                 //
+        ("limit", po::value<std::string>()->value_name("N"),                                      //
+         "at most N rows (default 100)")                                                          //
+        ("json", "one JSON document on stdout: money as strings, times as integer milliseconds")  //
+        ("version", "print the version")                                                          //
+        ("help,h", "this text");
+    return o;
+}
 
 int parse_limit(const std::string& text) {
     int value = 0;
@@ -88,74 +100,30 @@ int parse_limit(const std::string& text) {
 // "signals --db x --json" both work), as `--opt value` or `--opt=value`; "--" ends the options
 // so that a DEST starting with '-' can still be named.
 CommandLine parse_command_line(int argc, char** argv) {
+    cli::po::positional_options_description positional;
+    positional.add("command", 1).add("operands", -1);
+    auto options = option_table();
+    options.add_options()("command", cli::po::value<std::string>())(
+        "operands", cli::po::value<std::vector<std::string>>());
+    const cli::po::variables_map vm = cli::parse(argc, argv, options, &positional);
+
     CommandLine cl;
-    std::vector<std::string> positional;
-    bool options_done = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        if (options_done || arg.size() < 2 || arg.compare(0, 1, "-") != 0) {
-            positional.push_back(arg);
-            continue;
-        }
-        if (arg == "--") {
-            options_done = true;
-            continue;
-        }
-        std::string name = arg;
-        std::optional<std::string> inline_value;
-        if (auto eq = arg.find('='); eq != std::string::npos && arg.rfind("--", 0) == 0) {
-            name = arg.substr(0, eq);
-            inline_value = arg.substr(eq + 1);
-        }
-        auto value = [&]() -> std::string {
-            std::string v;
-            if (inline_value) {
-                v = *inline_value;
-            } else if (i + 1 < argc) {
-                v = argv[++i];
-            } else {
-                throw UsageError(name + " needs a value");
-            }
-            if (v.empty()) throw UsageError(name + ": empty value");
-            return v;
-        };
-        auto flag = [&]() {
-            if (inline_value) throw UsageError(name + " takes no value");
-        };
-        auto once = [&](auto& slot, auto v) {
-            if (slot) throw UsageError(name + " given twice");
-            slot = std::move(v);
-        };
-        if (name == "--help" || name == "-h") {
-            flag();
-            cl.help = true;
-        } else if (name == "--version") {
-            flag();
-            cl.version = true;
-        } else if (name == "--json") {
-            flag();
-            cl.json = true;
-        } else if (name == "--db") {
-            once(cl.db, value());
-        } else if (name == "--config") {
-            once(cl.config, value());
-        } else if (name == "--symbol") {
-            once(cl.symbol, value());
-        } else if (name == "--limit") {
-            once(cl.limit, parse_limit(value()));
-        } else {
-            throw UsageError("unknown option " + name);
-        }
-    }
+    cl.help = vm.count("help") > 0;
+    cl.version = vm.count("version") > 0;
+    cl.json = vm.count("json") > 0;
+    if (vm.count("db")) cl.db = cli::nonempty(vm, "db");
+    if (vm.count("config")) cl.config = cli::nonempty(vm, "config");
+    if (vm.count("symbol")) cl.symbol = cli::nonempty(vm, "symbol");
+    if (vm.count("limit")) cl.limit = parse_limit(cli::nonempty(vm, "limit"));
     if (cl.help || cl.version) return cl;
 
-    if (positional.empty()) throw UsageError("no command given");
-    cl.command = positional.front();
-    cl.operands.assign(positional.begin() + 1, positional.end());
+    if (!vm.count("command")) throw UsageError("no command given");
+    cl.command = vm["command"].as<std::string>();
+    if (vm.count("operands")) cl.operands = vm["operands"].as<std::vector<std::string>>();
 
-    static const std::vector<std::string> kCommands = {"signals", "orders", "positions",
-                                                       "stats",   "check",  "backup"};
-    if (std::find(kCommands.begin(), kCommands.end(), cl.command) == kCommands.end()) {
+    static const std::vector<std::string> kCommandNames = {"signals", "orders", "positions",
+                                                           "stats",   "check",  "backup"};
+    if (std::find(kCommandNames.begin(), kCommandNames.end(), cl.command) == kCommandNames.end()) {
         throw UsageError("unknown command '" + cl.command + "'");
     }
     if (cl.db && cl.config) throw UsageError("--db and --config exclude each other: give one");
@@ -324,11 +292,11 @@ int main(int argc, char** argv) {
     try {
         cl = parse_command_line(argc, argv);
     } catch (const UsageError& e) {
-        std::cerr << "tradebotctl: " << e.what() << "\n\n" << kUsage;
+        std::cerr << "tradebotctl: " << e.what() << "\n\n" << kUsage << "\n" << kCommands;
         return kExitUsage;
     }
     if (cl.help) {
-        std::cout << kUsage;
+        std::cout << kUsage << "\n" << kCommands << "\n" << option_table() << "\n" << kAfterOptions;
         return kExitOk;
     }
     if (cl.version) {

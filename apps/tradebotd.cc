@@ -1,4 +1,4 @@
-// tradebotd — the trading daemon. Command line, exit codes and signals per SPEC.md "tradebotd":
+// tradebotd — the trading daemon. Command line, exit codes and signals (docs/reference.md):
 //   0 clean stop (SIGTERM, SIGINT, --duration elapsed), 64 bad command line, 78 invalid config,
 //   1 fatal runtime error. SIGHUP re-reads the config file.
 // Signals are blocked before any thread starts and taken with sigtimedwait() here, in the main
@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
@@ -20,24 +21,31 @@
 #include <string>
 #include <vector>
 
-#include "bot/log_setup.h"
-#include "bot/metrics.h"
-#include "bot/metrics_server.h"
-#include "bot/sd_notify.h"
+#include "apps/cli/command_line.h"
 #include "bot/supervisor.h"
-#include "bot/watchdog.h"
+#include "bot/trading_bot.h"
 #include "config/config.h"
 #include "config/loader.h"
+#include "config/text.h"
 #include "exchange/factory.h"
+#include "service/heartbeat.h"
+#include "service/log_setup.h"
+#include "service/metrics.h"
+#include "service/metrics_server.h"
+#include "service/sd_notify.h"
+#include "service/stop_signals.h"
+#include "service/watchdog.h"
 #include "storage/database.h"
 #include "storage/errors.h"
+#include "storage/process_lock.h"
 
 namespace {
 
-constexpr int kExitOk = 0;
-constexpr int kExitFatal = 1;
-constexpr int kExitUsage = 64;   // EX_USAGE
-constexpr int kExitConfig = 78;  // EX_CONFIG
+using cli::kExitConfig;
+using cli::kExitOk;
+using cli::kExitUsage;
+using cli::UsageError;
+constexpr int kExitFatal = cli::kExitFailure;
 
 constexpr const char* kUsage =
     "usage: tradebotd --config FILE [--log-level trace|debug|info|warn|error] "
@@ -45,18 +53,10 @@ constexpr const char* kUsage =
     "       tradebotd --config FILE --check-config\n"
     "       tradebotd --version | --help\n";
 
-constexpr const char* kHelp =
-    "tradebotd: multi-symbol crypto trading daemon.\n"
-    "\n"
-    "  --config FILE      JSON config (see config/examples/sim.json)\n"
-    "  --log-level L      trace|debug|info|warn|error; overrides log.level\n"
-    "  --duration S       stop cleanly after S seconds (exit 0)\n"
-    "  --check-config     validate FILE, print the resolved config as JSON, exit\n"
-    "  --version          print the version\n"
-    "  --help             this text\n"
-    "\n"
+constexpr const char* kAfterOptions =
     "Signals: SIGTERM/SIGINT stop cleanly; SIGHUP re-reads the config file.\n"
-    "Exit status: 0 clean stop, 64 bad command line, 78 invalid config, 1 fatal error.\n";
+    "Exit status: 0 clean stop, 64 bad command line, 78 invalid config, 1 fatal error.\n"
+    "Every flag, config key and log line: docs/reference.md.\n";
 
 struct Args {
     std::string config_path;
@@ -67,78 +67,62 @@ struct Args {
     bool help = false;
 };
 
-struct UsageError {
-    std::string message;
-};
+cli::po::options_description option_table() {
+    namespace po = cli::po;
+    auto o = cli::options("Options");
+    o.add_options()                                                                 //
+        ("config", po::value<std::string>()->value_name("FILE"),                    //
+         "JSON config (see config/examples/sim.json)")                              //
+        ("log-level", po::value<std::string>()->value_name("L"),                    //
+         "trace|debug|info|warn|error; overrides log.level")                        //
+        ("duration", po::value<std::string>()->value_name("S"),                     //
+         "stop cleanly after S seconds (exit 0)")                                   //
+        ("check-config", "validate FILE, print the resolved config as JSON, exit")  //
+        ("version", "print the version")                                            //
+        ("help,h", "this text");
+    return o;
+}
+
+// --duration: seconds > 0 (fractions allowed), at most 1e9.
+double parse_duration(const std::string& text) {
+    char* end = nullptr;
+    errno = 0;
+    double d = std::strtod(text.c_str(), &end);
+    if (text.empty() || end != text.c_str() + text.size() || errno != 0 || !(d > 0) || d > 1e9) {
+        throw UsageError("--duration: expected a number of seconds > 0, got '" + text + "'");
+    }
+    return d;
+}
 
 Args parse_args(int argc, char** argv) {
+    const cli::po::variables_map vm = cli::parse(argc, argv, option_table());
     Args a;
-    bool have_config = false;
-    for (int i = 1; i < argc; ++i) {
-        std::string arg = argv[i];
-        std::optional<std::string> inline_value;
-        if (arg.rfind("--", 0) == 0) {
-            if (auto eq = arg.find('='); eq != std::string::npos) {
-                inline_value = arg.substr(eq + 1);
-                arg = arg.substr(0, eq);
-            }
-        }
-        auto value = [&](const char* what) -> std::string {
-            if (inline_value) return *inline_value;
-            if (i + 1 >= argc) throw UsageError{arg + " needs " + what};
-            return argv[++i];
-        };
-        auto no_value = [&] {
-            if (inline_value) throw UsageError{arg + " takes no value"};
-        };
-        if (arg == "--config") {
-            a.config_path = value("a file name");
-            if (a.config_path.empty()) throw UsageError{"--config needs a file name"};
-            have_config = true;
-        } else if (arg == "--log-level") {
-            std::string level = value("a level (trace|debug|info|warn|error)");
-            if (!bot::parse_log_level(level)) {
-                throw UsageError{"--log-level: unknown level '" + level +
-                                 "' (expected trace|debug|info|warn|error)"};
-            }
-            a.log_level = level;
-        } else if (arg == "--duration") {
-            std::string text = value("a number of seconds");
-            char* end = nullptr;
-            errno = 0;
-            double d = std::strtod(text.c_str(), &end);
-            if (text.empty() || end != text.c_str() + text.size() || errno != 0 || !(d > 0) ||
-                d > 1e9) {
-                throw UsageError{"--duration: expected a number of seconds > 0, got '" + text +
-                                 "'"};
-            }
-            a.duration_s = d;
-        } else if (arg == "--check-config") {
-            no_value();
-            a.check_config = true;
-        } else if (arg == "--version") {
-            no_value();
-            a.version = true;
-        } else if (arg == "--help" || arg == "-h") {
-            no_value();
-            a.help = true;
-        } else if (arg.rfind("-", 0) == 0) {
-            throw UsageError{"unknown option '" + arg + "'"};
-        } else {
-            throw UsageError{"unexpected argument '" + arg + "'"};
-        }
+    a.help = vm.count("help") > 0;
+    a.version = vm.count("version") > 0;
+    a.check_config = vm.count("check-config") > 0;
+    if (vm.count("config")) {
+        a.config_path = vm["config"].as<std::string>();
+        if (a.config_path.empty()) throw UsageError("--config needs a file name");
     }
-    if (!a.help && !a.version && !have_config) throw UsageError{"--config FILE is required"};
+    if (vm.count("log-level")) {
+        std::string level = vm["log-level"].as<std::string>();
+        if (!service::parse_log_level(level)) {
+            throw UsageError("--log-level: unknown level '" + level +
+                             "' (expected trace|debug|info|warn|error)");
+        }
+        a.log_level = level;
+    }
+    if (vm.count("duration")) a.duration_s = parse_duration(vm["duration"].as<std::string>());
+    if (!a.help && !a.version && a.config_path.empty()) {
+        throw UsageError("--config FILE is required");
+    }
     return a;
 }
 
 std::string join_symbols(const config::Config& cfg) {
-    std::string out;
-    for (const auto& s : cfg.symbols) {
-        if (!out.empty()) out += ",";
-        out += s.symbol;
-    }
-    return out;
+    std::vector<std::string> names;
+    for (const auto& s : cfg.symbols) names.push_back(s.symbol);
+    return config::join(names, ",");
 }
 
 std::string absolute(const std::string& path) {
@@ -170,8 +154,80 @@ void reload(const std::string& path, const Args& args, bot::Supervisor& supervis
     }
 }
 
+// When a stop's database close must give up (SIGTERM, SIGINT, --duration, a storage failure):
+// the bots drain for up to SupervisorOptions::drain_timeout (3 s), the close gets what is left
+// of this, and the last half second of the 5 s a stop may take is for the rest (joining the
+// stream, the last log lines, the process exit).
+constexpr auto kStopBudget = std::chrono::milliseconds(4500);
+
+// The pointer printed with every failure to open the database.
+constexpr const char* kOpenHelp =
+    "what to do: docs/operations.md, \"The database cannot be opened\" (installed as "
+    "/usr/share/doc/tradebot/operations.md)";
+
+// ---- Test hook (tests/integration/daemon_failsafe_test.cc) ----
+// TRADEBOT_TEST_MAX_PAGES=N caps the database file at its size at start plus N pages (PRAGMA
+// max_page_count, which only the daemon's own connection can set), so that writes soon fail
+// with SQLITE_FULL exactly as on a full disk. Never set in production; the unit file and the
+// Docker image do not pass it through.
+void apply_test_page_limit(storage::Database& db, spdlog::logger& log) {
+    const char* extra = std::getenv("TRADEBOT_TEST_MAX_PAGES");
+    if (extra == nullptr) return;
+    const long pages = std::stol(db.pragma("page_count")) + std::strtol(extra, nullptr, 10);
+    db.pragma("max_page_count=" + std::to_string(pages));
+    log.warn("TRADEBOT_TEST_MAX_PAGES: the database may grow to {} pages", pages);
+}
+// ---- end of test hook ----
+
+// SIGTERM/SIGINT/--duration, or a storage failure: stops everything within kStopBudget.
+struct StopRequest {
+    std::string reason;
+    int exit_code = kExitOk;
+};
+
+// Waits for signals (SIGHUP reloads), the --duration deadline, or storage failing for good.
+StopRequest main_loop(const Args& args, bot::Supervisor& supervisor, storage::Database& db,
+                      const service::SdNotifier& notifier,
+                      std::optional<std::chrono::steady_clock::time_point> deadline,
+                      spdlog::logger& log) {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    for (;;) {
+        // Short enough that a storage failure stops the bots promptly; the bots stop restarting
+        // on it by themselves (Supervisor).
+        auto tick = std::chrono::milliseconds(250);
+        if (deadline) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                *deadline - std::chrono::steady_clock::now());
+            if (left.count() <= 0) return {"--duration elapsed", kExitOk};
+            tick = std::min(tick, left);
+        }
+        if (const std::string sticky = db.writer_stats().sticky_error; !sticky.empty()) {
+            log.error(
+                "storage failed for good: {}; stopping every bot. The database needs attention: "
+                "run tradebotctl check, then see docs/operations.md, \"A damaged database\"",
+                sticky);
+            return {"storage failed for good", kExitFatal};
+        }
+        timespec ts{static_cast<time_t>(tick.count() / 1000),
+                    static_cast<long>((tick.count() % 1000) * 1000000)};
+        int sig = ::sigtimedwait(&signals, nullptr, &ts);
+        if (sig < 0) continue;  // EAGAIN (tick) or EINTR
+        if (sig == SIGHUP) {
+            notifier.reloading();
+            reload(args.config_path, args, supervisor, log);
+            notifier.ready();
+            continue;
+        }
+        return {service::signal_name(sig), kExitOk};
+    }
+}
+
 int run_daemon(const Args& args, config::Config cfg) {
-    auto log = bot::get_logger("main");
+    auto log = service::get_logger("main");
     const std::string db_path = absolute(cfg.database.path);
     log->info(
         "tradebotd {} starting: exchange={} mode={} symbols={} database={} strategy={} "
@@ -179,20 +235,61 @@ int run_daemon(const Args& args, config::Config cfg) {
         TRADEBOT_VERSION, cfg.exchange.name, cfg.trading.mode, join_symbols(cfg), db_path,
         cfg.strategy.name, cfg.strategy.interval, static_cast<long>(::getpid()));
 
+    // From here until the bots start, SIGTERM/SIGINT cancel the start-up (exit 0).
+    service::StartupStop startup(log);
+    // Set when a stop begins: the exchange's read requests (history, rules) then give up rather
+    // than hold a bot that is still starting.
+    std::atomic<bool> stopping{false};
+    auto stopped_during_start_up = [&] {
+        log->info("stopped before start-up finished ({})", service::signal_name(startup.signal()));
+        return kExitOk;
+    };
+
+    // One daemon per database, taken before the database is opened or created: a second one
+    // would trade the same symbols from the same state (every order twice in live mode). This is
+    // for a database file; a database server (database.url) coordinates its daemons through
+    // leases of its own and takes no such lock.
+    std::optional<storage::ProcessLock> lock;
+    try {
+        lock.emplace(db_path);
+    } catch (const storage::AlreadyLocked& e) {
+        log->error(
+            "another tradebotd (pid {}) is already running on the database {}: only one daemon "
+            "may trade from a database. Stop that one first, or give this one another "
+            "database.path ({})",
+            e.holder_pid() > 0 ? std::to_string(e.holder_pid()) : std::string("unknown"), db_path,
+            e.what());
+        return kExitFatal;
+    } catch (const storage::OpenError& e) {
+        log->error("cannot open the database: {}; {}", e.what(), kOpenHelp);
+        return kExitFatal;
+    }
+
     std::optional<storage::Database> db;
     try {
         storage::Options options;
         options.busy_timeout_ms = cfg.database.busy_timeout_ms;
-        options.logger = bot::get_logger("storage");
+        options.logger = service::get_logger("storage");
         db.emplace(cfg.database.path, options);
     } catch (const storage::OpenError& e) {
-        log->error("cannot open the database: {}", e.what());
+        log->error("cannot open the database: {}; {}", e.what(), kOpenHelp);
         return kExitFatal;
     }
+    apply_test_page_limit(*db, *log);  // test hook, see above
 
     exchange::Exchange ex;
     try {
-        ex = exchange::make_exchange(cfg, bot::get_logger("exchange"));
+        exchange::StartOptions start_options;
+        start_options.cancelled = [&startup, &stopping] {
+            return startup.cancelled() || stopping.load();
+        };
+        // The sim's clock runs ahead of the wall clock: resume after the newest committed candle.
+        std::vector<std::string> symbols;
+        for (const auto& s : cfg.symbols) symbols.push_back(s.symbol);
+        start_options.sim_resume_after_ms = bot::last_committed_candle(*db, symbols);
+        ex = exchange::make_exchange(cfg, service::get_logger("exchange"), start_options);
+    } catch (const exchange::StartCancelled&) {
+        return stopped_during_start_up();
     } catch (const config::ConfigError& e) {
         log->error("invalid config: {}", e.what());
         return kExitConfig;
@@ -201,12 +298,6 @@ int run_daemon(const Args& args, config::Config cfg) {
         return kExitFatal;
     }
 
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-
     const auto started = std::chrono::steady_clock::now();
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (args.duration_s) {
@@ -214,32 +305,42 @@ int run_daemon(const Args& args, config::Config cfg) {
                                  std::chrono::duration<double>(*args.duration_s));
     }
 
-    int exit_code = kExitOk;
+    // Armed when a stop begins: a second SIGTERM/SIGINT then exits at once (status 1).
+    std::optional<service::StopEscalation> escalation;
+    std::optional<std::chrono::steady_clock::time_point> stop_deadline;
+    StopRequest stop;
     {
-        bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway);
+        bot::SupervisorOptions supervisor_options;
+        supervisor_options.logger = service::get_logger;
+        supervisor_options.apply_log_level = [](const std::string& level) {
+            if (auto l = service::parse_log_level(level)) service::set_log_level(*l);
+        };
+        bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway, supervisor_options);
 
-        // Operations (issue 5). Declared after the supervisor, so both stop before it goes.
+        // Operations. Declared after the supervisor, so both stop before it goes.
         // systemd notify (no-op without NOTIFY_SOCKET) and the watchdog thread: READY=1 once
         // every bot runs, WATCHDOG=1 only while every bot loop turns.
-        const bot::SdNotifier notifier = bot::SdNotifier::from_environment();
-        const std::chrono::milliseconds max_stall = bot::default_max_stall(notifier);
+        const service::SdNotifier notifier = service::SdNotifier::from_environment();
+        const std::chrono::milliseconds max_stall = service::default_max_stall(notifier);
         auto health = [&] {
-            return bot::assess_health(bot::progress_of(supervisor.bots()), db->writer_stats(),
-                                      bot::BotStats::steady_now_ms(), max_stall);
+            return service::assess_health(service::progress_of(supervisor.bots()),
+                                          db->writer_stats(), bot::BotStats::steady_now_ms(),
+                                          max_stall);
         };
         // metrics.listen: /metrics and /healthz, bound before any bot starts so that a taken
         // port fails the start rather than a running daemon.
-        std::optional<bot::MetricsServer> metrics;
+        std::optional<service::MetricsServer> metrics;
         if (cfg.metrics.listen) {
-            bot::MetricsHandlers handlers;
+            service::MetricsHandlers handlers;
             handlers.metrics = [&] {
-                bot::MetricsSnapshot snapshot = bot::collect_metrics(supervisor, *db, *ex.stream);
+                service::MetricsSnapshot snapshot =
+                    service::collect_metrics(supervisor, *db, *ex.stream);
                 snapshot.healthy = health().ok;
-                return bot::render_metrics(snapshot);
+                return service::render_metrics(snapshot);
             };
             handlers.health = health;
-            metrics.emplace(*cfg.metrics.listen, std::move(handlers), bot::MetricsServerOptions{},
-                            bot::get_logger("metrics"));
+            metrics.emplace(*cfg.metrics.listen, std::move(handlers),
+                            service::MetricsServerOptions{}, service::get_logger("metrics"));
             try {
                 metrics->start();
             } catch (const std::exception& e) {
@@ -248,16 +349,27 @@ int run_daemon(const Args& args, config::Config cfg) {
             }
             log->info("metrics: serving /metrics and /healthz on {}", *cfg.metrics.listen);
         }
-        bot::WatchdogOptions watchdog_options;
+        service::WatchdogOptions watchdog_options;
         if (auto interval = notifier.watchdog_ping_interval()) {
             watchdog_options.ping_interval =
                 std::max(std::chrono::duration_cast<std::chrono::milliseconds>(*interval),
                          std::chrono::milliseconds(1));
         }
         watchdog_options.max_stall = max_stall;
-        bot::Watchdog watchdog(
-            notifier, [&] { return bot::progress_of(supervisor.bots()); }, watchdog_options, log);
+        service::Watchdog watchdog(
+            notifier, [&] { return service::progress_of(supervisor.bots()); }, watchdog_options,
+            log);
+        // Heartbeats come from their own thread, which never waits on storage: they keep coming
+        // (and say so) while the bots are stuck on a stalled database.
+        service::Heartbeat heartbeat(service::HeartbeatSources{[&] { return supervisor.bots(); },
+                                                               [&] { return db->writer_stats(); },
+                                                               [&] { return ex.stream->stats(); }},
+                                     std::chrono::seconds(std::max(0, cfg.log.heartbeat_s)));
 
+        // Start-up ends here; from now on the main loop takes the signals. One may have been
+        // taken just before.
+        startup.finish();
+        if (startup.cancelled()) return stopped_during_start_up();
         try {
             supervisor.start();
         } catch (const std::exception& e) {
@@ -267,49 +379,44 @@ int run_daemon(const Args& args, config::Config cfg) {
         }
         log->info("running {} bots", cfg.symbols.size());
         watchdog.start();
+        heartbeat.start();
         if (notifier.watchdog_period()) {
             log->info("systemd watchdog: WATCHDOG=1 every {} ms while no bot is stuck for {} ms",
                       watchdog_options.ping_interval.count(), max_stall.count());
         }
 
-        std::string reason;
-        for (;;) {
-            auto tick = std::chrono::milliseconds(1000);
-            if (deadline) {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    *deadline - std::chrono::steady_clock::now());
-                if (left.count() <= 0) {
-                    reason = "--duration elapsed";
-                    break;
-                }
-                tick = std::min(tick, left);
-            }
-            timespec ts{static_cast<time_t>(tick.count() / 1000),
-                        static_cast<long>((tick.count() % 1000) * 1000000)};
-            int sig = ::sigtimedwait(&signals, nullptr, &ts);
-            if (sig < 0) continue;  // EAGAIN (tick) or EINTR
-            if (sig == SIGHUP) {
-                notifier.reloading();
-                reload(args.config_path, args, supervisor, *log);
-                notifier.ready();
-                continue;
-            }
-            reason = sig == SIGTERM ? "SIGTERM" : "SIGINT";
-            break;
-        }
-        log->info("stopping ({})", reason);
+        stop = main_loop(args, supervisor, *db, notifier, deadline, *log);
+        stopping = true;
+        stop_deadline = std::chrono::steady_clock::now() + kStopBudget;
+        escalation.emplace(log);
+        log->info("stopping ({})", stop.reason);
         // systemd stops watching once the stop begins; no ping may follow STOPPING=1.
         watchdog.stop();
         notifier.stopping();
+        heartbeat.stop();
+        // The bots drain for up to 3 s; a bot still waiting for storage then gives up, its write
+        // staying queued for the close below.
         supervisor.stop();
     }
     ex.stream.reset();
     ex.gateway.reset();
     db->close();
-    // Everything queued is committed before the process exits.
-    storage::Database::close_all_cached();
-    log->info("stopped cleanly");
-    return exit_code;
+    // The close commits what is queued, for whatever is left of the stop's budget.
+    const std::size_t left = storage::Database::close_all_cached(*stop_deadline);
+    if (left > 0) {
+        log->warn(
+            "{} write(s) could not be committed before the stop deadline (storage unavailable); "
+            "they are dropped, and the next start settles any order they concerned",
+            left);
+    }
+    if (stop.exit_code != kExitOk) {
+        log->error("stopped: {}; exit status {}", stop.reason, stop.exit_code);
+    } else if (left > 0) {
+        log->info("stopped ({} write(s) not committed)", left);
+    } else {
+        log->info("stopped cleanly");
+    }
+    return stop.exit_code;
 }
 
 }  // namespace
@@ -328,12 +435,14 @@ int main(int argc, char** argv) {
     try {
         args = parse_args(argc, argv);
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "tradebotd: %s\n%s", e.message.c_str(), kUsage);
+        std::fprintf(stderr, "tradebotd: %s\n%s", e.what(), kUsage);
         return kExitUsage;
     }
     if (args.help) {
-        std::fputs(kHelp, stdout);
-        std::fputs(kUsage, stdout);
+        std::cout << "tradebotd: multi-symbol crypto trading daemon.\n\n"
+                  << kUsage << "\n"
+                  << option_table() << "\n"
+                  << kAfterOptions;
         return kExitOk;
     }
     if (args.version) {
@@ -355,16 +464,24 @@ int main(int argc, char** argv) {
         std::cout << config::to_json(cfg).dump(2) << "\n";
         return kExitOk;
     }
+    // What the environment must provide (live keys) is a config error too, found before any file
+    // is created: restarting cannot fix it, so systemd must not retry (exit 78).
+    try {
+        exchange::check_credentials(cfg);
+    } catch (const config::ConfigError& e) {
+        std::fprintf(stderr, "tradebotd: invalid config: %s\n", e.what());
+        return kExitConfig;
+    }
 
-    bot::LogOptions log_options;
-    log_options.format = bot::log_format_for(cfg.log.format);
-    log_options.level = bot::parse_log_level(cfg.log.level).value_or(spdlog::level::info);
-    bot::init_logging(log_options);
+    service::LogOptions log_options;
+    log_options.format = service::log_format_for(cfg.log.format);
+    log_options.level = service::parse_log_level(cfg.log.level).value_or(spdlog::level::info);
+    service::init_logging(log_options);
 
     try {
         return run_daemon(args, std::move(cfg));
     } catch (const std::exception& e) {
-        bot::get_logger("main")->critical("fatal: {}", e.what());
+        service::get_logger("main")->critical("fatal: {}", e.what());
         return kExitFatal;
     }
 }

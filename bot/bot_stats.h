@@ -10,6 +10,7 @@
 #include <string>
 
 #include "config/decimal.h"
+#include "exchange/clock.h"
 
 namespace bot {
 
@@ -30,11 +31,7 @@ public:
                    std::chrono::steady_clock::now().time_since_epoch())
             .count();
     }
-    static std::int64_t wall_now_ms() {
-        return std::chrono::duration_cast<std::chrono::milliseconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-            .count();
-    }
+    static std::int64_t wall_now_ms() { return exchange::wall_clock_ms(); }
 
     // Counters: monotonic over the process lifetime (restarts included).
     std::atomic<std::uint64_t> events{0};          // market events taken from the queue

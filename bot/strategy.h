@@ -1,8 +1,20 @@
 // A trading strategy: turns closed klines into BUY/SELL decisions. One instance per symbol, used
 // only from that symbol's bot thread (not thread-safe, no locking needed).
+//
+// Strategies are plug-ins (bot/strategies/, docs/strategies.md): a class deriving from
+// CandleStrategy with a static spec() describing its parameters, a constructor taking its
+// config::StrategyConfig, and one registration line in its .cc:
+//
+//     const bool kRegistered = bot::register_strategy<BollingerStrategy>();
+//
+// From then on the config accepts `"name": "bollinger"` with the parameters spec() declares,
+// make_strategy() builds it, and nothing else in the program names it.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <optional>
 #include <string>
 
@@ -25,7 +37,7 @@ class Strategy {
 public:
     virtual ~Strategy() = default;
 
-    // "ema_cross" | "rsi"
+    // The registered name: "ema_cross", "rsi", ... (the signals' `strategy` column).
     virtual std::string name() const = 0;
     // Feeds one kline. Updates (closed == false) are ignored; a closed kline whose open time is
     // not after the last one seen is ignored too (replays, back-fill overlaps), so feeding the
@@ -34,17 +46,72 @@ public:
     virtual std::optional<Decision> on_kline(const exchange::Kline& k) = 0;
     // True once enough candles were seen for decisions to be possible.
     virtual bool ready() const = 0;
+    // How many closed candles of history the strategy wants before it trades (the bot asks for
+    // at least its own floor); 0: no particular need.
+    virtual int warmup_candles() const { return 0; }
 
     // The indicator state as a compact JSON string, persisted in bot_state so that a restarted
     // bot resumes where it stopped; restore() returns false (and leaves the state as it was:
     // fresh when called right after construction) when the text is not a state of this strategy
-    // with the same parameters (name, periods/thresholds and kline interval) or is damaged.
+    // with the same parameters (name, parameters and kline interval) or is damaged.
     virtual std::string save_state() const = 0;
     virtual bool restore(const std::string& state) = 0;
 };
 
-// Builds the strategy named by cfg.name. Throws std::invalid_argument for an unknown name (the
-// config loader has already refused those).
+// What every candle-driven strategy shares, so a plug-in writes only its decision and its own
+// indicator state:
+//   - on_kline() passes closed candles with a new open time to on_close(), each exactly once;
+//   - the saved state is one JSON object holding the strategy's name, every parameter (integers
+//     as numbers, decimals as strings), the interval and the last open time taken, plus what
+//     save_fields() adds; restore() refuses a state whose name, parameters or interval differ.
+class CandleStrategy : public Strategy {
+public:
+    // `config` is completed with the defaults of the strategy's registered description.
+    explicit CandleStrategy(config::StrategyConfig config);
+
+    std::string name() const final { return config_.name; }
+    std::optional<Decision> on_kline(const exchange::Kline& k) final;
+    std::string save_state() const final;
+    // On failure the state is unchanged.
+    bool restore(const std::string& state) final;
+
+    const config::StrategyConfig& strategy_config() const { return config_; }
+
+protected:
+    // A closed candle not seen before.
+    virtual std::optional<Decision> on_close(const exchange::Kline& k) = 0;
+    // Adds the strategy's own fields to the saved state (the envelope's keys are taken).
+    virtual void save_fields(nlohmann::json& state) const = 0;
+    // Reads those fields back. On false (missing, damaged or inconsistent) the state must be
+    // left exactly as it was.
+    virtual bool restore_fields(const nlohmann::json& state) = 0;
+
+private:
+    // Constant after construction
+    const config::StrategyConfig config_;
+
+    std::optional<std::int64_t> last_open_time_ms_;  // of the last closed candle taken
+};
+
+// Builds a registered strategy from its configuration.
+using StrategyMaker = std::function<std::unique_ptr<Strategy>(const config::StrategyConfig&)>;
+
+// Registers a strategy: its description with the config (config/strategy.h) and its maker
+// here. Throws std::logic_error when the name is taken. Called from static objects before
+// main(), one per plug-in.
+void register_strategy(config::StrategySpec spec, StrategyMaker make);
+
+// The registration line of a plug-in T (T::spec(), T(const config::StrategyConfig&)).
+template <class T>
+bool register_strategy() {
+    register_strategy(T::spec(), [](const config::StrategyConfig& c) -> std::unique_ptr<Strategy> {
+        return std::make_unique<T>(c);
+    });
+    return true;
+}
+
+// Builds the strategy named by cfg.name, its parameters completed with their defaults. Throws
+// std::invalid_argument for an unknown name (the config loader has already refused those).
 std::unique_ptr<Strategy> make_strategy(const config::StrategyConfig& cfg);
 
 }  // namespace bot

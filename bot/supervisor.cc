@@ -8,8 +8,8 @@
 #include <set>
 #include <thread>
 
-#include "bot/log_setup.h"
 #include "config/loader.h"
+#include "config/text.h"
 
 namespace bot {
 namespace {
@@ -17,14 +17,10 @@ namespace {
 // At most one "queue full" warning per symbol in this interval (drops are counted regardless).
 constexpr std::int64_t kDropWarnIntervalMs = 10000;
 
-bool same_strategy(const config::StrategyConfig& a, const config::StrategyConfig& b) {
-    if (a.name != b.name || a.interval != b.interval) return false;
-    if (a.name == "ema_cross") return a.fast == b.fast && a.slow == b.slow;
-    if (a.name == "rsi") {
-        return a.period == b.period && a.oversold == b.oversold && a.overbought == b.overbought;
-    }
-    return a.fast == b.fast && a.slow == b.slow && a.period == b.period &&
-           a.oversold == b.oversold && a.overbought == b.overbought;
+std::shared_ptr<spdlog::logger> make_logger(const SupervisorOptions& options,
+                                            const std::string& name) {
+    if (options.logger) return options.logger(name);
+    return spdlog::default_logger()->clone(name);
 }
 
 // Leaf key paths of a JSON document in the config's own spelling: "trading.fee_rate",
@@ -66,13 +62,9 @@ std::vector<std::string> keys_needing_restart(const config::Config& old_cfg,
     return out;
 }
 
-std::string join(const std::vector<std::string>& v) {
-    std::string out;
-    for (const auto& s : v) {
-        if (!out.empty()) out += ",";
-        out += s;
-    }
-    return out.empty() ? "-" : out;
+// "-" for none, so a log line always has a value after "added=".
+std::string list_or_dash(const std::vector<std::string>& v) {
+    return v.empty() ? "-" : config::join(v, ",");
 }
 
 }  // namespace
@@ -97,7 +89,7 @@ Supervisor::Supervisor(config::Config config, storage::Database& db, exchange::M
       stream_(stream),
       gateway_(gateway),
       options_(std::move(options)),
-      log_(get_logger("main")),
+      log_(make_logger(options_, "main")),
       config_(std::move(config)) {}
 
 Supervisor::~Supervisor() {
@@ -118,10 +110,9 @@ std::shared_ptr<Supervisor::Slot> Supervisor::make_slot(const config::SymbolConf
     auto slot = std::make_shared<Slot>();
     slot->settings.symbol = sc;
     slot->settings.trading = config_.trading;
-    slot->settings.heartbeat = std::chrono::seconds(std::max(0, config_.log.heartbeat_s));
     slot->queue = std::make_shared<EventQueue>(options_.queue_capacity);
     slot->stats = std::make_shared<BotStats>();
-    slot->log = get_logger(sc.symbol);
+    slot->log = make_logger(options_, sc.symbol);
     return slot;
 }
 
@@ -186,6 +177,7 @@ void Supervisor::run_slot(Slot& slot) {
     deps.stats = slot.stats.get();
     deps.log = slot.log;
     deps.strategy_factory = options_.strategy_factory;
+    deps.abandon = &slot.abandon;
 
     auto backoff = options_.restart_initial;
     for (;;) {
@@ -201,6 +193,10 @@ void Supervisor::run_slot(Slot& slot) {
             slot.stats->set_last_error(e.what());
             slot.log->error("stopped for good: {}", e.what());
             break;
+        } catch (const BotAbandoned& e) {
+            // The stop ran out of drain time while this bot waited for storage.
+            slot.log->warn("stopped while waiting for storage: {}", e.what());
+            break;
         } catch (const std::exception& e) {
             failure = e.what();
         } catch (...) {
@@ -210,6 +206,13 @@ void Supervisor::run_slot(Slot& slot) {
         slot.stats->set_last_error(failure);
         if (slot.closing.load()) {
             slot.log->error("bot failed while stopping: {}", failure);
+            break;
+        }
+        // Storage failed for good (corruption found mid-run): a fresh bot would fail the same
+        // way, forever. The daemon sees the same error and stops the process.
+        if (const std::string sticky = db_.writer_stats().sticky_error; !sticky.empty()) {
+            slot.log->error("bot failed: {}; not restarted: storage failed for good ({})", failure,
+                            sticky);
             break;
         }
         // A bot that ran a good while before failing starts the backoff over.
@@ -292,7 +295,7 @@ ReloadSummary Supervisor::reload(const config::Config& next) {
         if (it == desired.end()) {
             summary.removed.push_back(sym);
             to_stop.push_back(slot);
-        } else if (!same_strategy(it->second.strategy, slot->settings.symbol.strategy) ||
+        } else if (!config::same_strategy(it->second.strategy, slot->settings.symbol.strategy) ||
                    slot->stats->failed.load()) {
             // A changed strategy needs a fresh bot; so does a symbol that stopped for good (the
             // operator may have repaired what stopped it).
@@ -316,10 +319,8 @@ ReloadSummary Supervisor::reload(const config::Config& next) {
     config_.symbols = next.symbols;
     config_.strategy = next.strategy;
     if (next.log.level != config_.log.level) {
-        if (auto level = parse_log_level(next.log.level)) {
-            config_.log.level = next.log.level;
-            set_log_level(*level);
-        }
+        config_.log.level = next.log.level;
+        if (options_.apply_log_level) options_.apply_log_level(next.log.level);
     }
 
     std::vector<std::string> starting = summary.added;
@@ -341,8 +342,9 @@ ReloadSummary Supervisor::reload(const config::Config& next) {
         stream_.set_symbols(symbol_list());
     }
 
-    log_->info("reload: added={} removed={} restarted={} symbols={}", join(summary.added),
-               join(summary.removed), join(summary.restarted), join(symbol_list()));
+    log_->info("reload: added={} removed={} restarted={} symbols={}", list_or_dash(summary.added),
+               list_or_dash(summary.removed), list_or_dash(summary.restarted),
+               list_or_dash(symbol_list()));
     for (const auto& key : summary.not_applied) {
         log_->warn(
             "reload: {} changed but cannot be applied while running; keeping the running "

@@ -4,27 +4,31 @@
 // EventQueue (bot/event_queue.h: never blocks, drops the oldest updates first, counts drops and
 // warns). Events for a symbol with no running bot are counted (unrouted()) and ignored.
 //
-// Restarts: when a bot throws (strategy bug, storage write failed for good) the exception text is
+// Restarts: when a bot throws (strategy bug, storage write refused) the exception text is
 // logged, and after a backoff (1 s, doubling to 30 s; back to 1 s once a bot ran longer than the
 // maximum) a fresh bot resumes from storage while the other symbols carry on. Its queue keeps
-// filling meanwhile under the same drop policy. BotFatalError stops that symbol for good.
+// filling meanwhile under the same drop policy. BotFatalError stops that symbol for good. When
+// storage itself failed for good (WriterStats::sticky_error: corruption found mid-run) no bot is
+// restarted: every fresh one would fail the same way; the daemon stops the process instead.
 //
 // Shutdown (stop()): the stream stops first (no event arrives after), then every queue is closed
 // and the bots drain what is queued — each candle processed has its signal, order and fills
-// committed. Bots still draining after drain_timeout are told to abandon the rest at the next
-// event boundary (an order in flight always completes).
+// committed. Bots still draining after drain_timeout are abandoned: they stop at the next event
+// boundary, or at once if they are waiting for storage (that write stays queued for the close);
+// a call to the gateway in flight always completes.
 //
 // Reload (SIGHUP): added symbols start, removed ones stop (drained as above), a symbol whose
 // strategy changed is restarted with the new one, log.level applies at once. Any other changed
 // key cannot be applied live: it is logged by key path and the running value is kept.
 //
-// Watchdog support (issue 5): every bot's BotStats has progress counters and a last-progress
+// Watchdog support: every bot's BotStats has progress counters and a last-progress
 // time; all_progressing() answers "is every bot thread turning?".
 #pragma once
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -50,10 +54,15 @@ struct SupervisorOptions {
     std::size_t queue_capacity = 4096;  // events per symbol
     std::chrono::milliseconds restart_initial{1000};
     std::chrono::milliseconds restart_max{30000};
-    // stop(): how long bots may drain their queues before abandoning the rest (the SPEC allows
-    // 5 s for the whole stop).
+    // stop(): how long bots may drain their queues before abandoning the rest (a clean stop
+    // must finish within 5 s in all).
     std::chrono::milliseconds drain_timeout{3000};
     StrategyFactory strategy_factory;  // empty: make_strategy (tests inject their own)
+    // The named logger of each bot ("BTCUSDT") and of the supervisor itself ("main"). The daemon
+    // passes its log set-up's loggers; empty: copies of spdlog's default logger under that name.
+    std::function<std::shared_ptr<spdlog::logger>(const std::string& name)> logger;
+    // Applies a new log.level ("warn") on reload; empty: the level stays as it is.
+    std::function<void(const std::string& level)> apply_log_level;
 };
 
 // What reload() did.

@@ -19,22 +19,14 @@ using exchange::OrderStatus;
 constexpr int kUnknownQueries = 3;
 constexpr std::chrono::milliseconds kUnknownQueryDelay{500};
 
-// Orders looked at on start-up: a bot settles each order before the next one, so only the
-// newest few can be unresolved.
-constexpr int kRecentOrders = 20;
-
-bool is_unresolved(const std::string& status) { return status == "PENDING" || status == "UNKNOWN"; }
-
-storage::Status wait_status(const storage::WriteHandle& h) {
-    if (!h) return storage::Status::ok();
-    return h->wait().status();
-}
+// How often a storage wait looks at the abandon flag.
+constexpr std::chrono::milliseconds kStorageWaitSlice{50};
 
 [[noreturn]] void storage_failure(const std::string& what, const storage::Status& st) {
     throw std::runtime_error("storage: " + what + ": " + st.to_string());
 }
 
-// ---- Test hook (issue 5: the systemd watchdog test, tests/integration/ops_daemon_test.cc) ----
+// ---- Test hook (the systemd watchdog test, tests/integration/ops_daemon_test.cc) ----
 // TRADEBOT_TEST_HANG_SYMBOL=SYMBOL[:N] makes that symbol's bot thread hang after handling N
 // events (default 1), as a strategy stuck in a loop would: its loop stops turning, so the
 // watchdog must withhold WATCHDOG=1. The hang ends only when the supervisor abandons the bot at
@@ -69,23 +61,60 @@ TradingBot::TradingBot(BotSettings settings, BotDeps deps)
 
 TradingBot::~TradingBot() {
     try {
-        if (pending_state_) (void)pending_state_->wait();
+        // The next bot of this symbol reads the state back: let the write land first, unless the
+        // bot is being abandoned (then it stays queued and lands at the close, or never).
+        if (pending_state_) {
+            while (!pending_state_->wait_for(kStorageWaitSlice) && !abandoned()) {
+            }
+        }
     } catch (...) {
         // A destructor never throws; the write is still queued and lands anyway.
     }
 }
 
+std::optional<std::int64_t> last_committed_candle(const storage::Database& db,
+                                                  const std::vector<std::string>& symbols) {
+    std::optional<std::int64_t> newest;
+    for (const auto& symbol : symbols) {
+        auto text = db.state(symbol, kLastCandleKey);
+        if (!text) continue;
+        try {
+            const std::int64_t open_ms = std::stoll(*text);
+            if (!newest || open_ms > *newest) newest = open_ms;
+        } catch (const std::exception&) {
+            // An unreadable marker: that symbol simply does not constrain the resume point.
+        }
+    }
+    return newest;
+}
+
+bool TradingBot::abandoned() const {
+    return deps_.abandon != nullptr && deps_.abandon->load(std::memory_order_relaxed);
+}
+
+storage::Result<storage::WriteResult> TradingBot::await(const storage::WriteHandle& handle,
+                                                        const std::string& what) {
+    while (!handle->wait_for(kStorageWaitSlice)) {
+        if (abandoned()) {
+            const storage::WriterStats ws = deps_.db->writer_stats();
+            throw BotAbandoned(
+                what + " still queued when the stop gave up waiting (" +
+                (ws.stalled ? "storage stalled for " + std::to_string(ws.stalled_ms / 1000) + " s"
+                            : std::string("storage busy")) +
+                "); it stays queued for the close");
+        }
+    }
+    return handle->wait();
+}
+
+storage::Result<storage::WriteResult> TradingBot::commit(storage::WriteBatch batch,
+                                                         const std::string& what) {
+    return await(deps_.db->submit(std::move(batch)), what);
+}
+
 std::string TradingBot::describe_strategy() const {
     const auto& s = settings_.symbol.strategy;
-    if (s.name == "rsi") {
-        return "rsi(period=" + std::to_string(s.period) + " oversold=" + s.oversold.to_string() +
-               " overbought=" + s.overbought.to_string() + ") " + s.interval;
-    }
-    if (s.name == "ema_cross") {
-        return "ema_cross(fast=" + std::to_string(s.fast) + " slow=" + std::to_string(s.slow) +
-               ") " + s.interval;
-    }
-    return strategy_->name() + " " + s.interval;
+    return config::describe(s) + " " + s.interval;
 }
 
 void TradingBot::start() {
@@ -133,15 +162,13 @@ void TradingBot::start() {
                     describe_strategy(), restored ? "restored" : "fresh",
                     book_.quantity().to_string(), book_.avg_entry_price().to_string(),
                     book_.realized_pnl().to_string());
-    next_heartbeat_ = std::chrono::steady_clock::now() + settings_.heartbeat;
     started_ = true;
 }
 
 void TradingBot::warm_up(bool& restored, std::optional<std::int64_t> stored_last) {
     const auto& s = settings_.symbol.strategy;
-    // EMAs and Wilder's RSI converge slowly: a few times the longest period on top of the floor.
-    const int longest = std::max({s.slow, s.fast, s.period, 1});
-    const int limit = std::max(settings_.min_warmup_candles, 4 * longest);
+    // What the strategy asks for, on top of the floor.
+    const int limit = std::max(settings_.min_warmup_candles, strategy_->warmup_candles());
     std::vector<exchange::Kline> history = deps_.stream->history(symbol(), s.interval, limit);
     if (restored && stored_last) last_candle_open_ms_ = *stored_last;
     if (restored && stored_last && !history.empty() && *stored_last > history.back().open_time_ms) {
@@ -160,13 +187,17 @@ void TradingBot::warm_up(bool& restored, std::optional<std::int64_t> stored_last
     // has seen); otherwise it is the whole warm-up. Decisions on past candles are not acted on:
     // their prices are gone.
     int fed = 0;
+    std::optional<std::int64_t> newest;
     for (const auto& k : history) {
         if (!k.closed) continue;
         (void)strategy_->on_kline(k);
         last_candle_open_ms_ = std::max(last_candle_open_ms_, k.open_time_ms);
         last_price_ = k.close;
+        newest = std::max(newest.value_or(k.open_time_ms), k.open_time_ms);
         ++fed;
     }
+    // The stream continues right after the history this bot has seen.
+    if (newest) deps_.stream->resume_after(symbol(), s.interval, *newest);
     deps_.log->info("{} from {} history candles (ready={})", restored ? "caught up" : "warmed up",
                     fed, strategy_->ready());
 }
@@ -178,16 +209,18 @@ void TradingBot::add_state(storage::WriteBatch& batch) const {
 
 void TradingBot::settle_unresolved_orders() {
     const std::string& sym = symbol();
-    std::vector<storage::Order> recent = deps_.db->orders(sym, kRecentOrders);
-    // Oldest first, so fills apply to the position in the order they happened.
-    std::reverse(recent.begin(), recent.end());
-    for (auto& row : recent) {
-        if (!is_unresolved(row.status)) continue;
+    // Every order still PENDING or UNKNOWN, however many newer ones followed it (a stop that
+    // could not commit an outcome leaves one behind), oldest first so that fills apply to the
+    // position in the order they happened.
+    std::vector<storage::Order> unresolved = deps_.db->unresolved_orders(sym);
+    for (auto& row : unresolved) {
         std::optional<exchange::OrderResult> found = deps_.gateway->query(sym, row.client_order_id);
         if (!found) {
             row.status = "CANCELED";
             row.reason = kNotSentReason;
-            storage::Status st = deps_.db->save_order(row);
+            storage::Status st =
+                commit(storage::WriteBatch().upsert_order(row), "order " + row.client_order_id)
+                    .status();
             if (!st.is_ok()) storage_failure("order " + row.client_order_id + " not updated", st);
             deps_.log->warn("order {} unknown to the gateway; marked CANCELED ({})",
                             row.client_order_id, kNotSentReason);
@@ -216,13 +249,10 @@ void TradingBot::run(const std::atomic<bool>& abandon) {
 
     while (!abandon.load(std::memory_order_relaxed)) {
         stats.touch();
-        auto wait = std::chrono::milliseconds(200);
-        if (settings_.heartbeat.count() > 0) {
-            auto until = std::chrono::duration_cast<std::chrono::milliseconds>(
-                next_heartbeat_ - std::chrono::steady_clock::now());
-            wait = std::clamp(until, std::chrono::milliseconds(1), wait);
-        }
-        std::optional<exchange::MarketEvent> event = deps_.queue->pop(wait);
+        // The idle wait bounds how late the loop notices `abandon`; the watchdog counts each
+        // turn as progress.
+        std::optional<exchange::MarketEvent> event =
+            deps_.queue->pop(std::chrono::milliseconds(200));
         if (event) {
             handle(*event);
             if (hang_after && stats.events.load() >= *hang_after) {  // test hook, see above
@@ -232,11 +262,6 @@ void TradingBot::run(const std::atomic<bool>& abandon) {
             }
         } else if (deps_.queue->is_finished()) {
             break;
-        }
-        if (settings_.heartbeat.count() > 0 &&
-            std::chrono::steady_clock::now() >= next_heartbeat_) {
-            heartbeat();
-            next_heartbeat_ = std::chrono::steady_clock::now() + settings_.heartbeat;
         }
     }
     flush();
@@ -251,7 +276,10 @@ void TradingBot::handle(const exchange::MarketEvent& event) {
     if (const auto* k = std::get_if<exchange::Kline>(&event)) {
         on_kline(*k);
     } else if (const auto* t = std::get_if<exchange::Trade>(&event)) {
-        if (t->price.is_positive()) last_price_ = t->price;
+        if (t->price.is_positive()) {
+            last_price_ = t->price;
+            publish_position();  // the heartbeat's last price and unrealized PnL
+        }
     }
     // Book tickers carry no trade price; the bot has no use for them yet.
 }
@@ -289,7 +317,7 @@ void TradingBot::on_decision(const Decision& d, const exchange::Kline& k) {
     batch.insert_signal(signal);
     add_state(batch);
     wait_async();
-    storage::Result<storage::WriteResult> written = deps_.db->write(std::move(batch));
+    storage::Result<storage::WriteResult> written = commit(std::move(batch), "signal");
     if (!written.is_ok()) storage_failure("signal not saved", written.status());
     const std::int64_t signal_id = written.value().ids.empty() ? 0 : written.value().ids.front();
     deps_.stats->signals.fetch_add(1, std::memory_order_relaxed);
@@ -323,8 +351,10 @@ void TradingBot::place_order(exchange::Side side, const Decimal& quantity, const
     row.status = "PENDING";
     row.signal_id = signal_id;
 
-    // Write-ahead: the row is committed before the gateway hears of the order.
-    storage::Status st = deps_.db->save_order(row);
+    // Write-ahead: the row is committed before the gateway hears of the order. A bot abandoned
+    // while this waits never sends the order.
+    storage::Status st =
+        commit(storage::WriteBatch().upsert_order(row), "order " + row.client_order_id).status();
     if (!st.is_ok()) storage_failure("order " + row.client_order_id + " not written ahead", st);
     deps_.log->info("order {} {} qty={} ref_price={} id={}", row.side, row.type, row.quantity,
                     row.price, row.client_order_id);
@@ -394,7 +424,10 @@ void TradingBot::settle(storage::Order row, const exchange::OrderResult& result)
     add_state(batch);
 
     wait_async();
-    storage::Result<storage::WriteResult> written = deps_.db->write(std::move(batch));
+    // Abandoned while this waits: the order row stays PENDING (or lands with this outcome at the
+    // close); the next start asks the gateway and settles it.
+    storage::Result<storage::WriteResult> written =
+        commit(std::move(batch), "outcome of order " + row.client_order_id);
     if (!written.is_ok()) {
         storage_failure("outcome of order " + row.client_order_id + " not saved", written.status());
     }
@@ -431,7 +464,7 @@ void TradingBot::persist_state_async() {
 
 void TradingBot::wait_async() {
     if (!pending_state_) return;
-    storage::Status st = wait_status(pending_state_);
+    storage::Status st = await(pending_state_, "strategy state").status();
     pending_state_.reset();
     if (!st.is_ok()) {
         deps_.stats->storage_errors.fetch_add(1, std::memory_order_relaxed);
@@ -449,23 +482,6 @@ void TradingBot::publish_position() {
     p.last_price = last_price_;
     if (last_price_.is_positive()) p.unrealized_pnl = book_.unrealized_pnl(last_price_);
     deps_.stats->set_position(p);
-}
-
-void TradingBot::heartbeat() {
-    const BotStats& s = *deps_.stats;
-    const exchange::StreamStats stream = deps_.stream->stats();
-    const storage::WriterStats writer = deps_.db->writer_stats();
-    publish_position();
-    const PositionSnapshot p = s.position();
-    deps_.log->info(
-        "heartbeat events={} closed={} signals={} orders={} fills={} queue={} dropped={} "
-        "lost_closes={} storage_commit_us={:.0f} reconnects={} position={} avg={} last={} "
-        "upnl={} realized={}",
-        s.events.load(), s.closed_klines.load(), s.signals.load(), s.orders.load(), s.fills.load(),
-        deps_.queue->depth(), deps_.queue->dropped(), deps_.queue->lost_closes(),
-        writer.last_commit_us, stream.reconnects, p.quantity.to_string(),
-        p.avg_entry_price.to_string(), p.last_price.to_string(), p.unrealized_pnl.to_string(2),
-        p.realized_pnl.to_string(2));
 }
 
 }  // namespace bot

@@ -11,10 +11,16 @@
 //
 // On start the bot resumes from storage: position row and strategy state, caught up on the candles
 // it missed from stream.history(); with no usable state (none, other parameters, or a state
-// ahead of the market's clock, as when the simulated market restarts its time compression) the
-// strategy warms up afresh from that history. Orders a crash left
-// PENDING/UNKNOWN are settled by asking gateway.query(): an order the gateway does not know was
-// never sent and is marked CANCELED; one it knows is settled like a fresh result.
+// ahead of the market's clock) the strategy warms up afresh from that history. Every order a crash
+// or a stop left PENDING/UNKNOWN, however old, is settled by asking gateway.query(): an order the
+// gateway does not know was never sent and is marked CANCELED; one it knows is settled like a
+// fresh result.
+//
+// Storage waits: every write is queued and waited for in slices, so a bot never waits on storage
+// past the moment its supervisor abandons it (a stop that ran out of drain time): it then leaves
+// with BotAbandoned and the write stays queued, to land at the close or, if the database stays
+// unavailable, to be settled at the next start (the order row is written ahead, so no order can
+// be lost that way).
 //
 // Exceptions: anything processing throws (a strategy bug, a storage write that failed for good)
 // leaves the bot; the Supervisor logs it and builds a fresh bot after a backoff, which resumes
@@ -30,6 +36,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 #include "bot/bot_stats.h"
 #include "bot/event_queue.h"
@@ -55,6 +62,12 @@ public:
     using std::runtime_error::runtime_error;
 };
 
+// The bot was abandoned (BotDeps::abandon) while it waited for a write; the write stays queued.
+class BotAbandoned : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+};
+
 // The bot_state key holding Strategy::save_state().
 inline constexpr const char* kStrategyStateKey = "strategy";
 // The bot_state key holding the open time of the last closed candle the strategy saw.
@@ -66,37 +79,44 @@ inline constexpr const char* kNotSentReason =
 struct BotSettings {
     config::SymbolConfig symbol;  // symbol and its effective strategy
     config::TradingConfig trading;
-    std::chrono::milliseconds heartbeat{10000};  // 0: no heartbeat
     int min_warmup_candles = 200;  // at least this many history candles when there is no state
 };
+
+// The newest candle any of `symbols` has committed (bot_state kLastCandleKey), or none: where a
+// simulated market must resume so that a restart never plays a candle twice.
+std::optional<std::int64_t> last_committed_candle(const storage::Database& db,
+                                                  const std::vector<std::string>& symbols);
 
 // Everything the bot uses but does not own. All of it outlives the bot.
 struct BotDeps {
     storage::Database* db = nullptr;
-    exchange::MarketStream* stream = nullptr;  // history() at start, stats() for the heartbeat
+    exchange::MarketStream* stream = nullptr;  // history() at start
     exchange::OrderGateway* gateway = nullptr;
     EventQueue* queue = nullptr;
     BotStats* stats = nullptr;
     std::shared_ptr<spdlog::logger> log;
     StrategyFactory strategy_factory;  // empty: make_strategy
+    // Set (by the supervisor, at a stop that ran out of drain time) when the bot must give up
+    // whatever storage wait it is in; null: never.
+    const std::atomic<bool>* abandon = nullptr;
 };
 
 class TradingBot {
 public:
     TradingBot(BotSettings settings, BotDeps deps);
-    ~TradingBot();  // waits for the last asynchronous state write; never throws
+    ~TradingBot();  // waits for the last asynchronous state write unless abandoned; never throws
     TradingBot(const TradingBot&) = delete;
     TradingBot& operator=(const TradingBot&) = delete;
 
     // Resumes from storage (see above). Throws on failure; BotFatalError when retrying cannot help.
     void start();
     // Takes events from the queue until it is closed and drained, or `abandon` becomes true
-    // (checked between events: an order in flight always completes and commits). Throws what
-    // processing throws.
+    // (checked between events and in storage waits, see above; a call to the gateway in flight
+    // always completes). Throws what processing throws, BotAbandoned from a storage wait.
     void run(const std::atomic<bool>& abandon);
     // Handles one event (run() calls it; tests may drive the bot directly).
     void handle(const exchange::MarketEvent& event);
-    // Waits until every write made so far is committed.
+    // Waits until every write made so far is committed (or the bot is abandoned: BotAbandoned).
     void flush();
 
     const PositionBook& position() const { return book_; }
@@ -114,11 +134,19 @@ private:
     // the market clock (clears `restored`).
     void warm_up(bool& restored, std::optional<std::int64_t> stored_last);
     void add_state(storage::WriteBatch& batch) const;
+    // Queues `batch` and waits for its commit (see "Storage waits" above). `what` names the
+    // write in the BotAbandoned message.
+    storage::Result<storage::WriteResult> commit(storage::WriteBatch batch,
+                                                 const std::string& what);
+    // Waits for a queued write until it is done; throws BotAbandoned if the bot is abandoned
+    // first.
+    storage::Result<storage::WriteResult> await(const storage::WriteHandle& handle,
+                                                const std::string& what);
+    bool abandoned() const;
     void persist_state_async();
     // Waits for the outstanding asynchronous write, if any; logs a failure.
     void wait_async();
     void publish_position();
-    void heartbeat();
     std::string describe_strategy() const;
 
     // Constant after construction
@@ -132,7 +160,6 @@ private:
     Decimal last_price_;
     std::int64_t last_candle_open_ms_ = 0;
     storage::WriteHandle pending_state_;  // last asynchronous state write, until seen done
-    std::chrono::steady_clock::time_point next_heartbeat_;
     bool started_ = false;
 };
 

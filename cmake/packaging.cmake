@@ -1,4 +1,4 @@
-# Installation and the Debian package (issue 5; docs/operations.md "Install").
+# Installation and the Debian package (docs/operations.md "Install").
 #
 #   cmake --preset release && cmake --build --preset release
 #   cd build && cpack -G DEB            # -> tradebot_<version>_<arch>.deb

@@ -1,4 +1,4 @@
-// The daemon's configuration as plain data (SPEC.md "Config"). Filled and validated by
+// The daemon's configuration as plain data (docs/reference.md "Config"). Filled and validated by
 // config::load_config_file / config::parse_config (config/loader.h); nothing here reaches anything
 // else.
 #pragma once
@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "config/decimal.h"
+#include "config/strategy.h"
 
 namespace config {
 
@@ -42,20 +43,6 @@ struct TradingConfig {
     Decimal quote_per_trade = Decimal::from_int(100);
     Decimal max_position_quote = Decimal::from_int(1000);
     Decimal fee_rate = Decimal::from_string("0.001");
-};
-
-// A strategy and its parameters. Only the fields of `name` are meaningful.
-struct StrategyConfig {
-    std::string name = "ema_cross";  // "ema_cross" | "rsi"
-    std::string interval =
-        "1m";  // kline interval: 1s 1m 3m 5m 15m 30m 1h 2h 4h 6h 8h 12h 1d 3d 1w 1M
-    // ema_cross
-    int fast = 9;
-    int slow = 21;
-    // rsi
-    int period = 14;
-    Decimal oversold = Decimal::from_int(30);
-    Decimal overbought = Decimal::from_int(70);
 };
 
 struct SymbolConfig {

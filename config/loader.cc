@@ -1,23 +1,29 @@
 #include "config/loader.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <memory>
 #include <set>
 #include <utility>
+#include <variant>
 #include <vector>
 
+#include "config/safe_text.h"
 #include "config/validate.h"
 
 namespace config {
 
+// Both parts quote what the file said (a value, a file name, the parser's last token), so both go
+// through safe_text: a URL's credentials and raw bytes never reach the operator's terminal.
 ConfigError::ConfigError(std::string where, std::string problem)
-    : std::runtime_error(where + ": " + problem),
-      key_path_(std::move(where)),
-      problem_(std::move(problem)) {}
+    : std::runtime_error(safe_text(where) + ": " + safe_text(problem)),
+      key_path_(safe_text(where)),
+      problem_(safe_text(problem)) {}
 
 namespace {
 
@@ -123,15 +129,16 @@ json parse_json(std::string_view text, std::string_view source_name) {
     }
 }
 
+// Every parameter of the strategy (defaults filled in): integers as numbers, decimals as exact
+// strings.
 json strategy_to_json(const StrategyConfig& s) {
     json j = {{"name", s.name}, {"interval", s.interval}};
-    if (s.name == "rsi") {
-        j["period"] = s.period;
-        j["oversold"] = s.oversold.to_string();
-        j["overbought"] = s.overbought.to_string();
-    } else {
-        j["fast"] = s.fast;
-        j["slow"] = s.slow;
+    for (const auto& [key, value] : with_defaults(s).params) {
+        if (const int* i = std::get_if<int>(&value)) {
+            j[key] = *i;
+        } else {
+            j[key] = std::get<Decimal>(value).to_string();
+        }
     }
     return j;
 }
@@ -142,15 +149,45 @@ Config parse_config(std::string_view json_text, std::string_view source_name) {
     return detail::config_from_json(parse_json(json_text, source_name));
 }
 
+namespace {
+
+// What fstat says a path is, for "not a regular file (...)".
+const char* file_kind(mode_t mode) {
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISCHR(mode)) return "a character device";
+    if (S_ISBLK(mode)) return "a block device";
+    if (S_ISSOCK(mode)) return "a socket";
+    return "not a plain file";
+}
+
+}  // namespace
+
 Config load_config_file(const std::string& path) {
     // POSIX read rather than ifstream: ifstream hides errno (ENOENT, EACCES, EISDIR), which is
     // the part of the message the operator needs.
     auto unreadable = [&path](int err) {
         return ConfigError(path, std::string("cannot read: ") + std::strerror(err));
     };
-    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO must not wait for a writer that may never come (SIGHUP re-reads
+    // the file on the main thread). It changes nothing for a regular file.
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0) throw unreadable(errno);
     std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { ::close(*f); });
+    struct stat st {};
+    if (::fstat(fd, &st) != 0) throw unreadable(errno);
+    if (S_ISDIR(st.st_mode)) throw unreadable(EISDIR);
+    // A device or a FIFO never ends (/dev/zero, /dev/urandom) or may never answer: only a
+    // regular file is read, and only up to a size no real config comes near.
+    if (!S_ISREG(st.st_mode)) {
+        throw ConfigError(
+            path, std::string("cannot read: ") + file_kind(st.st_mode) + ", not a regular file");
+    }
+    auto too_large = [&path](std::uint64_t size) {
+        return ConfigError(path, "cannot read: " + std::to_string(size) +
+                                     " bytes; a config file may hold at most " +
+                                     std::to_string(kMaxConfigBytes) + " bytes (1 MiB)");
+    };
+    if (static_cast<std::uint64_t>(st.st_size) > kMaxConfigBytes) throw too_large(st.st_size);
     std::string text;
     char buf[65536];
     for (;;) {
@@ -161,6 +198,8 @@ Config load_config_file(const std::string& path) {
             throw unreadable(errno);
         }
         text.append(buf, static_cast<std::size_t>(n));
+        // The file may grow while it is read: the limit holds for what is read, too.
+        if (text.size() > kMaxConfigBytes) throw too_large(text.size());
     }
     return parse_config(text, path);
 }

@@ -1,11 +1,12 @@
-// Reads the JSON config (SPEC.md "Config") into config::Config, validating every key, and writes
-// the fully resolved form back out for `tradebotd --check-config`.
+// Reads the JSON config (docs/reference.md "Config") into config::Config, validating every key, and
+// writes the fully resolved form back out for `tradebotd --check-config`.
 //
 // Every problem is a ConfigError naming where it is: a key path such as `symbols[2].strategy.fast`
 // for a bad value, or the file name for unreadable files and JSON syntax errors. tradebotd turns it
 // into exit status 78; on SIGHUP it keeps the running config and logs the message.
 #pragma once
 
+#include <cstddef>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -38,8 +39,12 @@ private:
 // Throws ConfigError.
 Config parse_config(std::string_view json_text, std::string_view source_name = "config");
 
-// Reads and parses a config file; an unreadable file is a ConfigError naming the path and the
-// system's reason. Throws ConfigError.
+// The largest config file load_config_file reads (1 MiB): a real one is a few KiB.
+inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
+
+// Reads and parses a config file. Only a regular file of at most kMaxConfigBytes is read; a
+// FIFO, a device (/dev/zero), a directory, a larger file or an unreadable one is a ConfigError
+// naming the path and what it is. Throws ConfigError.
 Config load_config_file(const std::string& path);
 
 // The fully resolved config in the input's key layout: every default filled in, every symbol as

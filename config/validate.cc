@@ -1,7 +1,5 @@
 #include "config/validate.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 #include <climits>
@@ -11,7 +9,10 @@
 #include <utility>
 #include <vector>
 
+#include "config/endpoint.h"
+#include "config/interval.h"
 #include "config/loader.h"
+#include "config/text.h"
 
 namespace config::detail {
 
@@ -25,17 +26,12 @@ std::string key_segment(const std::string& key) {
 namespace {
 
 using nlohmann::json;
-// Allowed names; a vector so both the tables below and braced lists at call sites fit.
-using Names = std::vector<std::string_view>;
+// Allowed names; a vector so the tables below, braced lists at call sites and the registered
+// strategy names all fit.
+using Names = std::vector<std::string>;
 
 const Names kRootKeys = {"database", "exchange", "trading", "strategy",
                          "symbols",  "log",      "metrics"};
-const Names kStrategies = {"ema_cross", "rsi"};
-// Binance's kline intervals; the sim aggregates into the same ones.
-const Names kIntervals = {"1s", "1m", "3m", "5m",  "15m", "30m", "1h", "2h",
-                          "4h", "6h", "8h", "12h", "1d",  "3d",  "1w", "1M"};
-const Names kEmaCrossParams = {"fast", "slow"};
-const Names kRsiParams = {"period", "oversold", "overbought"};
 
 [[noreturn]] void fail(const std::string& path, std::string problem) {
     throw ConfigError(path, std::move(problem));
@@ -51,15 +47,6 @@ std::string element(const std::string& path, std::size_t i) {
 
 bool contains(const Names& names, std::string_view s) {
     return std::find(names.begin(), names.end(), s) != names.end();
-}
-
-std::string join(const Names& names) {
-    std::string out;
-    for (std::string_view n : names) {
-        if (!out.empty()) out += '|';
-        out += n;
-    }
-    return out;
 }
 
 // What was found, for "expected X, got Y": strings quoted as written, other values with their
@@ -90,7 +77,7 @@ std::string describe(const json& j) {
     fail(path, "expected " + std::string(expected) + ", got " + describe(got));
 }
 
-const json* find(const json& object, const char* key) {
+const json* find(const json& object, std::string_view key) {
     auto it = object.find(key);
     return it == object.end() ? nullptr : &*it;
 }
@@ -126,7 +113,7 @@ int get_int32(const json& j, const std::string& path, int lo, int hi, std::strin
 
 std::string get_enum(const json& j, const std::string& path, const Names& allowed) {
     if (j.is_string() && contains(allowed, j.get<std::string>())) return j.get<std::string>();
-    fail_expected(path, "one of " + join(allowed), j);
+    fail_expected(path, "one of " + join(allowed, "|"), j);
 }
 
 std::string get_nonempty_string(const json& j, const std::string& path) {
@@ -152,81 +139,19 @@ Decimal get_money(const json& j, const std::string& path) {
     fail_expected(path, kExpected, j);
 }
 
-// RSI thresholds are not money, so a JSON number is fine too. Its shortest text form (what
-// dump() prints) is parsed, so 30.5 becomes exactly 30.5 rather than its binary neighbour.
-Decimal get_threshold(const json& j, const std::string& path) {
-    std::optional<Decimal> d;
-    if (j.is_number()) d = Decimal::parse(j.dump());
-    if (j.is_string()) d = Decimal::parse(j.get<std::string>());
-    if (!d || *d <= Decimal() || *d >= Decimal::from_int(100)) {
-        fail_expected(path, "a number > 0 and < 100", j);
-    }
-    return *d;
-}
-
-bool valid_port(std::string_view p) {
-    if (p.empty() || p.size() > 5) return false;
-    int v = 0;
-    for (char c : p) {
-        if (c < '0' || c > '9') return false;
-        v = v * 10 + (c - '0');
-    }
-    return v >= 1 && v <= 65535;
-}
-
-bool valid_ipv4(std::string_view h) {
-    in_addr a{};
-    return inet_pton(AF_INET, std::string(h).c_str(), &a) == 1;
-}
-
-bool valid_bracketed_ipv6(std::string_view h) {
-    if (h.size() < 3 || h.front() != '[' || h.back() != ']') return false;
-    in6_addr a{};
-    return inet_pton(AF_INET6, std::string(h.substr(1, h.size() - 2)).c_str(), &a) == 1;
-}
-
-bool valid_host_name(std::string_view h) {
-    return !h.empty() && std::all_of(h.begin(), h.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '.';
-    });
-}
-
-// scheme://host[:port][/path]: a host is required, user info (credentials) is not allowed.
-bool valid_url(std::string_view url, const Names& schemes) {
-    std::string_view rest;
-    for (std::string_view scheme : schemes) {
-        std::string prefix = std::string(scheme) + "://";
-        if (url.substr(0, prefix.size()) == prefix) rest = url.substr(prefix.size());
-    }
-    if (rest.empty()) return false;
-    if (std::any_of(url.begin(), url.end(),
-                    [](char c) { return std::isspace(static_cast<unsigned char>(c)) || c == 0; })) {
-        return false;
-    }
-    std::string_view authority = rest.substr(0, rest.find_first_of("/?#"));
-    if (!authority.empty() && authority.front() == '[') {
-        auto close = authority.find(']');
-        if (close == std::string_view::npos) return false;
-        std::string_view after = authority.substr(close + 1);
-        return valid_bracketed_ipv6(authority.substr(0, close + 1)) &&
-               (after.empty() || (after.front() == ':' && valid_port(after.substr(1))));
-    }
-    auto colon = authority.rfind(':');
-    if (colon != std::string_view::npos && !valid_port(authority.substr(colon + 1))) return false;
-    return valid_host_name(authority.substr(0, colon));
-}
-
 std::string get_url(const json& j, const std::string& path, const Names& schemes,
                     std::string_view expected) {
-    if (j.is_string() && valid_url(j.get<std::string>(), schemes)) return j.get<std::string>();
+    if (j.is_string() && parse_endpoint(j.get<std::string>(), schemes)) {
+        return j.get<std::string>();
+    }
     fail_expected(path, expected, j);
 }
 
+// A listen address the metrics server can bind: an IP address or localhost, and a real port
+// (0, "any free port", is for tests, not for a scrape target).
 bool valid_listen(std::string_view s) {
-    auto colon = s.rfind(':');
-    if (colon == std::string_view::npos || !valid_port(s.substr(colon + 1))) return false;
-    std::string_view host = s.substr(0, colon);
-    return host == "localhost" || valid_ipv4(host) || valid_bracketed_ipv6(host);
+    auto a = parse_listen(s);
+    return a && a->port != 0 && (a->kind != ListenAddress::Kind::kName || a->host == "localhost");
 }
 
 bool valid_symbol(std::string_view s) {
@@ -247,17 +172,50 @@ std::string get_symbol(const json& j, const std::string& path) {
     fail_expected(path, "a symbol of 2 to 20 characters A-Z 0-9 like \"BTCUSDT\"", j);
 }
 
-const Names& params_of(std::string_view strategy) {
-    return strategy == "rsi" ? kRsiParams : kEmaCrossParams;
+// A strategy parameter per its description: an integer in its range, or a decimal strictly
+// inside its bounds given as a JSON number or a decimal string. A number is read from its
+// shortest text form (what dump() prints), so 30.5 becomes exactly 30.5 rather than its binary
+// neighbour: thresholds are not money, so a JSON number is fine here.
+ParamValue get_param(const json& j, const std::string& path, const ParamSpec& spec) {
+    if (spec.kind == ParamSpec::Kind::kInteger) {
+        return get_int32(j, path, spec.min_int, spec.max_int, spec.expected);
+    }
+    std::optional<Decimal> d;
+    if (j.is_number()) d = Decimal::parse(j.dump());
+    if (j.is_string()) d = Decimal::parse(j.get<std::string>());
+    if (!d || *d <= spec.above || *d >= spec.below) fail_expected(path, spec.expected, j);
+    return *d;
 }
 
-// The strategy object `j` at `path` applied on top of `base` (config.h's defaults for the
-// top-level strategy, the top-level strategy for a symbol's override).
+bool has_param(const StrategySpec& spec, std::string_view key) {
+    return std::any_of(spec.params.begin(), spec.params.end(),
+                       [&](const ParamSpec& p) { return p.name == key; });
+}
+
+// Whether some registered strategy other than `name` has a parameter called `key`.
+bool param_of_another(std::string_view name, std::string_view key) {
+    for (const std::string& other : strategy_names()) {
+        if (other == name) continue;
+        if (const StrategySpec* spec = find_strategy_spec(other); spec && has_param(*spec, key)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+const StrategySpec& spec_of(const std::string& name, const std::string& path) {
+    if (const StrategySpec* spec = find_strategy_spec(name)) return *spec;
+    // Only reachable when no strategy is linked in: the default name is not registered.
+    fail_expected(path, "one of " + join(strategy_names(), "|"), json(name));
+}
+
+// The strategy object `j` at `path` applied on top of `base` (the registered default strategy
+// for the top-level one, the top-level strategy for a symbol's override).
 StrategyConfig parse_strategy(const json& j, const std::string& path, const StrategyConfig& base) {
     if (!j.is_object()) fail_expected(path, "an object", j);
     StrategyConfig s = base;
     if (const json* name = find(j, "name")) {
-        std::string n = get_enum(*name, child(path, "name"), kStrategies);
+        std::string n = get_enum(*name, child(path, "name"), strategy_names());
         if (n != base.name) {
             // The base's parameters belong to the other strategy, so this one starts from its
             // own defaults. The interval is not a strategy parameter: it stays the base's.
@@ -266,48 +224,32 @@ StrategyConfig parse_strategy(const json& j, const std::string& path, const Stra
             s.interval = base.interval;
         }
     }
+    const StrategySpec& spec = spec_of(s.name, child(path, "name"));
+    s = with_defaults(std::move(s));
     for (const auto& [key, value] : j.items()) {
-        if (key == "name" || key == "interval" || contains(params_of(s.name), key)) continue;
-        std::string_view other = s.name == "rsi" ? "ema_cross" : "rsi";
-        if (contains(params_of(other), key)) fail(child(path, key), "not a parameter of " + s.name);
+        if (key == "name" || key == "interval" || has_param(spec, key)) continue;
+        if (param_of_another(s.name, key)) fail(child(path, key), "not a parameter of " + s.name);
         fail(child(path, key), "unknown key");
     }
     if (const json* v = find(j, "interval")) {
-        s.interval = get_enum(*v, child(path, "interval"), kIntervals);
+        s.interval = get_enum(*v, child(path, "interval"), kline_intervals());
     }
 
-    if (s.name == "ema_cross") {
-        const json* fast = find(j, "fast");
-        const json* slow = find(j, "slow");
-        if (fast) s.fast = get_int32(*fast, child(path, "fast"), 1, INT_MAX, "integer > 0");
-        if (slow) s.slow = get_int32(*slow, child(path, "slow"), 1, INT_MAX, "integer > 0");
-        if (s.fast >= s.slow) {
-            // Blame the value this object set; when it set both, the slow one.
-            if (fast && !slow) {
-                fail(child(path, "fast"), "must be less than slow (" + std::to_string(s.slow) +
-                                              "), got " + std::to_string(s.fast));
-            }
-            fail(child(path, "slow"), "must be greater than fast (" + std::to_string(s.fast) +
-                                          "), got " + std::to_string(s.slow));
+    for (const ParamSpec& p : spec.params) {
+        if (const json* v = find(j, p.name))
+            s.params[p.name] = get_param(*v, child(path, p.name), p);
+    }
+    for (const OrderRule& rule : spec.ordered) {
+        const ParamValue& lower = s.params.at(rule.lower);
+        const ParamValue& upper = s.params.at(rule.upper);
+        if (lower < upper) continue;
+        // Blame the value this object set; when it set both, the upper one.
+        if (find(j, rule.lower) && !find(j, rule.upper)) {
+            fail(child(path, rule.lower), "must be less than " + rule.upper + " (" +
+                                              param_text(upper) + "), got " + param_text(lower));
         }
-    } else {
-        const json* oversold = find(j, "oversold");
-        const json* overbought = find(j, "overbought");
-        if (const json* p = find(j, "period")) {
-            s.period = get_int32(*p, child(path, "period"), 2, INT_MAX, "integer >= 2");
-        }
-        if (oversold) s.oversold = get_threshold(*oversold, child(path, "oversold"));
-        if (overbought) s.overbought = get_threshold(*overbought, child(path, "overbought"));
-        if (s.oversold >= s.overbought) {
-            if (oversold && !overbought) {
-                fail(child(path, "oversold"), "must be less than overbought (" +
-                                                  s.overbought.to_string() + "), got " +
-                                                  s.oversold.to_string());
-            }
-            fail(child(path, "overbought"), "must be greater than oversold (" +
-                                                s.oversold.to_string() + "), got " +
-                                                s.overbought.to_string());
-        }
+        fail(child(path, rule.upper), "must be greater than " + rule.lower + " (" +
+                                          param_text(lower) + "), got " + param_text(upper));
     }
     return s;
 }
@@ -525,13 +467,14 @@ Config config_from_json(const json& root) {
     if (!root.is_object()) fail_expected("(top level)", "an object", root);
     expect_object(root, "", kRootKeys);
     Config c;
-    // Sections in SPEC order, so that of several mistakes the first one reported is the first
-    // one an operator reading the file top-down would meet (for the usual key order).
+    c.strategy = with_defaults(StrategyConfig{});
+    // Sections in the documented order, so that of several mistakes the first one reported is
+    // the first one an operator reading the file top-down would meet (for the usual key order).
     if (const json* v = find(root, "database")) parse_database(*v, "database", c.database);
     if (const json* v = find(root, "exchange")) parse_exchange(*v, "exchange", c.exchange);
     if (const json* v = find(root, "trading")) parse_trading(*v, "trading", c.trading);
     if (const json* v = find(root, "strategy")) {
-        c.strategy = parse_strategy(*v, "strategy", StrategyConfig{});
+        c.strategy = parse_strategy(*v, "strategy", c.strategy);
     }
     c.symbols = parse_symbols(find(root, "symbols"), "symbols", c.strategy);
     if (const json* v = find(root, "log")) parse_log(*v, "log", c.log);

@@ -10,7 +10,8 @@
 namespace config::detail {
 
 // Validates `root` (already syntactically valid JSON, duplicate keys already refused) against the
-// rules of SPEC.md "Config" and fills in the defaults. Throws ConfigError naming the key path.
+// rules of docs/reference.md "Config" and fills in the defaults. Throws ConfigError naming the
+// key path.
 Config config_from_json(const nlohmann::json& root);
 
 // A key as it appears in a key path: bare when it is a plain identifier, JSON-quoted otherwise

@@ -34,40 +34,58 @@ void check_exchange_config(const config::Config& cfg) {
     }
 }
 
-Exchange make_exchange(const config::Config& cfg, std::shared_ptr<spdlog::logger> log) {
+void check_credentials(const config::Config& cfg) {
+    if (cfg.trading.mode != "live") return;
+    auto creds = binance::credentials_from_env();
+    if (!creds.credentials) throw config::ConfigError("trading.mode", creds.error);
+}
+
+Exchange make_exchange(const config::Config& cfg, std::shared_ptr<spdlog::logger> log,
+                       const StartOptions& options) {
     if (!log) log = spdlog::default_logger();
     check_exchange_config(cfg);
     Exchange ex;
     if (cfg.exchange.name == "sim") {
-        ex.stream = std::make_unique<SimMarketStream>(cfg.exchange.sim, cfg.strategy.interval);
+        ex.stream = std::make_unique<SimMarketStream>(cfg.exchange.sim, cfg.strategy.interval,
+                                                      options.sim_resume_after_ms);
         ex.gateway = std::make_unique<PaperGateway>(cfg.trading.fee_rate, &sim_rules);
         return ex;
     }
     if (cfg.exchange.name == "binance") {
         // Keys are checked before anything connects: live mode without both must not start.
+        check_credentials(cfg);
         std::optional<binance::ApiCredentials> live_credentials;
-        if (cfg.trading.mode == "live") {
-            auto creds = binance::credentials_from_env();
-            if (!creds.credentials) throw std::runtime_error("live mode: " + creds.error);
-            live_credentials = std::move(creds.credentials);
-        }
+        if (cfg.trading.mode == "live")
+            live_credentials = binance::credentials_from_env().credentials;
         // An exchange that cannot be reached at start (network not up yet, wrong CA, wrong URL)
         // stops the start with the cause, exit 1, and systemd's Restart=on-failure tries again.
-        // Left to the bots, every symbol would give up on its trading rules one by one.
-        auto probe = binance::make_rest_client(cfg.exchange, std::nullopt, log);
-        if (auto offset = probe->sync_time(); !offset) {
+        // Left to the bots, every symbol would give up on its trading rules one by one. The
+        // probe retries for a while; a stop asked meanwhile cuts it short.
+        binance::RestOptions probe_options;
+        probe_options.cancelled = options.cancelled;
+        auto probe = binance::make_rest_client(cfg.exchange, std::nullopt, log, probe_options);
+        auto offset = probe->sync_time();
+        if (options.cancelled && options.cancelled()) {
+            throw StartCancelled("start-up stopped while probing the exchange at " +
+                                 cfg.exchange.rest_url);
+        }
+        if (!offset) {
             throw std::runtime_error("cannot reach the exchange at " + cfg.exchange.rest_url +
                                      ": " + offset.error);
         }
+        // Reads (history, rules) may be cut short by a stop; an order request never is: an order
+        // in flight always gets its answer.
+        binance::RestOptions read_options;
+        read_options.cancelled = options.cancelled;
         if (live_credentials) {
             ex.gateway = binance::make_gateway(cfg, std::move(*live_credentials), log);
         } else {
             // Paper trading on real market data: fills are simulated, the rules are Binance's
             // (exchangeInfo needs no key).
-            ex.gateway = std::make_unique<PaperGateway>(cfg.trading.fee_rate,
-                                                        binance::make_rules_provider(cfg, log));
+            ex.gateway = std::make_unique<PaperGateway>(
+                cfg.trading.fee_rate, binance::make_rules_provider(cfg, log, read_options));
         }
-        ex.stream = binance::make_market_stream(cfg, log);
+        ex.stream = binance::make_market_stream(cfg, log, {}, read_options);
         return ex;
     }
     throw config::ConfigError("exchange.name", "unknown exchange \"" + cfg.exchange.name + "\"");

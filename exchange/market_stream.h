@@ -38,6 +38,16 @@ public:
     // warming the indicators up at start. May be empty (no history available).
     virtual std::vector<Kline> history(const std::string& symbol, const std::string& interval,
                                        int limit) = 0;
+    // The consumer has every closed kline of `symbol` and `interval` up to open time
+    // `open_time_ms` (its warm-up from history()): the stream delivers closed klines after it
+    // only, and fetches what closed since if it can. Thread-safe; callable before start().
+    // The default does nothing, for a stream whose live feed starts where its history ends.
+    virtual void resume_after(const std::string& symbol, const std::string& interval,
+                              std::int64_t open_time_ms) {
+        (void)symbol;
+        (void)interval;
+        (void)open_time_ms;
+    }
 
     virtual StreamStats stats() const = 0;
 };

@@ -3,6 +3,8 @@
 #include <chrono>
 #include <stdexcept>
 
+#include "exchange/clock.h"
+
 namespace exchange {
 namespace {
 
@@ -13,12 +15,6 @@ constexpr Raw pow10(int n) {
     Raw r = 1;
     for (int i = 0; i < n; ++i) r *= 10;
     return r;
-}
-
-std::int64_t system_clock_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
 }
 
 OrderResult rejected(std::string reason) {
@@ -33,7 +29,7 @@ OrderResult rejected(std::string reason) {
 PaperGateway::PaperGateway(Decimal fee_rate, RulesProvider rules, Clock clock)
     : fee_rate_(fee_rate),
       rules_(std::move(rules)),
-      clock_(clock ? std::move(clock) : Clock(system_clock_ms)) {
+      clock_(clock ? std::move(clock) : Clock(wall_clock_ms)) {
     if (fee_rate_.is_negative()) throw std::invalid_argument("paper gateway: negative fee rate");
     if (!rules_) throw std::invalid_argument("paper gateway: no rules provider");
 }
@@ -140,8 +136,19 @@ OrderResult PaperGateway::place(const OrderRequest& request) {
     }
     if (!request.client_order_id.empty()) {
         orders_.emplace(request.client_order_id, Placed{request.symbol, result});
+        std::deque<std::string>& ids = order_ids_[request.symbol];
+        ids.push_back(request.client_order_id);
+        if (ids.size() > kRememberedPerSymbol) {
+            orders_.erase(ids.front());
+            ids.pop_front();
+        }
     }
     return result;
+}
+
+std::size_t PaperGateway::remembered() const {
+    std::lock_guard<std::mutex> lk(mu_);
+    return orders_.size();
 }
 
 std::optional<OrderResult> PaperGateway::query(const std::string& symbol,

@@ -3,7 +3,9 @@
 // mode (rules from exchangeInfo). Nothing reaches an exchange.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -36,16 +38,27 @@ public:
     // [min_qty, max_qty], notional outside [min_notional, max_notional] (zero bounds: no limit).
     // Idempotent: a client_order_id seen before returns its first result and fills nothing.
     // Thread-safe.
+    //
+    // Memory stays bounded however long it trades: a paper order fills (or is rejected) at once,
+    // so none stays open, and only the results of each symbol's last kRememberedPerSymbol
+    // orders are kept. That covers what idempotency needs: a bot places one order at a time and
+    // asks again only about the order it was settling when it failed (query() at its restart).
     OrderResult place(const OrderRequest& request) override;
 
     // The stored result of an order placed here (filled or rejected), nullopt if none with this
-    // symbol and client id.
+    // symbol and client id, or if it is older than the last kRememberedPerSymbol of its symbol.
     std::optional<OrderResult> query(const std::string& symbol,
                                      const std::string& client_order_id) override;
 
     // fee = price * quantity * fee_rate rounded half-even to 8 decimals, exactly (one rounding).
     // All three must be >= 0. Throws std::overflow_error beyond about 1e14 quote units.
     static Decimal fee_for(const Decimal& price, const Decimal& quantity, const Decimal& fee_rate);
+
+    // Results kept per symbol (see above): far more than any retry window needs (a bot places
+    // one order at a time), about 1 MiB per symbol at most.
+    static constexpr std::size_t kRememberedPerSymbol = 4096;
+    // How many order results are kept now, over all symbols (tests, diagnostics).
+    std::size_t remembered() const;
 
 private:
     struct Placed {
@@ -61,9 +74,11 @@ private:
     const RulesProvider rules_;
     const Clock clock_;
 
-    std::mutex mu_;
+    mutable std::mutex mu_;
     // Guarded by mu_
     std::map<std::string, Placed> orders_;  // by client_order_id
+    // Per symbol, the client ids in orders_, oldest first: what to forget first.
+    std::map<std::string, std::deque<std::string>> order_ids_;
     std::int64_t next_order_id_ = 1;
     std::int64_t next_trade_id_ = 1;
 };

@@ -6,6 +6,7 @@
 #include <deque>
 #include <stdexcept>
 
+#include "exchange/clock.h"
 #include "exchange/price_model.h"
 #include "exchange/sim_rules.h"
 
@@ -21,12 +22,6 @@ constexpr double kMaxTradeQuote = 250000.0;
 // The stream whose thread is running on this thread, so stop() from inside the sink does not
 // try to join itself.
 thread_local const SimMarketStream* tl_running_stream = nullptr;
-
-std::int64_t wall_clock_ms() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::system_clock::now().time_since_epoch())
-        .count();
-}
 
 std::int64_t interval_ms_or_throw(const std::string& interval) {
     auto ms = kline_interval_ms(interval);
@@ -190,10 +185,12 @@ struct SimMarketStream::Tape {
     std::deque<Kline> closed;      // closed live candles, oldest first, at most kMaxHistory
 };
 
-SimMarketStream::SimMarketStream(const config::SimConfig& config, std::string interval)
+SimMarketStream::SimMarketStream(const config::SimConfig& config, std::string interval,
+                                 std::optional<std::int64_t> resume_after_open_ms)
     : config_(config),
       interval_(std::move(interval)),
-      interval_ms_(interval_ms_or_throw(interval_)) {
+      interval_ms_(interval_ms_or_throw(interval_)),
+      resume_after_open_ms_(resume_after_open_ms) {
     if (config_.tick_ms <= 0) throw std::invalid_argument("sim stream: tick_ms must be > 0");
 }
 
@@ -274,7 +271,15 @@ std::int64_t SimMarketStream::start_time_ms() {
 }
 
 std::int64_t SimMarketStream::epoch_locked() {
-    if (!epoch_ms_) epoch_ms_ = align_to_interval(wall_clock_ms(), interval_ms_);
+    if (!epoch_ms_) {
+        std::int64_t epoch = align_to_interval(wall_clock_ms(), interval_ms_);
+        if (resume_after_open_ms_) {
+            // The first candle after the last one played before: never one of those again.
+            epoch = std::max(
+                epoch, align_to_interval(*resume_after_open_ms_, interval_ms_) + interval_ms_);
+        }
+        epoch_ms_ = epoch;
+    }
     return *epoch_ms_;
 }
 

@@ -7,7 +7,9 @@
 // closed candle every 0.3 s of wall clock (for "1m": 10 s of market time per tick, 200x real
 // time), about 33 closed candles per symbol in 10 s: enough for ema_cross 9/21 and rsi 14 to
 // signal. Market time starts at the wall clock when the stream is first used (start() or
-// history()), aligned down to the interval.
+// history()), aligned down to the interval, or right after `resume_after_open_ms` when that
+// candle is later: market time runs ahead of the wall clock, so a daemon restarted soon after a
+// stop would otherwise play candles it has already traded on again.
 //
 // Per tick and subscribed symbol, in this order: the closed Kline (closed=true, event_time = the
 // boundary) when the tick starts a new candle; the Trade; an update of the open Kline
@@ -43,8 +45,10 @@ public:
     static constexpr int kMaxHistory = 1000;
 
     // Throws std::invalid_argument for an unknown interval or tick_ms <= 0 (the config loader
-    // has already refused both; this is a programming error).
-    SimMarketStream(const config::SimConfig& config, std::string interval);
+    // has already refused both; this is a programming error). `resume_after_open_ms`: the open
+    // time of the last candle already played in an earlier run (see above); none: a fresh market.
+    SimMarketStream(const config::SimConfig& config, std::string interval,
+                    std::optional<std::int64_t> resume_after_open_ms = std::nullopt);
     ~SimMarketStream() override;  // stops
     SimMarketStream(const SimMarketStream&) = delete;
     SimMarketStream& operator=(const SimMarketStream&) = delete;
@@ -83,6 +87,7 @@ private:
     const config::SimConfig config_;
     const std::string interval_;
     const std::int64_t interval_ms_;
+    const std::optional<std::int64_t> resume_after_open_ms_;
 
     mutable std::mutex mu_;
     std::condition_variable cv_;

@@ -8,13 +8,14 @@
 #include <string_view>
 
 #include "config/decimal.h"
+#include "config/interval.h"
 #include "exchange/order_gateway.h"
 
 namespace exchange {
 
 // Length of a Binance kline interval ("1s", "1m", ..., "1w", "1M") in milliseconds, or nullopt
 // for anything else. "1M" counts as 30 days: the sim has no calendar.
-std::optional<std::int64_t> kline_interval_ms(std::string_view interval);
+using config::kline_interval_ms;
 
 // The open time of the candle of length interval_ms that contains t_ms. Candles align to the Unix
 // epoch, except weekly ones, which open on Monday 00:00 UTC as on Binance.

@@ -1,49 +1,31 @@
 #include "storage/database.h"
 
-#include <cctype>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <stdexcept>
-#include <system_error>
 
-#include "storage/connection.h"
-#include "storage/errors.h"
-#include "storage/queries.h"
+#include "storage/db_impl.h"
+#include "storage/files.h"
+#include "storage/row_checks.h"
 
 namespace storage {
 namespace {
 
-namespace fs = std::filesystem;
-
-// The process-wide cache: one connection per database file, keyed by its normalised path.
+// The process-wide cache: one DbImpl per database file, keyed by its normalised path.
 std::mutex& cache_mu() {
     static std::mutex mu;
     return mu;
 }
-std::map<std::string, std::shared_ptr<Connection>>& cache() {  // guarded by cache_mu()
-    static auto* c = new std::map<std::string, std::shared_ptr<Connection>>();  // never destroyed:
-    return *c;  // connections may still be used while other statics are torn down at exit
+std::map<std::string, std::shared_ptr<DbImpl>>& cache() {                   // guarded by cache_mu()
+    static auto* c = new std::map<std::string, std::shared_ptr<DbImpl>>();  // never destroyed:
+    return *c;  // databases may still be used while other statics are torn down at exit
 }
 
-// Makes the parent folder exist and returns the absolute path with ".", ".." and symlinks
-// resolved, so every spelling of one file gives one cache key.
-std::string normalise(const std::string& path) {
-    if (path.empty()) throw OpenError("cannot open database: the path is empty");
-    std::error_code ec;
-    fs::path abs = fs::absolute(fs::path(path), ec).lexically_normal();
-    if (ec) throw OpenError("cannot open database " + path + ": " + ec.message());
-    if (abs.has_filename() == false) {
-        throw OpenError("cannot open database " + path + ": the path names a folder, not a file");
-    }
-    fs::path parent = abs.parent_path();
-    fs::create_directories(parent, ec);
-    if (ec) {
-        throw OpenError("cannot open database " + abs.string() + ": cannot create the folder " +
-                        parent.string() + ": " + ec.message());
-    }
-    fs::path canon = fs::weakly_canonical(abs, ec);
-    return ec ? abs.string() : canon.string();
+std::map<std::string, std::shared_ptr<DbImpl>> take_cache() {
+    std::map<std::string, std::shared_ptr<DbImpl>> taken;
+    std::lock_guard<std::mutex> lock(cache_mu());
+    taken.swap(cache());
+    return taken;
 }
 
 Status closed_status(const std::string& path) {
@@ -51,47 +33,40 @@ Status closed_status(const std::string& path) {
                   "database " + (path.empty() ? std::string("(none)") : path) + " is closed");
 }
 
+// A handle that is done from the start (a write refused before it was queued).
+class DoneWrite final : public PendingWrite {
+public:
+    explicit DoneWrite(Status s) : status_(std::move(s)) {}
+    bool done() const override { return true; }
+    bool wait_for(std::chrono::milliseconds) const override { return true; }
+    Result<WriteResult> wait() const override { return status_; }
+
+private:
+    Status status_;
+};
+
 }  // namespace
 
-const char* to_string(Code c) {
-    switch (c) {
-        case Code::kOk:
-            return "ok";
-        case Code::kInvalid:
-            return "invalid";
-        case Code::kClosed:
-            return "closed";
-        case Code::kError:
-            return "error";
-    }
-    return "error";
-}
-
-std::string Status::to_string() const {
-    if (is_ok()) return "ok";
-    return std::string(storage::to_string(code_)) + ": " + message_;
-}
-
 Database::Database(const std::string& path, const Options& options) {
-    path_ = normalise(path);
+    path_ = detail::prepare_path(path);
     std::lock_guard<std::mutex> lock(cache_mu());
     auto& c = cache();
     auto it = c.find(path_);
     if (it != c.end()) {
-        conn_ = it->second;
+        impl_ = it->second;
         return;
     }
-    conn_ = Connection::open(path_, options);
-    c.emplace(path_, conn_);
+    impl_ = std::make_shared<DbImpl>(path_, options);
+    c.emplace(path_, impl_);
 }
 
 Database::~Database() = default;
 Database::Database(Database&&) noexcept = default;
 Database& Database::operator=(Database&&) noexcept = default;
 
-void Database::close() { conn_.reset(); }
+void Database::close() { impl_.reset(); }
 
-bool Database::is_open() const { return conn_ != nullptr; }
+bool Database::is_open() const { return impl_ != nullptr; }
 
 const std::string& Database::path() const { return path_; }
 
@@ -131,126 +106,86 @@ Status Database::put_state(const std::string& symbol, const std::string& key,
 }
 
 Result<WriteResult> Database::write(WriteBatch batch) {
-    if (!conn_) return closed_status(path_);
-    return conn_->write(std::move(batch));
+    if (!impl_) return closed_status(path_);
+    std::string invalid = detail::check_rows(batch);
+    if (!invalid.empty()) return Status(Code::kInvalid, std::move(invalid));
+    return impl_->pipeline().write(std::move(batch));
 }
-
-namespace {
-// A handle that is done from the start (a write refused before it was queued).
-class DoneWrite final : public PendingWrite {
-public:
-    explicit DoneWrite(Status s) : status_(std::move(s)) {}
-    bool done() const override { return true; }
-    bool wait_for(std::chrono::milliseconds) const override { return true; }
-    Result<WriteResult> wait() const override { return status_; }
-
-private:
-    Status status_;
-};
-}  // namespace
 
 WriteHandle Database::submit(WriteBatch batch) {
-    if (!conn_) return std::make_shared<DoneWrite>(closed_status(path_));
-    return conn_->submit(std::move(batch));
+    if (!impl_) return std::make_shared<DoneWrite>(closed_status(path_));
+    std::string invalid = detail::check_rows(batch);
+    if (!invalid.empty()) return std::make_shared<DoneWrite>(Status(Code::kInvalid, invalid));
+    return impl_->pipeline().submit(std::move(batch));
 }
 
 namespace {
-template <class F>
-auto read_on(const std::shared_ptr<Connection>& conn, const std::string& path, F&& f) {
-    if (!conn) throw std::logic_error("storage: read on a closed Database (" + path + ")");
-    return conn->read(std::forward<F>(f));
+const Backend& reads(const std::shared_ptr<DbImpl>& impl, const std::string& path) {
+    if (!impl) throw std::logic_error("storage: read on a closed Database (" + path + ")");
+    return impl->backend();
 }
 }  // namespace
 
 std::vector<Signal> Database::signals(const std::string& symbol, int limit) const {
-    return read_on(conn_, path_,
-                   [&](sqlite3* db) { return detail::select_signals(db, symbol, limit); });
-}
-
-std::vector<Order> Database::unresolved_orders(const std::string& symbol) const {
-    return read_on(conn_, path_,
-                   [&](sqlite3* db) { return detail::select_unresolved_orders(db, symbol); });
+    return reads(impl_, path_).signals(symbol, limit);
 }
 
 std::vector<Order> Database::orders(const std::string& symbol, int limit) const {
-    return read_on(conn_, path_,
-                   [&](sqlite3* db) { return detail::select_orders(db, symbol, limit); });
+    return reads(impl_, path_).orders(symbol, limit);
 }
 
 std::optional<Order> Database::order(const std::string& client_order_id) const {
-    return read_on(conn_, path_,
-                   [&](sqlite3* db) { return detail::select_order(db, client_order_id); });
+    return reads(impl_, path_).order(client_order_id);
+}
+
+std::vector<Order> Database::unresolved_orders(const std::string& symbol) const {
+    return reads(impl_, path_).unresolved_orders(symbol);
 }
 
 std::vector<Fill> Database::fills(const std::string& symbol, int limit) const {
-    return read_on(conn_, path_,
-                   [&](sqlite3* db) { return detail::select_fills(db, symbol, limit); });
+    return reads(impl_, path_).fills(symbol, limit);
 }
 
-std::vector<Position> Database::positions() const {
-    return read_on(conn_, path_, [&](sqlite3* db) { return detail::select_positions(db, ""); });
-}
+std::vector<Position> Database::positions() const { return reads(impl_, path_).positions(""); }
 
 std::optional<Position> Database::position(const std::string& symbol) const {
-    auto rows =
-        read_on(conn_, path_, [&](sqlite3* db) { return detail::select_positions(db, symbol); });
+    auto rows = reads(impl_, path_).positions(symbol);
     if (rows.empty()) return std::nullopt;
     return rows.front();
 }
 
 std::optional<std::string> Database::state(const std::string& symbol,
                                            const std::string& key) const {
-    return read_on(conn_, path_,
-                   [&](sqlite3* db) { return detail::select_state(db, symbol, key); });
+    return reads(impl_, path_).state(symbol, key);
 }
 
 std::map<std::string, std::string> Database::states(const std::string& symbol) const {
-    return read_on(conn_, path_, [&](sqlite3* db) { return detail::select_states(db, symbol); });
+    return reads(impl_, path_).states(symbol);
 }
 
-Counts Database::counts() const {
-    return read_on(conn_, path_, [&](sqlite3* db) { return detail::select_counts(db); });
-}
+Counts Database::counts() const { return reads(impl_, path_).counts(); }
 
-std::string Database::integrity_check() const {
-    return read_on(conn_, path_, [&](sqlite3* db) { return detail::run_integrity_check(db); });
-}
+std::string Database::integrity_check() const { return reads(impl_, path_).integrity_check(); }
 
 std::string Database::pragma(const std::string& name) const {
-    for (char ch : name) {
-        if (!(std::isalnum(static_cast<unsigned char>(ch)) || ch == '_' || ch == '=')) {
-            throw std::invalid_argument("not a pragma name: " + name);
-        }
-    }
-    return read_on(conn_, path_,
-                   [&](sqlite3* db) { return detail::query_text(db, "PRAGMA " + name); });
+    return reads(impl_, path_).setting(name);
 }
 
 WriterStats Database::writer_stats() const {
-    if (!conn_) return {};
-    return conn_->stats();
+    if (!impl_) return {};
+    return impl_->stats();
 }
 
-const void* Database::connection_id() const { return conn_.get(); }
+const void* Database::connection_id() const { return impl_.get(); }
 
 void Database::close_all_cached() {
-    std::map<std::string, std::shared_ptr<Connection>> taken;
-    {
-        std::lock_guard<std::mutex> lock(cache_mu());
-        taken.swap(cache());
-    }
     // Outside the cache lock: flushing may take a while, and opening other files must not wait.
-    for (auto& [path, conn] : taken) conn->shutdown();
+    for (auto& [path, impl] : take_cache()) impl->close();
 }
 
 std::size_t Database::close_all_cached(std::chrono::steady_clock::time_point deadline) {
-    std::map<std::string, std::shared_ptr<Connection>> taken;
-    {
-        std::lock_guard<std::mutex> lock(cache_mu());
-        taken.swap(cache());
-    }
     std::size_t not_committed = 0;
-    for (auto& [path, conn] : taken) not_committed += conn->shutdown(deadline);
+    for (auto& [path, impl] : take_cache()) not_committed += impl->close(deadline);
     return not_committed;
 }
 

@@ -16,120 +16,24 @@
 // Thread-safe: any number of threads may share one Database or open their own.
 #pragma once
 
-#include <array>
 #include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
-#include <variant>
 #include <vector>
 
+#include "storage/errors.h"
+#include "storage/options.h"
 #include "storage/records.h"
 #include "storage/status.h"
-
-namespace spdlog {
-class logger;
-}
+#include "storage/write_batch.h"
+#include "storage/writer_stats.h"
 
 namespace storage {
 
-class Connection;  // the cached, shared connection (storage/connection.h, private)
-
-struct Options {
-    int busy_timeout_ms = 5000;
-    // Most writes gathered into one transaction.
-    std::size_t max_group_size = 1024;
-    // Retry backoff after a transient failure: doubles from initial up to max.
-    std::chrono::milliseconds retry_initial{20};
-    std::chrono::milliseconds retry_max{1000};
-    // WAL bound: checkpoint every N pages (PASSIVE), and truncate the -wal file to this size
-    // when a checkpoint lets it restart.
-    int wal_autocheckpoint_pages = 1000;
-    std::int64_t journal_size_limit_bytes = 64 * 1024 * 1024;
-    // How long closing a connection may keep retrying queued writes (database locked by another
-    // process, disk full) before it gives up on them and reports each as kClosed.
-    std::chrono::milliseconds close_timeout{10000};
-    // Where warnings go (retry episodes). Null: spdlog's default logger.
-    std::shared_ptr<spdlog::logger> logger;
-};
-
-// Several writes committed atomically, in order: all of them or none.
-class WriteBatch {
-public:
-    struct PutState {
-        StateEntry entry;
-    };
-    struct DeleteState {
-        std::string symbol, key;
-    };
-    using Op = std::variant<Signal, Order, Fill, Position, PutState, DeleteState>;
-
-    WriteBatch& insert_signal(Signal s) { return add(std::move(s)); }
-    WriteBatch& upsert_order(Order o) { return add(std::move(o)); }
-    WriteBatch& insert_fill(Fill f) { return add(std::move(f)); }
-    WriteBatch& upsert_position(Position p) { return add(std::move(p)); }
-    WriteBatch& put_state(std::string symbol, std::string key, std::string value) {
-        return add(PutState{{std::move(symbol), std::move(key), std::move(value)}});
-    }
-    WriteBatch& delete_state(std::string symbol, std::string key) {
-        return add(DeleteState{std::move(symbol), std::move(key)});
-    }
-
-    bool empty() const { return ops_.empty(); }
-    std::size_t size() const { return ops_.size(); }
-    const std::vector<Op>& ops() const { return ops_; }
-
-private:
-    WriteBatch& add(Op op) {
-        ops_.push_back(std::move(op));
-        return *this;
-    }
-    std::vector<Op> ops_;
-};
-
-// What a committed batch produced: the rowid of each op that inserts one (signals, fills), 0 for
-// the others, in op order.
-struct WriteResult {
-    std::vector<std::int64_t> ids;
-};
-
-// A write in flight. Obtained from Database::submit(); shared by the caller and the pipeline.
-class PendingWrite {
-public:
-    virtual ~PendingWrite() = default;
-    // True once the batch is committed or has failed for good.
-    virtual bool done() const = 0;
-    // Waits up to `timeout`; true if done by then. A write not done is still queued: it will land.
-    virtual bool wait_for(std::chrono::milliseconds timeout) const = 0;
-    // Waits until done and returns the outcome.
-    virtual Result<WriteResult> wait() const = 0;
-};
-using WriteHandle = std::shared_ptr<PendingWrite>;
-
-// Commit pipeline figures for one cached connection (heartbeat, metrics, bench).
-struct WriterStats {
-    // Upper bounds (microseconds) of the commit-latency histogram buckets; the last bucket of
-    // commit_latency_counts (index size()) counts everything above the last bound.
-    static constexpr std::array<double, 10> kLatencyBoundsUs = {
-        100, 250, 500, 1000, 2500, 5000, 10000, 25000, 100000, 1000000};
-
-    std::uint64_t batches = 0;             // batches committed
-    std::uint64_t transactions = 0;        // COMMITs (groups)
-    std::uint64_t max_group = 0;           // largest group, in batches
-    std::uint64_t retries = 0;             // rolled-back attempts that were retried
-    std::uint64_t failed = 0;              // batches failed for good (kInvalid, kError)
-    std::uint64_t queued = 0;              // batches waiting now
-    bool stalled = false;                  // a retry episode is under way
-    std::int64_t stalled_ms = 0;           // how long the current episode has lasted (0: none)
-    std::string sticky_error;              // non-empty: storage failed for good (corruption)
-    std::uint64_t forced_checkpoints = 0;  // TRUNCATE checkpoints the WAL bound needed
-    double last_commit_us = 0;             // duration of the last COMMITted transaction
-    double commit_us_sum = 0;              // all committed transactions, for a mean
-    // Per bucket (not cumulative): transactions whose duration fell in (bound[i-1], bound[i]].
-    std::array<std::uint64_t, kLatencyBoundsUs.size() + 1> commit_latency_counts{};
-};
+class DbImpl;  // the cached, shared database: its backend and commit pipeline (private)
 
 class Database {
 public:
@@ -197,7 +101,7 @@ public:
     static std::size_t cached_connection_count();
 
 private:
-    std::shared_ptr<Connection> conn_;
+    std::shared_ptr<DbImpl> impl_;
     std::string path_;
 };
 

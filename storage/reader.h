@@ -10,16 +10,16 @@
 #include <string>
 #include <vector>
 
+#include "storage/db_handle.h"
+#include "storage/options.h"
 #include "storage/records.h"
-
-struct sqlite3;
 
 namespace storage {
 
 class Reader {
 public:
     // Throws storage::OpenError when the file is missing, unreadable or not a tradebot database.
-    explicit Reader(const std::string& path, int busy_timeout_ms = 5000);
+    explicit Reader(const std::string& path, int busy_timeout_ms = kDefaultBusyTimeoutMs);
     ~Reader();
     Reader(const Reader&) = delete;
     Reader& operator=(const Reader&) = delete;
@@ -39,7 +39,7 @@ public:
 
 private:
     std::string path_;
-    sqlite3* db_ = nullptr;
+    detail::DbHandle db_;
 };
 
 // The schema version this build writes (PRAGMA user_version).

@@ -1,5 +1,5 @@
 // The rows tradebot stores, as plain values. Money is exact decimal text ("0.00150000"): storage
-// never converts it to a binary float (signals.price is a REAL column per SPEC; SQLite converts
+// never converts it to a binary float (signals.price is a REAL column; SQLite converts
 // the text on insert). Times are milliseconds since the Unix epoch.
 #pragma once
 

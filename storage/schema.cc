@@ -1,5 +1,7 @@
 #include "storage/schema.h"
 
+#include <set>
+#include <stdexcept>
 #include <vector>
 
 #include "storage/reader.h"
@@ -78,21 +80,107 @@ CREATE TABLE bot_state (
 )sql",
 };
 
+// The columns of each table as migration 1 created them: a table of that name without them is
+// some other program's.
+struct TableColumns {
+    const char* table;
+    std::vector<const char*> columns;
+};
+const std::vector<TableColumns> kTables = {
+    {"signals",
+     {"id", "symbol", "side", "price", "strategy", "reason", "event_time_ms", "created_at_ms"}},
+    {"orders",
+     {"client_order_id", "symbol", "side", "type", "quantity", "price", "status",
+      "exchange_order_id", "reason", "signal_id", "created_at_ms", "updated_at_ms"}},
+    {"fills",
+     {"id", "client_order_id", "symbol", "side", "price", "quantity", "fee", "fee_asset",
+      "trade_id", "trade_time_ms", "created_at_ms"}},
+    {"positions",
+     {"symbol", "quantity", "avg_entry_price", "realized_pnl", "fees_paid", "updated_at_ms"}},
+    {"bot_state", {"symbol", "key", "value", "updated_at_ms"}},
+};
+
+int user_version(sqlite3* db) { return std::stoi(query_text(db, "PRAGMA user_version")); }
+
+std::set<std::string> table_names(sqlite3* db) {
+    Statement s(db,
+                "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                false);
+    std::set<std::string> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.insert(s.column_text(0));
+    if (rc != SQLITE_DONE) throw std::runtime_error("reading the schema: " + describe(db, rc));
+    return out;
+}
+
+std::set<std::string> column_names(sqlite3* db, const std::string& table) {
+    Statement s(db, "SELECT name FROM pragma_table_info(?1)", false);
+    s.bind(1, table);
+    std::set<std::string> out;
+    int rc;
+    while ((rc = s.step()) == SQLITE_ROW) out.insert(s.column_text(0));
+    if (rc != SQLITE_DONE) throw std::runtime_error("reading the schema: " + describe(db, rc));
+    return out;
+}
+
+std::string join(const std::set<std::string>& names) {
+    std::string out;
+    for (const auto& n : names) out += (out.empty() ? "" : ", ") + n;
+    return out;
+}
+
 }  // namespace
 
+std::string check_identity(sqlite3* db) {
+    const int version = user_version(db);  // the first read: a file that is not SQLite fails here
+    const int target = static_cast<int>(kMigrations.size());
+    if (version > target) {
+        return "schema version " + std::to_string(version) +
+               " is newer than this build understands (" + std::to_string(target) +
+               "); refusing to touch it";
+    }
+    const std::set<std::string> tables = table_names(db);
+    if (version == 0) {
+        if (tables.empty()) return {};  // new or empty: ours to create
+        return "not a tradebot database (schema version 0 with tables " + join(tables) +
+               "); refusing to touch it";
+    }
+    for (const auto& t : kTables) {
+        if (tables.count(t.table) == 0) {
+            return "not a tradebot database (schema version " + std::to_string(version) +
+                   " but no table " + t.table + "; tables: " + join(tables) +
+                   "); refusing to touch it";
+        }
+        const std::set<std::string> have = column_names(db, t.table);
+        for (const char* c : t.columns) {
+            if (have.count(c) == 0) {
+                return std::string("not a tradebot database (table ") + t.table +
+                       " has no column " + c + "); refusing to touch it";
+            }
+        }
+    }
+    return {};
+}
+
 std::string migrate(sqlite3* db) {
-    // BEGIN IMMEDIATE: two processes opening a new file at once must not both create tables.
+    const int target = static_cast<int>(kMigrations.size());
+    try {
+        if (user_version(db) == target) return {};  // the usual start: nothing to write
+    } catch (const std::exception& e) {
+        return e.what();
+    }
     int rc = exec(db, "BEGIN IMMEDIATE");
     if (rc != SQLITE_OK) return "cannot start the schema migration: " + describe(db, rc);
     std::string error;
     try {
-        int version = std::stoi(query_text(db, "PRAGMA user_version"));
-        const int target = static_cast<int>(kMigrations.size());
+        // Again under the write lock: another process may have migrated meanwhile.
+        int version = user_version(db);
         if (version > target) {
             error = "schema version " + std::to_string(version) +
                     " is newer than this build understands (" + std::to_string(target) +
                     "); refusing to touch it";
         }
+        const bool behind = version < target;
         for (; error.empty() && version < target; ++version) {
             rc = exec(db, kMigrations[static_cast<size_t>(version)]);
             if (rc != SQLITE_OK) {
@@ -100,7 +188,7 @@ std::string migrate(sqlite3* db) {
                         " failed: " + describe(db, rc);
             }
         }
-        if (error.empty()) {
+        if (error.empty() && behind) {
             rc = exec(db, "PRAGMA user_version = " + std::to_string(target));
             if (rc != SQLITE_OK) error = "cannot record the schema version: " + describe(db, rc);
         }

@@ -5,6 +5,8 @@
 
 namespace storage::detail {
 
+void DbCloser::operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
+
 std::string describe(sqlite3* db, int rc) {
     std::string text = sqlite3_errstr(rc);
     if (db != nullptr && sqlite3_extended_errcode(db) == rc) {

@@ -10,12 +10,9 @@
 #include <string>
 #include <string_view>
 
-namespace storage::detail {
+#include "storage/db_handle.h"
 
-struct DbCloser {
-    void operator()(sqlite3* db) const noexcept { sqlite3_close_v2(db); }
-};
-using DbHandle = std::unique_ptr<sqlite3, DbCloser>;
+namespace storage::detail {
 
 struct StmtFinalizer {
     void operator()(sqlite3_stmt* s) const noexcept { sqlite3_finalize(s); }
@@ -75,6 +72,8 @@ public:
         sqlite3_reset(get());
         sqlite3_clear_bindings(get());
     }
+    // Ready to run again, keeping the bound values.
+    void rewind() { sqlite3_reset(get()); }
 
     std::int64_t column_int(int i) const { return sqlite3_column_int64(get(), i); }
     std::string column_text(int i) const {

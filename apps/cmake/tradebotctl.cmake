@@ -1,4 +1,4 @@
-# tradebotctl: the operator's read-only window on a tradebot database (SPEC "tradebotctl").
+# tradebotctl: the operator's read-only window on a tradebot database (docs/reference.md).
 #
 # Its table and JSON rendering is the small ctl_format library (apps/ctl/): formatting only, no
 # main() and no I/O, kept out of storage/ (which knows nothing of presentation) and out of the
@@ -7,5 +7,6 @@ add_library(ctl_format STATIC ${PROJECT_SOURCE_DIR}/apps/ctl/format.cc)
 target_include_directories(ctl_format PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(ctl_format PUBLIC nlohmann_json::nlohmann_json)
 
+# --config FILE validates the whole config, strategies included, hence the strategy plug-ins.
 add_executable(tradebotctl ${PROJECT_SOURCE_DIR}/apps/tradebotctl.cc)
-target_link_libraries(tradebotctl PRIVATE ctl_format storage config)
+target_link_libraries(tradebotctl PRIVATE cli ctl_format storage config strategy_plugins)

@@ -1,3 +1,3 @@
-# tradebotd: the trading daemon (SPEC "tradebotd"). main() only; the runtime lives in bot/.
+# tradebotd: the trading daemon. main() only; the trading lives in bot/, its operation in service/.
 add_executable(tradebotd ${PROJECT_SOURCE_DIR}/apps/tradebotd.cc)
-target_link_libraries(tradebotd PRIVATE bot exchange storage config spdlog::spdlog)
+target_link_libraries(tradebotd PRIVATE cli service bot exchange storage config spdlog::spdlog)

@@ -28,12 +28,13 @@ std::shared_ptr<RestClient> make_rest_client(const config::ExchangeConfig& excha
 
 std::unique_ptr<BinanceMarketStream> make_market_stream(const config::Config& config,
                                                         std::shared_ptr<spdlog::logger> logger,
-                                                        StreamOptions options) {
+                                                        StreamOptions options,
+                                                        RestOptions rest_options) {
     Url url = must_parse(config.exchange.ws_url, true, "exchange.ws_url");
     auto tls = url.tls ? make_client_tls_context(config.exchange.ca_file) : nullptr;
     options.default_interval = config.strategy.interval;
     for (const auto& s : config.symbols) options.intervals[s.symbol] = s.strategy.interval;
-    auto rest = make_rest_client(config.exchange, std::nullopt, logger);
+    auto rest = make_rest_client(config.exchange, std::nullopt, logger, rest_options);
     return std::make_unique<BinanceMarketStream>(url, tls, std::move(rest), std::move(options),
                                                  std::move(logger));
 }
@@ -47,8 +48,9 @@ std::unique_ptr<BinanceGateway> make_gateway(const config::Config& config,
 }
 
 std::function<std::optional<SymbolRules>(const std::string&)> make_rules_provider(
-    const config::Config& config, std::shared_ptr<spdlog::logger> logger) {
-    auto rest = make_rest_client(config.exchange, std::nullopt, logger);
+    const config::Config& config, std::shared_ptr<spdlog::logger> logger,
+    RestOptions rest_options) {
+    auto rest = make_rest_client(config.exchange, std::nullopt, logger, rest_options);
     auto gateway = std::make_shared<BinanceGateway>(std::move(rest), std::move(logger));
     return [gateway](const std::string& symbol) { return gateway->rules(symbol); };
 }

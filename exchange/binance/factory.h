@@ -23,10 +23,11 @@ namespace exchange::binance {
     std::shared_ptr<spdlog::logger> logger, RestOptions options = {});
 
 // Market data for config.symbols, each on its strategy's interval (config.strategy.interval
-// for symbols added later by set_symbols). Needs no API key.
+// for symbols added later by set_symbols). Needs no API key. `rest_options` apply to the REST
+// client behind history() and the back-fill (e.g. a cancel check for a stopping daemon).
 [[nodiscard]] std::unique_ptr<BinanceMarketStream> make_market_stream(
     const config::Config& config, std::shared_ptr<spdlog::logger> logger,
-    StreamOptions options = {});
+    StreamOptions options = {}, RestOptions rest_options = {});
 
 // Live order gateway. Get credentials from credentials_from_env() first; when that fails, its
 // error says which variable is missing and live mode must not start.
@@ -36,9 +37,10 @@ namespace exchange::binance {
                                                            RestOptions options = {});
 
 // Trading rules from exchangeInfo without an API key, cached per symbol: for paper trading on
-// Binance market data (e.g. as the RulesProvider of a PaperGateway). nullopt: not listed or
-// unreachable (logged with the reason).
+// Binance market data (e.g. as the RulesProvider of a PaperGateway). nullopt: not listed,
+// unreachable, or cancelled through rest_options.cancelled (logged with the reason).
 [[nodiscard]] std::function<std::optional<SymbolRules>(const std::string&)> make_rules_provider(
-    const config::Config& config, std::shared_ptr<spdlog::logger> logger);
+    const config::Config& config, std::shared_ptr<spdlog::logger> logger,
+    RestOptions rest_options = {});
 
 }  // namespace exchange::binance

@@ -36,7 +36,13 @@ struct HttpOutcome {
     // False when the failure happened before the request could reach the server (resolve,
     // connect, TLS handshake): only then is it certain the server did nothing.
     bool request_sent = false;
+    // The caller's cancel predicate turned true before an answer came (see request()).
+    bool cancelled = false;
 };
+
+// Asked often (about every 100 ms) while a blocking call waits; true abandons the wait. Empty:
+// never.
+using CancelCheck = std::function<bool()>;
 
 using HttpHandler = std::function<void(HttpOutcome)>;
 
@@ -46,8 +52,11 @@ public:
     HttpClient(Url base, std::shared_ptr<boost::asio::ssl::context> tls,
                std::chrono::milliseconds timeout);
 
-    // Blocking. Thread-safe: every call has its own io_context and connection.
-    [[nodiscard]] HttpOutcome request(const HttpRequest& req) const;
+    // Blocking. Thread-safe: every call has its own io_context and connection. When `cancelled`
+    // turns true the call returns within about 100 ms with outcome.cancelled set (the connection
+    // is dropped; whether the request reached the server is unknown).
+    [[nodiscard]] HttpOutcome request(const HttpRequest& req,
+                                      const CancelCheck& cancelled = {}) const;
     // The handler runs on `ex` exactly once, unless the executor's context is stopped first.
     void async_request(boost::asio::any_io_executor ex, const HttpRequest& req,
                        HttpHandler handler) const;

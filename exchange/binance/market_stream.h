@@ -15,7 +15,9 @@
 //   - After a reconnect (or a jump in open times) the closed klines missed meanwhile are fetched
 //     from REST klines and delivered in order; closed klines are deduplicated by open time, so no
 //     candle is skipped or delivered twice. Live closed klines arriving meanwhile are held back
-//     and merged. Updates of the open candle (x=false) during a back-fill are dropped.
+//     and merged. Updates of the open candle (x=false) during a back-fill are dropped. The rules
+//     are one KlineSequencer per symbol (kline_sequencer.h); reconnecting is reconnect.h's.
+//   - history() only reads; the consumer says where its warm-up ended with resume_after().
 //   - Malformed messages are counted (stats().malformed), logged at most every 10 s, and skipped.
 #pragma once
 
@@ -60,14 +62,18 @@ public:
                                int limit) override;
     StreamStats stats() const override;
 
+    // Continues `symbol` right after the closed kline at `open_time_ms`, back-filling what closed
+    // since (the consumer warmed up from history() up to there).
+    void resume_after(const std::string& symbol, const std::string& interval,
+                      std::int64_t open_time_ms) override;
+
     // The last connection failure ("TLS handshake with ...: certificate verify failed"), or empty.
     std::string last_error() const;
     // Connections currently open (handshake done).
     int open_connections() const;
 
-    struct Impl;
-
 private:
+    struct Impl;
     std::unique_ptr<Impl> impl_;
 };
 

@@ -38,37 +38,6 @@ constexpr int kErrInvalidSymbol = -1121;  // invalid symbol
 
 }  // namespace
 
-std::int64_t wall_clock_ms() {
-    using namespace std::chrono;
-    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-std::int64_t interval_ms(const std::string& interval) {
-    if (interval.size() < 2) return 0;
-    std::int64_t n = 0;
-    for (size_t i = 0; i + 1 < interval.size(); ++i) {
-        if (interval[i] < '0' || interval[i] > '9') return 0;
-        n = n * 10 + (interval[i] - '0');
-    }
-    constexpr std::int64_t kSecond = 1000, kMinute = 60 * kSecond, kHour = 60 * kMinute,
-                           kDay = 24 * kHour;
-    switch (interval.back()) {
-        case 's':
-            return n * kSecond;
-        case 'm':
-            return n * kMinute;
-        case 'h':
-            return n * kHour;
-        case 'd':
-            return n * kDay;
-        case 'w':
-            return n * 7 * kDay;
-        case 'M':
-            return n * 31 * kDay;
-    }
-    return 0;
-}
-
 std::string klines_target(const std::string& symbol, const std::string& interval,
                           std::optional<std::int64_t> start_ms, std::optional<std::int64_t> end_ms,
                           int limit) {
@@ -113,7 +82,16 @@ void RestClient::sleep_before_retry(int attempt, std::optional<int> retry_after_
         std::uniform_int_distribution<std::int64_t> jitter(step.count() / 2, step.count());
         wait = std::chrono::milliseconds(jitter(rng));
     }
-    std::this_thread::sleep_for(std::min(wait, options_.max_retry_wait));
+    const auto until = std::chrono::steady_clock::now() + std::min(wait, options_.max_retry_wait);
+    if (!options_.cancelled) {
+        std::this_thread::sleep_until(until);
+        return;
+    }
+    // In slices, so a start-up that is being stopped does not sit out a backoff.
+    while (std::chrono::steady_clock::now() < until && !options_.cancelled()) {
+        std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+            std::chrono::milliseconds(100), until - std::chrono::steady_clock::now()));
+    }
 }
 
 RestClient::CallResult RestClient::call(const std::string& method, const std::string& path,
@@ -143,7 +121,13 @@ RestClient::CallResult RestClient::call(const std::string& method, const std::st
         req.target = path + (query.empty() ? "" : "?" + query);
 
         res = CallResult{};
-        res.outcome = http_.request(req);
+        if (options_.cancelled && options_.cancelled()) {
+            res.outcome.error = method + " " + path + ": cancelled";
+            res.outcome.cancelled = true;
+            return res;
+        }
+        res.outcome = http_.request(req, options_.cancelled);
+        if (res.outcome.cancelled) return res;
         if (res.outcome.response && res.outcome.response->status / 100 != 2) {
             auto e = parse_api_error(res.outcome.response->body);
             if (e) res.api_error = *e.value;

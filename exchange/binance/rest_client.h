@@ -21,6 +21,7 @@
 #include "exchange/binance/parsed.h"
 #include "exchange/binance/rest_messages.h"
 #include "exchange/binance/signing.h"
+#include "exchange/clock.h"
 #include "exchange/market_data.h"
 #include "exchange/order_gateway.h"
 
@@ -34,18 +35,15 @@ struct RestOptions {
     // A Retry-After longer than this is not waited for: the call fails with a clear reason.
     std::chrono::milliseconds max_retry_wait{60'000};
     bool test_orders = false;  // POST /api/v3/order/test: validated by Binance, never executed
+    // Start-up only: when it turns true, a call in progress (request or retry wait) gives up
+    // within about 100 ms with outcome.cancelled set. Empty: calls run to their end.
+    CancelCheck cancelled;
 };
 
 // Target of a klines request (also used by the stream's asynchronous back-fill).
 [[nodiscard]] std::string klines_target(const std::string& symbol, const std::string& interval,
                                         std::optional<std::int64_t> start_ms,
                                         std::optional<std::int64_t> end_ms, int limit);
-
-// Milliseconds of one kline interval ("1m" -> 60000); 0 for an unknown one. "1M" counts 31 days.
-[[nodiscard]] std::int64_t interval_ms(const std::string& interval);
-
-// Wall clock in ms since the epoch.
-[[nodiscard]] std::int64_t wall_clock_ms();
 
 struct RulesResult {
     std::optional<SymbolRules> rules;

@@ -1,5 +1,6 @@
 #include "exchange/binance/tls.h"
 
+#include <boost/asio/ip/address.hpp>
 #include <stdexcept>
 
 namespace exchange::binance {
@@ -23,6 +24,22 @@ std::shared_ptr<boost::asio::ssl::context> make_client_tls_context(
         if (ec) throw std::runtime_error("cannot load the system CA certificates: " + ec.message());
     }
     return ctx;
+}
+
+bool is_ip_literal(const std::string& host) {
+    boost::system::error_code ec;
+    boost::asio::ip::make_address(host, ec);
+    return !ec;
+}
+
+std::string error_text(const boost::system::error_code& ec) {
+    std::string detail = ec.message();
+    if (ec.category() == boost::asio::error::get_ssl_category()) {
+        char buf[256];
+        ::ERR_error_string_n(static_cast<unsigned long>(ec.value()), buf, sizeof buf);
+        detail += " (" + std::string(buf) + ")";
+    }
+    return detail;
 }
 
 }  // namespace exchange::binance

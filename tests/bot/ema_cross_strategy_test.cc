@@ -2,16 +2,14 @@
 // equal), a rise (fast goes above slow), a fall (fast goes below), a rise again. The expected
 // indices and EMA values were worked out with the textbook recurrence in exact rationals
 // (python3 fractions), independently of the code under test.
-#include "bot/ema_cross_strategy.h"
+#include "bot/strategies/ema_cross_strategy.h"
 
 #include <catch2/catch.hpp>
 
 #include "strategy_test_support.h"
 
 using bot::EmaCrossStrategy;
-using bot_test::decimals;
-using bot_test::feed;
-using bot_test::kline;
+using namespace bot_test;  // the strategy test helpers
 using config::Decimal;
 using exchange::Side;
 
@@ -28,21 +26,17 @@ const auto kCloses = decimals({"10", "10", "10", "10", "10", "10", "11", "12", "
 TEST_CASE("ema_cross decides at the crosses and nowhere else", "[strategy][ema_cross]") {
     EmaCrossStrategy s(2, 4, "1m");
     CHECK(s.name() == "ema_cross");
-    auto seen = feed(s, kCloses, 0, kCloses.size());
-    // 6: fast 10 + (11-10)*2/3 = 10.666.. > slow 10 + (11-10)*0.4 = 10.4 (equal before: BUY)
-    // 10: fast 11.390946.. < slow 11.53664
-    // 15: fast 10.573625.. > slow 10.2890891264
-    REQUIRE(seen.size() == 3);
-    CHECK(seen[0].index == 6);
-    CHECK(seen[0].decision.side == Side::kBuy);
-    CHECK(seen[0].decision.price == d("11"));
-    CHECK(seen[0].decision.reason == "ema2 crossed above ema4 (10.6667 > 10.4000)");
-    CHECK(seen[1].index == 10);
-    CHECK(seen[1].decision.side == Side::kSell);
-    CHECK(seen[1].decision.price == d("11"));
-    CHECK(seen[1].decision.reason == "ema2 crossed below ema4 (11.3909 < 11.5366)");
-    CHECK(seen[2].index == 15);
-    CHECK(seen[2].decision.side == Side::kBuy);
+    const auto seen = feed(s, kCloses, 0, kCloses.size());
+    bot_test::check_decisions(
+        seen, kCloses,
+        {
+            // 6: fast 10 + (11-10)*2/3 = 10.666.. > slow 10 + (11-10)*0.4 = 10.4 (equal before)
+            {6, Side::kBuy, "ema2 crossed above ema4 (10.6667 > 10.4000)"},
+            // 10: fast 11.390946.. < slow 11.53664
+            {10, Side::kSell, "ema2 crossed below ema4 (11.3909 < 11.5366)"},
+            // 15: fast 10.573625.. > slow 10.2890891264
+            {15, Side::kBuy, "ema2 crossed above ema4 (10.5736 > 10.2891)"},
+        });
     CHECK(s.slow().value() > d("10.2890891264"));  // still rising after 15
 }
 
@@ -58,99 +52,42 @@ TEST_CASE("ema_cross is not ready before both EMAs and one comparison", "[strate
 
 TEST_CASE("ema_cross ignores updates and candles it has already seen", "[strategy][ema_cross]") {
     EmaCrossStrategy s(2, 4);
-    std::vector<size_t> indices;
-    for (size_t i = 0; i < kCloses.size(); ++i) {
-        const auto minute = static_cast<std::int64_t>(i);
-        // Updates of the open candle, at prices that would cross if they counted.
-        CHECK_FALSE(s.on_kline(kline(minute, d("1000"), /*closed=*/false)));
-        CHECK_FALSE(s.on_kline(kline(minute, d("1"), /*closed=*/false)));
-        if (s.on_kline(kline(minute, kCloses[i]))) indices.push_back(i);
-        // The same close again (a replay), and an older one (a back-fill overlap).
-        CHECK_FALSE(s.on_kline(kline(minute, kCloses[i])));
-        CHECK_FALSE(s.on_kline(kline(minute - 1, d("1000"))));
-    }
-    CHECK(indices == std::vector<size_t>{6, 10, 15});
+    // Updates of the open candle at prices that would cross if they counted.
+    CHECK(bot_test::decisions_amid_noise(s, kCloses, {d("1000"), d("1")}, d("1000")) ==
+          std::vector<size_t>{6, 10, 15});
 }
 
 TEST_CASE("ema_cross resumes from its saved state exactly", "[strategy][ema_cross]") {
-    EmaCrossStrategy straight(2, 4, "1m");
-    const auto expected = feed(straight, kCloses, 0, kCloses.size());
-    for (size_t split = 0; split <= kCloses.size(); ++split) {
-        INFO("split at " << split);
-        EmaCrossStrategy first(2, 4, "1m");
-        auto seen = feed(first, kCloses, 0, split);
-        const std::string state = first.save_state();
-        EmaCrossStrategy resumed(2, 4, "1m");
-        REQUIRE(resumed.restore(state));
-        CHECK(resumed.save_state() == state);
-        CHECK(resumed.ready() == first.ready());
-        // The last candle before the restart is not taken twice.
-        if (split > 0) CHECK_FALSE(resumed.on_kline(kline(split - 1, d("1000"))));
-        auto rest = feed(resumed, kCloses, split, kCloses.size());
-        seen.insert(seen.end(), rest.begin(), rest.end());
-        REQUIRE(seen.size() == expected.size());
-        for (size_t i = 0; i < seen.size(); ++i) {
-            CHECK(seen[i].index == expected[i].index);
-            CHECK(bot_test::same(seen[i].decision, expected[i].decision));
-        }
-    }
+    bot_test::check_resumes_exactly([] { return EmaCrossStrategy(2, 4, "1m"); }, kCloses);
 }
 
 TEST_CASE("ema_cross refuses a state that is not its own", "[strategy][ema_cross]") {
-    EmaCrossStrategy source(2, 4, "1m");
-    feed(source, kCloses, 0, 8);
-    const std::string good = source.save_state();
-
-    EmaCrossStrategy s(2, 4, "1m");
-    feed(s, kCloses, 0, 3);
-    const std::string before = s.save_state();
-    auto refused = [&](const std::string& state) {
-        INFO(state);
-        CHECK_FALSE(s.restore(state));
-        CHECK(s.save_state() == before);  // untouched
-    };
-    // Other parameters, another interval, another strategy.
-    EmaCrossStrategy other_fast(3, 4, "1m");
-    refused(other_fast.save_state());
-    EmaCrossStrategy other_interval(2, 4, "5m");
-    refused(other_interval.save_state());
-    std::string renamed = good;
-    renamed.replace(renamed.find("ema_cross"), 9, "rsi");
-    refused(renamed);
-    // Junk and damaged states.
-    for (const char* junk :
-         {"", "{", "null", "[]", "42", "\"ema_cross\"", "{\"strategy\":\"ema_cross\"}"}) {
-        refused(junk);
-    }
-    auto tampered = [&](const std::string& from, const std::string& to) {
-        std::string t = good;
-        auto at = t.find(from);
-        REQUIRE(at != std::string::npos);
-        t.replace(at, from.size(), to);
-        refused(t);
-    };
-    tampered("\"prev_cmp\":1", "\"prev_cmp\":2");
-    tampered("\"prev_cmp\":1", "\"prev_cmp\":\"1\"");
-    tampered("\"prev_cmp\":1", "\"prev_cmp\":null");  // both EMAs ready but no comparison
-    tampered("\"last_open_time_ms\":420000", "\"last_open_time_ms\":\"420000\"");
-    tampered("\"fast_ema\":{\"n\":2", "\"fast_ema\":{\"n\":3");
-    tampered("\"value\":\"", "\"value\":\"x");
-
-    REQUIRE(s.restore(good));
-    CHECK(s.save_state() == good);
+    auto make = [] { return EmaCrossStrategy(2, 4, "1m"); };
+    check_refuses_foreign_states(
+        make, kCloses, 8, 3,
+        {// Other parameters, another interval; junk.
+         EmaCrossStrategy(3, 4, "1m").save_state(), EmaCrossStrategy(2, 4, "5m").save_state(), "",
+         "{", "null", "[]", "42", "\"ema_cross\"", "{\"strategy\":\"ema_cross\"}"},
+        {{"ema_cross", "rsi"},  // another strategy's name
+         {"\"prev_cmp\":1", "\"prev_cmp\":2"},
+         {"\"prev_cmp\":1", "\"prev_cmp\":\"1\""},
+         {"\"prev_cmp\":1", "\"prev_cmp\":null"},  // both EMAs ready but no comparison
+         {"\"last_open_time_ms\":420000", "\"last_open_time_ms\":\"420000\""},
+         {"\"fast_ema\":{\"n\":2", "\"fast_ema\":{\"n\":3"},
+         {"\"value\":\"", "\"value\":\"x"}});
 }
 
 TEST_CASE("make_strategy builds the configured strategy", "[strategy]") {
     config::StrategyConfig cfg;
     cfg.name = "ema_cross";
-    cfg.fast = 2;
-    cfg.slow = 4;
+    cfg.params = {{"fast", 2}, {"slow", 4}};
     auto s = bot::make_strategy(cfg);
     CHECK(s->name() == "ema_cross");
     EmaCrossStrategy direct(2, 4, cfg.interval);
     CHECK(s->restore(direct.save_state()));
 
     cfg.name = "rsi";
+    cfg.params.clear();  // rsi's defaults
     CHECK(bot::make_strategy(cfg)->name() == "rsi");
     cfg.name = "macd";
     CHECK_THROWS_AS(bot::make_strategy(cfg), std::invalid_argument);

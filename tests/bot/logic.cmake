@@ -3,8 +3,9 @@ tradebot_add_test(bot_logic_tests
     ${CMAKE_CURRENT_LIST_DIR}/indicators_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/ema_cross_strategy_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/rsi_strategy_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/bollinger_strategy_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/position_book_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/size_order_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/fill_effect_test.cc
-  LIBS bot_logic
+  LIBS bot_logic strategy_plugins
   LABELS unit)

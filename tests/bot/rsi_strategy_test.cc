@@ -3,17 +3,15 @@
 // fractions), independently of the code under test:
 //   index  2: 66.67  3: 80.00  4: 30.77  5: 13.79  6: 6.56  7: 38.71  8: 63.69  9: 86.20
 //         10: 93.84 11: 60.40
-#include "bot/rsi_strategy.h"
+#include "bot/strategies/rsi_strategy.h"
 
 #include <catch2/catch.hpp>
 
-#include "bot/ema_cross_strategy.h"
+#include "bot/strategies/ema_cross_strategy.h"
 #include "strategy_test_support.h"
 
 using bot::RsiStrategy;
-using bot_test::decimals;
-using bot_test::feed;
-using bot_test::kline;
+using namespace bot_test;  // the strategy test helpers
 using config::Decimal;
 using exchange::Side;
 
@@ -31,22 +29,15 @@ RsiStrategy make() { return RsiStrategy(2, d("30"), d("70"), "1m"); }
 TEST_CASE("rsi decides where the RSI crosses its bounds", "[strategy][rsi]") {
     auto s = make();
     CHECK(s.name() == "rsi");
-    auto seen = feed(s, kCloses, 0, kCloses.size());
-    REQUIRE(seen.size() == 3);
-    // 3: 66.67 -> 80 crosses above 70.
-    CHECK(seen[0].index == 3);
-    CHECK(seen[0].decision.side == Side::kSell);
-    CHECK(seen[0].decision.price == d("11"));
-    CHECK(seen[0].decision.reason == "rsi2 80 > 70");
-    // 4: 30.77 is still >= 30; 5: 13.79 crosses below.
-    CHECK(seen[1].index == 5);
-    CHECK(seen[1].decision.side == Side::kBuy);
-    CHECK(seen[1].decision.price == d("9"));
-    CHECK(seen[1].decision.reason == "rsi2 13.79 < 30");
-    // 9: 63.69 -> 86.20; 10 stays above (no second SELL).
-    CHECK(seen[2].index == 9);
-    CHECK(seen[2].decision.side == Side::kSell);
-    CHECK(seen[2].decision.reason == "rsi2 86.2 > 70");
+    bot_test::check_decisions(feed(s, kCloses, 0, kCloses.size()), kCloses,
+                              {
+                                  // 3: 66.67 -> 80 crosses above 70.
+                                  {3, Side::kSell, "rsi2 80 > 70"},
+                                  // 4: 30.77 is still >= 30; 5: 13.79 crosses below.
+                                  {5, Side::kBuy, "rsi2 13.79 < 30"},
+                                  // 9: 63.69 -> 86.20; 10 stays above (no second SELL).
+                                  {9, Side::kSell, "rsi2 86.2 > 70"},
+                              });
 }
 
 TEST_CASE("rsi is ready after period + 2 closes", "[strategy][rsi]") {
@@ -61,71 +52,23 @@ TEST_CASE("rsi is ready after period + 2 closes", "[strategy][rsi]") {
 
 TEST_CASE("rsi ignores updates and candles it has already seen", "[strategy][rsi]") {
     auto s = make();
-    std::vector<size_t> indices;
-    for (size_t i = 0; i < kCloses.size(); ++i) {
-        const auto minute = static_cast<std::int64_t>(i);
-        CHECK_FALSE(s.on_kline(kline(minute, d("1"), /*closed=*/false)));
-        CHECK_FALSE(s.on_kline(kline(minute, d("100"), /*closed=*/false)));
-        if (s.on_kline(kline(minute, kCloses[i]))) indices.push_back(i);
-        CHECK_FALSE(s.on_kline(kline(minute, kCloses[i])));
-        CHECK_FALSE(s.on_kline(kline(minute - 1, d("1"))));
-    }
-    CHECK(indices == std::vector<size_t>{3, 5, 9});
+    CHECK(bot_test::decisions_amid_noise(s, kCloses, {d("1"), d("100")}, d("1")) ==
+          std::vector<size_t>{3, 5, 9});
 }
 
 TEST_CASE("rsi resumes from its saved state exactly", "[strategy][rsi]") {
-    auto straight = make();
-    const auto expected = feed(straight, kCloses, 0, kCloses.size());
-    for (size_t split = 0; split <= kCloses.size(); ++split) {
-        INFO("split at " << split);
-        auto first = make();
-        auto seen = feed(first, kCloses, 0, split);
-        const std::string state = first.save_state();
-        auto resumed = make();
-        REQUIRE(resumed.restore(state));
-        CHECK(resumed.save_state() == state);
-        auto rest = feed(resumed, kCloses, split, kCloses.size());
-        seen.insert(seen.end(), rest.begin(), rest.end());
-        REQUIRE(seen.size() == expected.size());
-        for (size_t i = 0; i < seen.size(); ++i) {
-            CHECK(seen[i].index == expected[i].index);
-            CHECK(bot_test::same(seen[i].decision, expected[i].decision));
-        }
-    }
+    bot_test::check_resumes_exactly(make, kCloses);
 }
 
 TEST_CASE("rsi refuses a state that is not its own", "[strategy][rsi]") {
-    auto source = make();
-    feed(source, kCloses, 0, 6);
-    const std::string good = source.save_state();
-
-    auto s = make();
-    feed(s, kCloses, 0, 2);
-    const std::string before = s.save_state();
-    auto refused = [&](const std::string& state) {
-        INFO(state);
-        CHECK_FALSE(s.restore(state));
-        CHECK(s.save_state() == before);
-    };
-    refused(RsiStrategy(3, d("30"), d("70"), "1m").save_state());
-    refused(RsiStrategy(2, d("25"), d("70"), "1m").save_state());
-    refused(RsiStrategy(2, d("30"), d("75"), "1m").save_state());
-    refused(RsiStrategy(2, d("30"), d("70"), "1h").save_state());
-    refused(bot::EmaCrossStrategy(2, 4, "1m").save_state());
-    for (const char* junk : {"", "}", "null", "[1]", "{\"strategy\":\"rsi\",\"period\":2}"}) {
-        refused(junk);
-    }
-    auto tampered = [&](const std::string& from, const std::string& to) {
-        std::string t = good;
-        auto at = t.find(from);
-        REQUIRE(at != std::string::npos);
-        t.replace(at, from.size(), to);
-        refused(t);
-    };
-    tampered("\"prev_rsi\":\"", "\"prev_rsi\":\"-");
-    tampered("\"gain\":\"", "\"gain\":\"abc");
-    tampered("\"n\":2", "\"n\":5");
-
-    REQUIRE(s.restore(good));
-    CHECK(s.save_state() == good);
+    check_refuses_foreign_states(make, kCloses, 6, 2,
+                                 {RsiStrategy(3, d("30"), d("70"), "1m").save_state(),
+                                  RsiStrategy(2, d("25"), d("70"), "1m").save_state(),
+                                  RsiStrategy(2, d("30"), d("75"), "1m").save_state(),
+                                  RsiStrategy(2, d("30"), d("70"), "1h").save_state(),
+                                  bot::EmaCrossStrategy(2, 4, "1m").save_state(), "", "}", "null",
+                                  "[1]", "{\"strategy\":\"rsi\",\"period\":2}"},
+                                 {{"\"prev_rsi\":\"", "\"prev_rsi\":\"-"},
+                                  {"\"gain\":\"", "\"gain\":\"abc"},
+                                  {"\"n\":2", "\"n\":5"}});
 }

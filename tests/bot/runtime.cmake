@@ -1,9 +1,8 @@
-# The daemon runtime: event queue policy, log formats, TradingBot on the real PaperGateway and a
+# The daemon runtime: event queue policy, TradingBot on the real PaperGateway and a
 # real database, Supervisor restarts/stop/reload. The threaded ones must be TSan-clean.
 tradebot_add_test(runtime_queue_tests SOURCES runtime_queue_test.cc LIBS bot LABELS unit tsan)
-tradebot_add_test(runtime_log_tests SOURCES runtime_log_test.cc LIBS bot LABELS unit)
 tradebot_add_test(runtime_bot_tests SOURCES runtime_bot_test.cc LIBS bot LABELS unit tsan)
 tradebot_add_test(runtime_supervisor_tests SOURCES runtime_supervisor_test.cc LIBS bot
                   LABELS unit tsan)
-tradebot_add_test(runtime_factory_tests SOURCES runtime_factory_test.cc LIBS exchange config
+tradebot_add_test(runtime_factory_tests SOURCES runtime_factory_test.cc LIBS exchange config strategy_plugins
                   LABELS unit)

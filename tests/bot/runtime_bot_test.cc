@@ -1,9 +1,15 @@
 // TradingBot against the real PaperGateway and a real storage::Database in a temporary folder:
 // signal rows for every decision, write-ahead orders, atomic fills and positions, resume.
+#include <spdlog/spdlog.h>
+
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
+#include <future>
+#include <memory>
+#include <thread>
+#include <vector>
 
-#include "bot/log_setup.h"
 #include "bot/trading_bot.h"
 #include "exchange/paper_gateway.h"
 #include "runtime_fakes.h"
@@ -13,9 +19,7 @@
 
 using config::Decimal;
 using exchange::Side;
-using runtime_test::closed_kline;
-using runtime_test::ScriptedStream;
-using runtime_test::ScriptStrategy;
+using namespace runtime_test;  // the runtime test fakes
 
 namespace {
 
@@ -78,7 +82,6 @@ struct Rig {
         s.trading.quote_per_trade = dec("100");
         s.trading.max_position_quote = dec("1000");
         s.trading.fee_rate = dec("0.001");
-        s.heartbeat = std::chrono::milliseconds(0);
         return s;
     }
     bot::BotDeps deps(bot::StrategyFactory factory) {
@@ -88,7 +91,7 @@ struct Rig {
         d.gateway = &gateway;
         d.queue = &queue;
         d.stats = &stats;
-        d.log = bot::get_logger("BTCUSDT");
+        d.log = spdlog::default_logger()->clone("BTCUSDT");
         d.strategy_factory = std::move(factory);
         return d;
     }
@@ -112,6 +115,27 @@ std::optional<Side> script(const exchange::Kline& k) {
 
 bot::StrategyFactory script_factory() {
     return [](const config::StrategyConfig&) { return std::make_unique<ScriptStrategy>(script); };
+}
+
+// The row a crash leaves behind: a BUY of 0.005 BTCUSDT at 20000 written ahead, still PENDING.
+storage::Order pending_buy(const std::string& client_order_id) {
+    storage::Order row;
+    row.client_order_id = client_order_id;
+    row.symbol = "BTCUSDT";
+    row.side = "BUY";
+    row.quantity = "0.005";
+    row.price = "20000";
+    row.status = "PENDING";
+    return row;
+}
+
+// script_factory() that also leaves the strategy it builds in `built`, for a test to inspect.
+bot::StrategyFactory watched_factory(ScriptStrategy*& built) {
+    return [&built](const config::StrategyConfig&) {
+        auto s = std::make_unique<ScriptStrategy>(script);
+        built = s.get();
+        return s;
+    };
 }
 
 }  // namespace
@@ -195,11 +219,7 @@ TEST_CASE("bot: a restarted bot resumes position and strategy state, later trade
         bot.flush();
     }
     ScriptStrategy* strategy = nullptr;
-    bot::TradingBot bot(rig.settings(), rig.deps([&](const config::StrategyConfig&) {
-        auto s = std::make_unique<ScriptStrategy>(script);
-        strategy = s.get();
-        return s;
-    }));
+    bot::TradingBot bot(rig.settings(), rig.deps(watched_factory(strategy)));
     bot.start();
     REQUIRE(strategy != nullptr);
     CHECK(strategy->restored());
@@ -217,14 +237,7 @@ TEST_CASE("bot: a restarted bot resumes position and strategy state, later trade
 
 TEST_CASE("bot: an order left PENDING by a crash and unknown to the gateway is CANCELED", "[bot]") {
     Rig rig;
-    storage::Order row;
-    row.client_order_id = "tb-BTCUSDT-999";
-    row.symbol = "BTCUSDT";
-    row.side = "BUY";
-    row.quantity = "0.005";
-    row.price = "20000";
-    row.status = "PENDING";
-    REQUIRE(rig.db.save_order(row).is_ok());
+    REQUIRE(rig.db.save_order(pending_buy("tb-BTCUSDT-999")).is_ok());
 
     bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
     bot.start();
@@ -246,14 +259,7 @@ TEST_CASE("bot: a PENDING order the gateway did fill is settled with its fills",
     req.side = Side::kBuy;
     req.quantity = dec("0.005");
     req.reference_price = dec("20000");
-    storage::Order row;
-    row.client_order_id = req.client_order_id;
-    row.symbol = "BTCUSDT";
-    row.side = "BUY";
-    row.quantity = "0.005";
-    row.price = "20000";
-    row.status = "PENDING";
-    REQUIRE(rig.db.save_order(row).is_ok());
+    REQUIRE(rig.db.save_order(pending_buy(req.client_order_id)).is_ok());
     REQUIRE(rig.gateway.place(req).status == exchange::OrderStatus::kFilled);
 
     bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
@@ -296,11 +302,7 @@ TEST_CASE("bot: stored state ahead of the market clock is dropped for a fresh wa
     }
     rig.stream.set_history("BTCUSDT", {closed_kline("BTCUSDT", 1 * 60000, "20000")});
     ScriptStrategy* strategy = nullptr;
-    bot::TradingBot bot(rig.settings(), rig.deps([&](const config::StrategyConfig&) {
-        auto s = std::make_unique<ScriptStrategy>(script);
-        strategy = s.get();
-        return s;
-    }));
+    bot::TradingBot bot(rig.settings(), rig.deps(watched_factory(strategy)));
     bot.start();
     // Candle 2 is older than the stored state's candle 100, yet it trades.
     bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000"));
@@ -332,4 +334,91 @@ TEST_CASE("bot: run() drains the queue to the end after close()", "[bot]") {
     CHECK(rig.stats.closed_klines.load() == 5);
     CHECK(rig.db.signals("BTCUSDT", 100).size() == 4);
     CHECK_FALSE(rig.stats.running.load());
+}
+
+TEST_CASE("bot: an old PENDING order behind 50 newer ones is settled at start", "[bot]") {
+    Rig rig;
+    auto order = [](int n, const std::string& status) {
+        storage::Order row;
+        row.client_order_id = "tb-BTCUSDT-" + std::to_string(n);
+        row.symbol = "BTCUSDT";
+        row.side = "BUY";
+        row.quantity = "0.005";
+        row.price = "20000";
+        row.status = status;
+        row.created_at_ms = 1000 + n;  // order n is older than order n + 1
+        return row;
+    };
+    // A stop that could not commit an outcome left order 1 PENDING; 50 orders followed it.
+    REQUIRE(rig.db.save_order(order(1, "PENDING")).is_ok());
+    for (int n = 2; n <= 51; ++n) REQUIRE(rig.db.save_order(order(n, "CANCELED")).is_ok());
+    REQUIRE(rig.db.save_order(order(52, "UNKNOWN")).is_ok());
+
+    bot::TradingBot bot(rig.settings(), rig.deps(script_factory()));
+    bot.start();
+    CHECK(rig.gateway.queried == 2);  // the two unresolved ones, however old
+    for (int n : {1, 52}) {
+        auto after = rig.db.order("tb-BTCUSDT-" + std::to_string(n));
+        REQUIRE(after.has_value());
+        CHECK(after->status == "CANCELED");
+        CHECK(after->reason == bot::kNotSentReason);
+    }
+    CHECK(rig.db.unresolved_orders("BTCUSDT").empty());
+}
+
+TEST_CASE("bot: abandoned while a write waits on a full disk, it leaves and the write lands later",
+          "[bot][stall]") {
+    Rig rig;
+    std::atomic<bool> abandon{false};
+    bot::BotDeps deps = rig.deps(script_factory());
+    deps.abandon = &abandon;
+    auto bot = std::make_unique<bot::TradingBot>(rig.settings(), deps);
+    bot->start();
+
+    // No page beyond the current ones: queue writes until the pipeline is stalled on
+    // SQLITE_FULL, as on a full disk.
+    rig.db.pragma("max_page_count=" + rig.db.pragma("page_count"));
+    std::vector<storage::WriteHandle> filler;
+    for (int i = 0; i < 10000 && !rig.db.writer_stats().stalled; ++i) {
+        storage::Signal s;
+        s.symbol = "FILLUSDT";
+        s.side = "BUY";
+        s.price = "1";
+        s.strategy = "filler";
+        s.reason = std::string(500, 'x');
+        s.event_time_ms = i;
+        filler.push_back(rig.db.submit(storage::WriteBatch().insert_signal(s)));
+        if (i % 50 == 49) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    REQUIRE(rig.db.writer_stats().stalled);
+
+    // Candle 1 decides SELL: its signal row queues behind the stalled writes and the bot waits.
+    auto handled = std::async(std::launch::async, [&] {
+        try {
+            bot->handle(closed_kline("BTCUSDT", 1 * 60000, "20000"));
+        } catch (const bot::BotAbandoned& e) {
+            return std::string("abandoned: ") + e.what();
+        }
+        return std::string("returned");
+    });
+    CHECK(handled.wait_for(std::chrono::milliseconds(300)) == std::future_status::timeout);
+    abandon = true;
+    // A generous bound on a hang, not a speed check.
+    REQUIRE(handled.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    const std::string outcome = handled.get();
+    CHECK_THAT(outcome, Catch::StartsWith("abandoned: signal still queued"));
+    CHECK_THAT(outcome, Catch::Contains("storage stalled"));
+    bot.reset();  // the destructor does not wait for storage either
+    CHECK(rig.db.signals("BTCUSDT", 10).empty());
+
+    // Space returns: the abandoned write was never dropped and lands, once.
+    rig.db.pragma("max_page_count=1000000");
+    bool landed = false;
+    for (int i = 0; i < 3000 && !landed; ++i) {
+        landed = rig.db.signals("BTCUSDT", 10).size() == 1;
+        if (!landed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    CHECK(landed);
+    for (auto& h : filler) CHECK(h->wait().is_ok());
+    CHECK(rig.db.signals("BTCUSDT", 10).size() == 1);
 }

@@ -12,9 +12,7 @@
 
 using config::Decimal;
 using exchange::Side;
-using runtime_test::closed_kline;
-using runtime_test::ScriptedStream;
-using runtime_test::ScriptStrategy;
+using namespace runtime_test;  // the runtime test fakes
 
 namespace {
 
@@ -27,7 +25,7 @@ config::SymbolConfig symbol(const std::string& name, int fast = 9) {
     config::SymbolConfig s;
     s.symbol = name;
     s.strategy.interval = "1m";
-    s.strategy.fast = fast;
+    s.strategy.params["fast"] = fast;
     return s;
 }
 
@@ -49,7 +47,7 @@ struct Rig {
 std::atomic<int> g_throws{0};
 bot::StrategyFactory factory() {
     return [](const config::StrategyConfig& c) -> std::unique_ptr<bot::Strategy> {
-        if (c.fast == 7) {
+        if (c.integer("fast") == 7) {
             return std::make_unique<ScriptStrategy>(alternate, [](const exchange::Kline& k) {
                 if (k.open_time_ms == 3 * 60000 && g_throws.fetch_add(1) == 0) {
                     throw std::runtime_error("scripted strategy failure on candle 3");

@@ -1,8 +1,10 @@
 # The config loader: valid configs and defaults, every bad config with its exact message, the
-# shipped examples, and the resolved form (--check-config) round trip.
+# shipped examples, the resolved form (--check-config) round trip, which files it agrees to read,
+# and the text sanitiser its messages (and every log line) go through.
 tradebot_add_test(config_loader_tests
-  SOURCES loader_test.cc loader_errors_test.cc database_url_test.cc
-  LIBS config
+  SOURCES loader_test.cc loader_errors_test.cc loader_files_test.cc safe_text_test.cc
+          database_url_test.cc
+  LIBS config strategy_plugins
   LABELS unit)
 # The examples test reads config/examples/ straight from the source tree.
 target_compile_definitions(config_loader_tests PRIVATE TRADEBOT_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

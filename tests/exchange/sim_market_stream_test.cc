@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "exchange/sim_rules.h"
+#include "support/wait.h"
 
 using config::Decimal;
 using exchange::Kline;
@@ -31,12 +32,7 @@ config::SimConfig fast_config(std::uint64_t seed = 42) {
 // Waits for a condition with a generous deadline (the machine is shared and noisy).
 bool wait_until(const std::function<bool()>& done,
                 std::chrono::seconds deadline = std::chrono::seconds(60)) {
-    const auto end = std::chrono::steady_clock::now() + deadline;
-    while (!done()) {
-        if (std::chrono::steady_clock::now() > end) return false;
-        std::this_thread::sleep_for(std::chrono::milliseconds(2));
-    }
-    return true;
+    return testing_support::wait_until(done, deadline, std::chrono::milliseconds(2));
 }
 
 // Records every event the stream delivers.
@@ -368,4 +364,30 @@ TEST_CASE("sim stream: stop() from inside the sink ends the calls", "[sim][strea
     stream.stop();  // joins
     CHECK(calls.load() == 10);
     CHECK_THROWS_AS(stream.start({"BTCUSDT"}, [](const MarketEvent&) {}), std::logic_error);
+}
+
+TEST_CASE("sim stream: a restarted market resumes after the last candle played before",
+          "[sim][stream]") {
+    // The earlier run's clock ran ahead of the wall clock (time compression): an hour ahead here.
+    SimMarketStream fresh(fast_config(), "1m");
+    const std::int64_t now_epoch = fresh.start_time_ms();
+    const std::int64_t last_played = now_epoch + 60 * kMinute;
+
+    SimMarketStream resumed(fast_config(), "1m", last_played);
+    CHECK(resumed.start_time_ms() == last_played + kMinute);
+    // History ends with the candle at the last one played, as a restored strategy expects.
+    const auto h = resumed.history("BTCUSDT", "1m", 30);
+    REQUIRE(h.size() == 30);
+    CHECK(h.back().open_time_ms == last_played);
+
+    Recorder rec;
+    resumed.start({"BTCUSDT"}, rec.sink());
+    REQUIRE(wait_until([&] { return rec.closed("BTCUSDT").size() >= 3; }));
+    resumed.stop();
+    for (const auto& k : rec.closed("BTCUSDT")) CHECK(k.open_time_ms > last_played);
+
+    // A last candle behind the wall clock changes nothing: the market starts now.
+    SimMarketStream behind(fast_config(), "1m", now_epoch - 10 * kMinute);
+    CHECK(behind.start_time_ms() >= now_epoch);
+    CHECK(behind.start_time_ms() < now_epoch + 5 * kMinute);
 }

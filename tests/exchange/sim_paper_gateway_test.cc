@@ -208,3 +208,35 @@ TEST_CASE("paper gateway is safe to call from many bot threads", "[sim][paper]")
     CHECK(order_ids.count("paper-1000") == 1);
     CHECK(order_ids.count("paper-1001") == 0);
 }
+
+TEST_CASE("paper gateway memory stays bounded however many orders it fills", "[sim][paper]") {
+    PaperGateway gw = sim_gateway();
+    constexpr std::size_t kKept = PaperGateway::kRememberedPerSymbol;
+    const int total = 3 * static_cast<int>(kKept);
+    for (int i = 0; i < total; ++i) {
+        const OrderResult r =
+            gw.place(order("b-" + std::to_string(i), "BTCUSDT", Side::kBuy, "0.001", "60000"));
+        REQUIRE(r.status == OrderStatus::kFilled);
+        if (i % 2 == 0) {
+            REQUIRE(
+                gw.place(order("e-" + std::to_string(i), "ETHUSDT", Side::kBuy, "0.0100", "3000"))
+                    .status == OrderStatus::kFilled);
+        }
+    }
+    // Two symbols: at most kKept results each, not one per order ever placed.
+    CHECK(gw.remembered() == 2 * kKept);
+
+    // The newest orders are still known and still idempotent: a retry fills nothing new.
+    const std::string newest = "b-" + std::to_string(total - 1);
+    auto q = gw.query("BTCUSDT", newest);
+    REQUIRE(q);
+    CHECK(q->exchange_order_id == "paper-" + std::to_string(total + total / 2));
+    CHECK(gw.place(order(newest, "BTCUSDT", Side::kBuy, "0.001", "60000")).exchange_order_id ==
+          q->exchange_order_id);
+    const std::string oldest_kept = "b-" + std::to_string(total - static_cast<int>(kKept));
+    CHECK(gw.query("BTCUSDT", oldest_kept).has_value());
+    // The oldest ones are forgotten.
+    CHECK_FALSE(gw.query("BTCUSDT", "b-0").has_value());
+    CHECK_FALSE(gw.query("BTCUSDT", "b-" + std::to_string(total - kKept - 1)).has_value());
+    CHECK(gw.remembered() == 2 * kKept);
+}

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -23,12 +24,14 @@
 #include <utility>
 #include <vector>
 
-#include "bot/ema_cross_strategy.h"
+#include "bot/strategies/ema_cross_strategy.h"
 #include "config/decimal.h"
 #include "storage/errors.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
+#include "support/daemon.h"
 #include "support/fake_binance/fake_binance.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using config::Decimal;
@@ -36,7 +39,9 @@ using exchange::Kline;
 using fake_binance::FakeBinance;
 using nlohmann::json;
 using testing_support::ChildProcess;
+using testing_support::start_daemon;
 using testing_support::TempDir;
+using testing_support::write_config;
 
 namespace {
 
@@ -184,19 +189,7 @@ json binance_config(const TempDir& dir, const FakeBinance& fake, const std::stri
         {"log", {{"level", "info"}, {"heartbeat_s", 1}, {"format", "text"}}}};
 }
 
-std::string write_config(const TempDir& dir, const json& cfg) {
-    std::string path = dir.file("tb.json");
-    std::ofstream(path) << cfg.dump(2);
-    return path;
-}
-
 std::string db_path(const TempDir& dir) { return dir.file("state/bot_state.db"); }
-
-std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, const std::string& config,
-                                           std::map<std::string, std::string> env = {}) {
-    return std::make_unique<ChildProcess>(std::vector<std::string>{kDaemon, "--config", config},
-                                          std::move(env), dir.path().string());
-}
 
 bool contains(const std::string& text, const std::string& what) {
     return text.find(what) != std::string::npos;
@@ -221,17 +214,7 @@ bool wait_ready(ChildProcess& daemon, const FakeBinance& fake) {
 // Polls the database (which may not exist yet) until pred(reader) holds.
 template <class Pred>
 bool wait_for_db(const std::string& path, Pred pred) {
-    auto deadline = std::chrono::steady_clock::now() + kLong;
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            storage::Reader reader(path);
-            if (pred(reader)) return true;
-        } catch (const storage::OpenError&) {
-            // not created yet
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return false;
+    return testing_support::wait_for_db(path, pred, kLong);
 }
 
 // Every expected signal recorded and every order it led to settled (none PENDING).
@@ -423,7 +406,7 @@ TEST_CASE("daemon binance: live orders are signed, on the step size, never place
     CHECK_FALSE(contains(err, options.api_secret));
 }
 
-TEST_CASE("daemon binance: live mode without keys exits 1 naming what is missing",
+TEST_CASE("daemon binance: live mode without keys exits 78 naming what is missing",
           "[daemon][binance][integration]") {
     TempDir dir;
     FakeBinance fake;
@@ -434,22 +417,25 @@ TEST_CASE("daemon binance: live mode without keys exits 1 naming what is missing
         return testing_support::run({kDaemon, "--config", config}, kLong, std::move(env),
                                     dir.path().string());
     };
+    // A config error (78): systemd's Restart=on-failure must not retry what a restart cannot fix.
     SECTION("neither key") {
         // Empty counts as unset (and overrides anything the test runner's environment holds).
         auto r = run({{"BINANCE_API_KEY", ""}, {"BINANCE_API_SECRET", ""}});
         INFO(r.err);
-        CHECK(r.exit_code == 1);
+        CHECK(r.exit_code == 78);
         CHECK(contains(r.err, "BINANCE_API_KEY and BINANCE_API_SECRET"));
     }
     SECTION("the secret only") {
         auto r = run({{"BINANCE_API_KEY", "tb-lonely-key-51e3"}, {"BINANCE_API_SECRET", ""}});
         INFO(r.err);
-        CHECK(r.exit_code == 1);
+        CHECK(r.exit_code == 78);
         CHECK(contains(r.err, "BINANCE_API_SECRET"));
         CHECK_FALSE(contains(r.err, "BINANCE_API_KEY in"));
         CHECK_FALSE(contains(r.err, "tb-lonely-key-51e3"));
     }
-    // Refused before anything connects.
+    // Refused before anything connects, and before any file is created: no database, no lock
+    // file, not even their folder.
+    CHECK_FALSE(std::filesystem::exists(std::filesystem::path(db_path(dir)).parent_path()));
     CHECK(fake.ws_handshakes() == 0);
     CHECK(fake.requests("/api/v3/exchangeInfo") == 0);
     CHECK(fake.requests("/api/v3/klines") == 0);

@@ -1,6 +1,8 @@
 // tradebotd end to end: the real binary on the sim exchange in a temporary folder, its database
 // read through storage::Reader (another connection, as tradebotctl does), real signals.
 // Deadlines are generous: they bound a hang, they do not measure speed.
+#include "support/daemon.h"
+
 #include <signal.h>
 
 #include <catch2/catch.hpp>
@@ -15,77 +17,21 @@
 #include <vector>
 
 #include "config/decimal.h"
+#include "daemon_support.h"
 #include "storage/errors.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using config::Decimal;
 using nlohmann::json;
 using testing_support::ChildProcess;
+using testing_support::start_daemon;
 using testing_support::TempDir;
+using namespace daemon_test;
 
 namespace {
-
-const std::string kDaemon = std::string(TRADEBOT_BIN_DIR) + "/tradebotd";
-const std::string kCtl = std::string(TRADEBOT_BIN_DIR) + "/tradebotctl";
-constexpr auto kLong = std::chrono::seconds(120);  // bounds a hang, never a speed check
-
-// A config like config/examples/sim.json with everything in the temp folder. Shorter indicator
-// periods than the example make signals frequent enough for quick tests.
-json sim_config(const TempDir& dir, std::vector<std::string> symbols) {
-    json syms = json::array();
-    for (const auto& s : symbols) {
-        if (s == "XRPUSDT") {
-            syms.push_back(
-                {{"symbol", s},
-                 {"strategy",
-                  {{"name", "rsi"}, {"period", 6}, {"oversold", 45}, {"overbought", 55}}}});
-        } else {
-            syms.push_back(s);
-        }
-    }
-    return {{"database", {{"path", dir.file("state/bot_state.db")}, {"busy_timeout_ms", 5000}}},
-            {"exchange", {{"name", "sim"}, {"sim", {{"seed", 7}, {"tick_ms", 20}}}}},
-            {"trading",
-             {{"mode", "paper"},
-              {"quote_per_trade", "100"},
-              {"max_position_quote", "1000"},
-              {"fee_rate", "0.001"}}},
-            {"strategy", {{"name", "ema_cross"}, {"interval", "1m"}, {"fast", 2}, {"slow", 5}}},
-            {"symbols", syms},
-            {"log", {{"level", "info"}, {"heartbeat_s", 1}, {"format", "text"}}}};
-}
-
-std::string write_config(const TempDir& dir, const json& cfg, const std::string& name = "tb.json") {
-    std::string path = dir.file(name);
-    std::ofstream(path) << cfg.dump(2);
-    return path;
-}
-
-std::string db_path(const TempDir& dir) { return dir.file("state/bot_state.db"); }
-
-std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, const std::string& config,
-                                           std::map<std::string, std::string> env = {}) {
-    return std::make_unique<ChildProcess>(std::vector<std::string>{kDaemon, "--config", config},
-                                          std::move(env), dir.path().string());
-}
-
-// Polls the database (which may not exist yet) until pred(reader) holds.
-template <class Pred>
-bool wait_for_db(const std::string& path, Pred pred, std::chrono::seconds timeout = kLong) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        try {
-            storage::Reader reader(path);
-            if (pred(reader)) return true;
-        } catch (const storage::OpenError&) {
-            // not created yet
-        }
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-    return false;
-}
 
 std::set<std::string> symbols_with_signals(const storage::Reader& r) {
     std::set<std::string> out;
@@ -99,12 +45,6 @@ bool has_signals_for(const storage::Reader& r, const std::vector<std::string>& s
         if (!have.count(s)) return false;
     }
     return true;
-}
-
-// SIGTERM and the exit code (nullopt: still running after the deadline).
-std::optional<int> terminate(ChildProcess& p, std::chrono::milliseconds within) {
-    p.signal(SIGTERM);
-    return p.wait_for(within);
 }
 
 Decimal dec(const std::string& s) { return Decimal::from_string(s); }

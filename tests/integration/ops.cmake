@@ -1,4 +1,4 @@
-# Operations (issue 5), with the real binaries: tradebotd against a pretend systemd (READY,
+# Operations, with the real binaries: tradebotd against a pretend systemd (READY,
 # WATCHDOG, RELOADING, STOPPING; a hung bot stops the pings) and /metrics + /healthz scraped over
 # real HTTP; the unit file through systemd-analyze; the Debian package through cpack and dpkg-deb.
 tradebot_add_test(ops_daemon_tests SOURCES ops_daemon_test.cc LIBS Boost::headers

@@ -30,7 +30,7 @@ namespace {
 const std::string kDaemon = std::string(TRADEBOT_BIN_DIR) + "/tradebotd";
 constexpr auto kDeadline = 60s;
 
-// The SPEC example on the sim exchange, with a metrics endpoint when `port` is set.
+// The documented example config on the sim exchange, with a metrics endpoint when `port` is set.
 std::string write_config(const TempDir& dir, std::uint16_t port = 0) {
     std::string listen = port ? "\"127.0.0.1:" + std::to_string(port) + "\"" : "null";
     std::string path = dir.file("tradebot.json");

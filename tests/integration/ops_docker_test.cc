@@ -11,6 +11,7 @@
 #include <sstream>
 #include <string>
 
+#include "makefile_packages.h"
 #include "support/child_process.h"
 #include "support/temp_dir.h"
 
@@ -21,34 +22,11 @@ namespace {
 const std::string kSource = TRADEBOT_SOURCE_DIR;
 const std::string kBin = TRADEBOT_BIN_DIR;
 
-std::string read_file(const std::string& path) {
-    std::ifstream in(path);
-    INFO(path);
-    REQUIRE(in);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-}
+using ops_test::join_continuations;
+using ops_test::read_file;
+using ops_test::words;
 
-// Joins backslash-continued lines.
-std::string join_continuations(std::string text) {
-    return std::regex_replace(text, std::regex("\\\\\n"), " ");
-}
-
-std::set<std::string> words(const std::string& text) {
-    std::set<std::string> out;
-    std::istringstream in(text);
-    std::string w;
-    while (in >> w) out.insert(w);
-    return out;
-}
-
-std::set<std::string> makefile_packages() {
-    std::string make = join_continuations(read_file(kSource + "/Makefile"));
-    std::smatch m;
-    REQUIRE(std::regex_search(make, m, std::regex("DEB_PACKAGES\\s*:?=([^\n]*)")));
-    return words(m[1]);
-}
+std::set<std::string> makefile_packages() { return ops_test::makefile_packages(kSource); }
 
 // The Dockerfile split at its FROM lines: stage name -> text.
 std::map<std::string, std::string> stages() {

@@ -15,20 +15,17 @@
 
 #include "storage/database.h"
 #include "storage/reader.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using storage::Code;
 using storage::Database;
 using storage::OpenError;
 using storage::WriteBatch;
+using testing_support::CacheGuard;
 using testing_support::TempDir;
 
 namespace {
-
-struct CacheGuard {
-    CacheGuard() { Database::close_all_cached(); }
-    ~CacheGuard() { Database::close_all_cached(); }
-};
 
 storage::Signal sig(int n) {
     storage::Signal s;

@@ -14,9 +14,11 @@
 #include "storage/database.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using storage::Database;
+using testing_support::CacheGuard;
 using testing_support::ChildProcess;
 using testing_support::TempDir;
 
@@ -28,11 +30,6 @@ constexpr int kScale = 10;
 #else
 constexpr int kScale = 1;
 #endif
-
-struct CacheGuard {
-    CacheGuard() { Database::close_all_cached(); }
-    ~CacheGuard() { Database::close_all_cached(); }
-};
 
 storage::Signal sig(const std::string& symbol, int n) {
     storage::Signal s;

@@ -1,4 +1,4 @@
-// The Python predecessor's nine tests (shared/reference: TASK-003), ported. They pin the
+// The Python predecessor's nine tests (README "History"), ported. They pin the
 // semantics we keep: WAL, busy_timeout 5000, synchronous NORMAL, one cached connection per file,
 // close() that leaves the shared connection working.
 #include <atomic>
@@ -8,9 +8,11 @@
 #include <vector>
 
 #include "storage/database.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using storage::Database;
+using testing_support::CacheGuard;
 using testing_support::TempDir;
 
 namespace {
@@ -25,12 +27,6 @@ storage::Signal signal_for(const std::string& symbol, int n) {
     s.event_time_ms = 1700000000000 + n;
     return s;
 }
-
-// Every test starts and ends with an empty cache, like the reference's close_all_cached().
-struct CacheGuard {
-    CacheGuard() { Database::close_all_cached(); }
-    ~CacheGuard() { Database::close_all_cached(); }
-};
 
 }  // namespace
 
@@ -100,7 +96,7 @@ TEST_CASE("3 threads write 61 signals without error", "[reference][threads]") {
     CacheGuard guard;
     TempDir dir;
     const std::string path = dir.file("storage/bot_state.db");
-    // 21 + 20 + 20 = 61, as in the reference.
+    // 21 + 20 + 20 = 61, as in the predecessor's test.
     const int per_thread[3] = {21, 20, 20};
     std::vector<std::thread> threads;
     std::vector<std::vector<std::int64_t>> ids(3);

@@ -4,11 +4,11 @@ target_link_libraries(storage_writer_child PRIVATE storage)
 set_target_properties(storage_writer_child PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests)
 
 tradebot_add_test(storage_tests
-  SOURCES reference_test.cc pipeline_test.cc errors_test.cc
+  SOURCES reference_test.cc pipeline_test.cc errors_test.cc commit_pipeline_test.cc failsafe_test.cc
   LIBS storage SQLite::SQLite3
   LABELS "unit;storage;tsan")
 tradebot_add_test(storage_process_tests
-  SOURCES process_test.cc
+  SOURCES process_test.cc failsafe_process_test.cc
   LIBS storage SQLite::SQLite3
   LABELS "integration;storage;tsan"
   TIMEOUT 600)

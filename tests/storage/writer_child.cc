@@ -6,6 +6,10 @@
 //                                                 "locked", holds the write lock MS ms, commits
 //   storage_writer_child crash-loop DB SYMBOL     saves signals forever, printing "id N" after
 //                                                 each commit returns (the parent SIGKILLs it)
+//   storage_writer_child open-as DB UID           drops to user UID (when run as root), opens DB
+//                                                 through storage::Database; prints "opened" or
+//                                                 "refused: <the OpenError's text>"
+#include <grp.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -16,6 +20,7 @@
 #include <thread>
 
 #include "storage/database.h"
+#include "storage/errors.h"
 
 namespace {
 
@@ -74,6 +79,22 @@ int crash_loop(const std::string& db_path, const std::string& symbol) {
     }
 }
 
+int open_as(const std::string& db_path, uid_t uid) {
+    if (::geteuid() == 0) {
+        if (::setgroups(0, nullptr) != 0 || ::setgid(uid) != 0 || ::setuid(uid) != 0) {
+            std::perror("cannot drop privileges");
+            return 3;
+        }
+    }
+    try {
+        storage::Database db(db_path);
+        std::printf("opened\n");
+    } catch (const storage::OpenError& e) {
+        std::printf("refused: %s\n", e.what());
+    }
+    return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -86,6 +107,7 @@ int main(int argc, char** argv) {
     if (mode == "insert" && argc == 5) return insert(db, std::atol(argv[3]), argv[4]);
     if (mode == "hold-lock" && argc == 4) return hold_lock(db, std::atol(argv[3]));
     if (mode == "crash-loop" && argc == 4) return crash_loop(db, argv[3]);
+    if (mode == "open-as" && argc == 4) return open_as(db, static_cast<uid_t>(std::atol(argv[3])));
     std::fprintf(stderr, "bad arguments for mode %s\n", mode.c_str());
     return 64;
 }

@@ -4,8 +4,10 @@
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>
 
+#include <atomic>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <future>
 #include <sstream>
 
 #include "exchange/binance/factory.h"
@@ -13,6 +15,7 @@
 #include "exchange/binance/rest_client.h"
 #include "exchange/binance/tls.h"
 #include "support/fake_binance/fake_binance.h"
+#include "support/silent_server.h"
 #include "support/temp_dir.h"
 
 using namespace exchange;
@@ -409,4 +412,43 @@ TEST_CASE("no secret, key or signature reaches a log line, whatever goes wrong",
     CHECK(text.find("fake-api-key") == std::string::npos);
     CHECK(text.find("signature=") == std::string::npos);
     CHECK(text.find("timestamp=") == std::string::npos);
+}
+
+TEST_CASE("a cancel check cuts a call to a server that never answers short", "[rest][cancel]") {
+    testing_support::SilentServer silent;
+    std::string err;
+    auto url = parse_url(silent.http_url(), false, &err);
+    REQUIRE(url);
+    // Without the cancel check this call would wait 60 s per attempt, 5 attempts.
+    RestOptions o;
+    o.timeout = std::chrono::seconds(60);
+    std::atomic<bool> stop{false};
+    o.cancelled = [&stop] { return stop.load(); };
+    RestClient client(HttpClient(*url, nullptr, o.timeout), o, std::nullopt, quiet_logger());
+
+    auto result = std::async(std::launch::async, [&] { return client.sync_time(); });
+    // Let the request go out and sit unanswered, then cancel. The wait below bounds a hang.
+    CHECK(result.wait_for(std::chrono::milliseconds(500)) == std::future_status::timeout);
+    stop = true;
+    REQUIRE(result.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    auto t = result.get();
+    CHECK_FALSE(t);
+    CHECK_THAT(t.error, Catch::Contains("cancelled"));
+}
+
+TEST_CASE("trading rules for paper trading give up when the daemon stops", "[rest][cancel]") {
+    testing_support::SilentServer silent;
+    config::Config cfg;
+    cfg.exchange.name = "binance";
+    cfg.exchange.rest_url = silent.http_url();
+    RestOptions o;
+    o.timeout = std::chrono::seconds(60);
+    std::atomic<bool> stop{false};
+    o.cancelled = [&stop] { return stop.load(); };
+    auto rules = make_rules_provider(cfg, quiet_logger(), o);
+    auto asked = std::async(std::launch::async, [&] { return rules("BTCUSDT"); });
+    CHECK(asked.wait_for(std::chrono::milliseconds(500)) == std::future_status::timeout);
+    stop = true;
+    REQUIRE(asked.wait_for(std::chrono::seconds(30)) == std::future_status::ready);
+    CHECK_FALSE(asked.get().has_value());
 }

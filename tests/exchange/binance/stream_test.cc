@@ -123,6 +123,19 @@ bool connected(const BinanceMarketStream& stream, const FakeBinance& fake, int n
     return wait([&] { return stream.open_connections() == n && fake.live_sessions() == n; });
 }
 
+// A stream to a local exchange, started on `symbols` and connected.
+struct LiveStream {
+    explicit LiveStream(const std::vector<std::string>& symbols, StreamOptions o = test_options())
+        : stream(make_stream(fake, std::move(o))) {
+        stream->start(symbols, got.sink());
+        REQUIRE(connected(*stream, fake));
+    }
+
+    FakeBinance fake;
+    Collector got;
+    std::unique_ptr<BinanceMarketStream> stream;
+};
+
 }  // namespace
 
 TEST_CASE("klines for three symbols arrive on one combined stream", "[stream]") {
@@ -157,11 +170,8 @@ TEST_CASE("klines for three symbols arrive on one combined stream", "[stream]") 
 
 TEST_CASE("a dropped connection reconnects and back-fills: no candle missing or twice",
           "[stream]") {
-    FakeBinance fake;
-    Collector got;
-    auto stream = make_stream(fake, test_options());
-    stream->start({"BTCUSDT"}, got.sink());
-    REQUIRE(connected(*stream, fake));
+    LiveStream live({"BTCUSDT"});
+    auto& [fake, got, stream] = live;
     for (int i = 0; i < 5; ++i) fake.publish(kline("BTCUSDT", i, true));
     REQUIRE(wait([&] { return got.closed_count("BTCUSDT") == 5; }));
 
@@ -177,11 +187,8 @@ TEST_CASE("a dropped connection reconnects and back-fills: no candle missing or 
 }
 
 TEST_CASE("repeated drops while klines keep closing lose nothing", "[stream]") {
-    FakeBinance fake;
-    Collector got;
-    auto stream = make_stream(fake, test_options());
-    stream->start({"BTCUSDT", "ETHUSDT"}, got.sink());
-    REQUIRE(connected(*stream, fake));
+    LiveStream live({"BTCUSDT", "ETHUSDT"});
+    auto& [fake, got, stream] = live;
     int n = 0;
     for (int round = 0; round < 5; ++round) {
         for (int j = 0; j < 4; ++j, ++n) {
@@ -236,11 +243,8 @@ TEST_CASE("a silent stream is dropped and reopened, the gap back-filled", "[stre
 }
 
 TEST_CASE("garbage frames are counted and the stream carries on", "[stream]") {
-    FakeBinance fake;
-    Collector got;
-    auto stream = make_stream(fake, test_options());
-    stream->start({"BTCUSDT"}, got.sink());
-    REQUIRE(connected(*stream, fake));
+    LiveStream live({"BTCUSDT"});
+    auto& [fake, got, stream] = live;
     fake.publish(kline("BTCUSDT", 0, true));
     fake.send_raw("this is not json");
     fake.send_raw(std::string("\x00\x01\xff\xfe", 4), /*binary=*/true);
@@ -259,11 +263,8 @@ TEST_CASE("garbage frames are counted and the stream carries on", "[stream]") {
 }
 
 TEST_CASE("serverShutdown makes the stream reconnect at once", "[stream]") {
-    FakeBinance fake;
-    Collector got;
-    auto stream = make_stream(fake, test_options());
-    stream->start({"BTCUSDT"}, got.sink());
-    REQUIRE(connected(*stream, fake));
+    LiveStream live({"BTCUSDT"});
+    auto& [fake, got, stream] = live;
     fake.publish(kline("BTCUSDT", 0, true));
     REQUIRE(wait([&] { return got.closed_count("BTCUSDT") == 1; }));
     fake.send_server_shutdown();
@@ -297,11 +298,8 @@ TEST_CASE("symbols are split over connections of at most N streams", "[stream]")
 }
 
 TEST_CASE("set_symbols adds and removes symbols while running", "[stream]") {
-    FakeBinance fake;
-    Collector got;
-    auto stream = make_stream(fake, test_options());
-    stream->start({"BTCUSDT"}, got.sink());
-    REQUIRE(connected(*stream, fake));
+    LiveStream live({"BTCUSDT"});
+    auto& [fake, got, stream] = live;
     fake.publish(kline("BTCUSDT", 0, true));
     REQUIRE(wait([&] { return got.closed_count("BTCUSDT") == 1; }));
 
@@ -354,6 +352,7 @@ TEST_CASE("warm-up from history, then the stream continues right after it", "[st
     auto stream = make_stream(fake, test_options());
     auto h = stream->history("BTCUSDT", "1m", 3);
     REQUIRE(h.size() == 3);
+    stream->resume_after("BTCUSDT", "1m", h.back().open_time_ms);  // what the bot does
     fake.add_history(kline("BTCUSDT", 5, true));  // closes between warm-up and start
     stream->start({"BTCUSDT"}, got.sink());
     REQUIRE(connected(*stream, fake));
@@ -398,11 +397,8 @@ TEST_CASE("TLS stream: the right CA works, a wrong CA is refused with a clear er
 }
 
 TEST_CASE("the sink is never called after stop() returns", "[stream]") {
-    FakeBinance fake;
-    Collector got;
-    auto stream = make_stream(fake, test_options());
-    stream->start({"BTCUSDT"}, got.sink());
-    REQUIRE(connected(*stream, fake));
+    LiveStream live({"BTCUSDT"});
+    auto& [fake, got, stream] = live;
     std::atomic<bool> run{true};
     std::thread publisher([&] {
         for (int i = 0; run && i < 100'000; ++i) fake.publish(kline("BTCUSDT", i, false));
@@ -444,11 +440,8 @@ TEST_CASE("connections are renewed ahead of their maximum age without losing a c
 }
 
 TEST_CASE("a played price series arrives whole and in order", "[stream]") {
-    FakeBinance fake;
-    Collector got;
-    auto stream = make_stream(fake, test_options());
-    stream->start({"BTCUSDT"}, got.sink());
-    REQUIRE(connected(*stream, fake));
+    LiveStream live({"BTCUSDT"});
+    auto& [fake, got, stream] = live;
     std::vector<std::string> closes;
     for (int i = 0; i < 30; ++i) closes.push_back(std::to_string(100 + (i % 7)) + ".25");
     auto script = FakeBinance::series("BTCUSDT", "1m", kBase, closes);

@@ -29,21 +29,18 @@ TEST_CASE("endpoint URLs", "[url]") {
     REQUIRE(d);
     CHECK(d->port == "80");
 
+    // An IPv6 literal: resolvable without brackets, named with them.
+    auto e = parse_url("ws://[::1]:8080/x", true, &err);
+    REQUIRE(e);
+    CHECK(e->host == "::1");
+    CHECK(e->host_literal() == "[::1]");
+    CHECK(e->port == "8080");
+    CHECK(e->base_path == "/x");
+
     CHECK_FALSE(parse_url("https://api.binance.com", true, &err));
     CHECK(err.find("ws://") != std::string::npos);
     CHECK_FALSE(parse_url("api.binance.com", false, &err));
     CHECK_FALSE(parse_url("http://host:port", false, &err));
-}
-
-TEST_CASE("kline intervals in milliseconds", "[url]") {
-    CHECK(interval_ms("1s") == 1000);
-    CHECK(interval_ms("1m") == 60'000);
-    CHECK(interval_ms("15m") == 900'000);
-    CHECK(interval_ms("4h") == 14'400'000);
-    CHECK(interval_ms("1d") == 86'400'000);
-    CHECK(interval_ms("1w") == 604'800'000);
-    CHECK(interval_ms("x") == 0);
-    CHECK(interval_ms("m") == 0);
 }
 
 TEST_CASE("klines target", "[url]") {

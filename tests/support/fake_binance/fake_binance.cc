@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "support/child_process.h"
+#include "support/wait.h"
 
 namespace fake_binance {
 
@@ -769,12 +770,7 @@ std::vector<Order> FakeBinance::orders() const {
 }
 
 bool FakeBinance::wait_for(const std::function<bool()>& cond, std::chrono::milliseconds timeout) {
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (std::chrono::steady_clock::now() < deadline) {
-        if (cond()) return true;
-        std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    return cond();
+    return testing_support::wait_until(cond, timeout);
 }
 
 TestCertificate make_self_signed_certificate(const std::string& dir, const std::string& name) {

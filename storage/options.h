@@ -1,0 +1,41 @@
+// storage::Options — how a database is opened and how its commit pipeline behaves. Every default
+// of the storage module is defined here, once.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+namespace spdlog {
+class logger;
+}
+
+namespace storage {
+
+// How long a statement waits for another process's lock before the write counts as failed for
+// now (and is retried by the pipeline). Also the default of storage::Reader.
+inline constexpr int kDefaultBusyTimeoutMs = 5000;
+
+struct Options {
+    int busy_timeout_ms = kDefaultBusyTimeoutMs;
+    // Most writes gathered into one transaction.
+    std::size_t max_group_size = 1024;
+    // Retry backoff after a transient failure: doubles from initial up to max.
+    std::chrono::milliseconds retry_initial{20};
+    std::chrono::milliseconds retry_max{1000};
+    // While commits keep failing, a reminder is logged this often (how long, how many writes are
+    // queued, the cause) between the "stalled" warning and the "resumed" line.
+    std::chrono::milliseconds stall_reminder_interval{30000};
+    // WAL bound: checkpoint every N pages (PASSIVE), and truncate the -wal file to this size
+    // when a checkpoint lets it restart.
+    int wal_autocheckpoint_pages = 1000;
+    std::int64_t journal_size_limit_bytes = 64 * 1024 * 1024;
+    // How long closing a connection may keep retrying queued writes (database locked by another
+    // process, disk full) before it gives up on them and reports each as kClosed.
+    std::chrono::milliseconds close_timeout{10000};
+    // Where warnings go (retry episodes). Null: spdlog's default logger.
+    std::shared_ptr<spdlog::logger> logger;
+};
+
+}  // namespace storage
