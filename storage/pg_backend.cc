@@ -8,8 +8,20 @@
 
 namespace storage {
 
-PgBackend::PgBackend(std::string url, pg::ConnectOptions options)
-    : url_(std::move(url)), options_(std::move(options)), writer_(url_, options_) {}
+namespace {
+
+pg::ConnectOptions connect_options() {
+    pg::ConnectOptions o;
+    o.application_name = "tradebotd";
+    return o;
+}
+
+}  // namespace
+
+PgBackend::PgBackend(std::string url, const Options& options)
+    : url_(std::move(url)), options_(connect_options()), writer_(url_, options_) {
+    (void)options;  // the pipeline's settings; libpq's come from the URL and the environment
+}
 
 PgBackend::~PgBackend() { close(); }
 

@@ -146,7 +146,8 @@ std::vector<const char*> Params::pointers() const {
     return out;
 }
 
-Connection Connection::open(const std::string& url, const ConnectOptions& options) {
+Connection Connection::open(const std::string& url, const ConnectOptions& options,
+                            std::optional<Clock::time_point> give_up) {
     Connection c;
     // Our settings first, the URL after: with expand_dbname the URL's own values override ours.
     const std::string timeout = std::to_string(options.connect_timeout_s);
@@ -185,13 +186,16 @@ Connection Connection::open(const std::string& url, const ConnectOptions& option
         PQconninfoFree(info);
     }
     timeout_s = std::max(1, timeout_s);
-    const auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+    auto deadline = Clock::now() + std::chrono::seconds(timeout_s);
+    if (give_up && *give_up < deadline) deadline = *give_up;
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
         const short events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
         if (!wait_socket(c.conn_.get(), events, deadline, {})) {
-            c.error_ =
-                "timed out after " + std::to_string(timeout_s) + " s connecting to the server";
+            c.error_ = give_up && deadline == *give_up
+                           ? "gave up connecting to the server (deadline)"
+                           : "timed out after " + std::to_string(timeout_s) +
+                                 " s connecting to the server";
             return c;
         }
         st = PQconnectPoll(c.conn_.get());

@@ -102,8 +102,10 @@ struct ConnDeleter {
 class Connection {
 public:
     // Connects to `url` (a libpq connection URI). On failure ok() is false and error() says why.
-    // A deadline (default: the connect timeout) bounds the whole attempt.
-    static Connection open(const std::string& url, const ConnectOptions& options);
+    // The connect timeout (the URL's, else options') bounds the whole attempt, and so does
+    // `deadline` when it comes first.
+    static Connection open(const std::string& url, const ConnectOptions& options,
+                           std::optional<Clock::time_point> deadline = {});
 
     Connection() = default;
     bool ok() const;

@@ -127,7 +127,7 @@ Connection::Command command_for(const WriteBatch::Op& op, std::int64_t now) {
 }
 
 // The refusal of a batch because this process's lease on a symbol is not (or no longer) current.
-Status fenced(const std::string& message) { return Status(Code::kInvalid, message); }
+Status fenced(const std::string& message) { return Status(Code::kFenced, message); }
 
 // One line, without tabs: a refusal's text inside the token's outcome.
 std::string flat(const std::string& s) {
@@ -138,19 +138,8 @@ std::string flat(const std::string& s) {
     return out;
 }
 
-GroupResult transient(std::string why) {
-    GroupResult r;
-    r.kind = GroupResult::Kind::kTransient;
-    r.error = std::move(why);
-    return r;
-}
-
-GroupResult sticky(std::string why) {
-    GroupResult r;
-    r.kind = GroupResult::Kind::kSticky;
-    r.error = std::move(why);
-    return r;
-}
+GroupOutcome transient(std::string why) { return GroupOutcome::transient(std::move(why)); }
+GroupOutcome sticky(std::string why) { return GroupOutcome::sticky(std::move(why)); }
 
 }  // namespace
 
@@ -179,7 +168,7 @@ std::string Writer::connect() {
     if (conn_.ok() && prepared_) return {};
     if (!conn_.ok()) {
         prepared_ = false;
-        conn_ = Connection::open(url_, options_);
+        conn_ = Connection::open(url_, options_, deadline());
         if (!conn_.ok()) return conn_.error();
     }
     Result check = conn_.exec("SELECT to_regprocedure('tradebot_fence(text,bigint)') IS NOT NULL");
@@ -221,7 +210,7 @@ void Writer::require_fences(bool on) {
     fences_required_ = on;
 }
 
-std::optional<std::size_t> Writer::resolve_pending(Batches group, GroupResult& out,
+std::optional<std::size_t> Writer::resolve_pending(Group group, GroupOutcome& out,
                                                    std::string& error) {
     Result r = conn_.exec(kFindToken, Params().add(pending_->token), deadline());
     if (!r.ok()) {
@@ -270,10 +259,13 @@ std::optional<std::size_t> Writer::resolve_pending(Batches group, GroupResult& o
     return covered;
 }
 
-GroupResult Writer::commit(Batches group) {
-    GroupResult out;
+GroupOutcome Writer::commit(Group group) {
+    GroupOutcome out;
     out.statuses.assign(group.size(), Status::ok());
     out.results.assign(group.size(), WriteResult{});
+    if (const auto d = deadline(); d && Clock::now() >= *d) {
+        return transient("the close's deadline has passed");
+    }
     if (std::string cause = connect(); !cause.empty()) {
         return transient("cannot reach the server: " + cause);
     }
@@ -332,7 +324,7 @@ GroupResult Writer::commit(Batches group) {
             covered.push_back(group[b]);
             if (dropped[b]) {
                 const Status& st = out.statuses[b];
-                const bool was_fenced = st.message().rfind("lease lost", 0) == 0;
+                const bool was_fenced = st.code() == Code::kFenced;
                 outcome += (was_fenced ? "fenced\t" : "invalid\t") + flat(st.message()) + "\n";
                 continue;
             }

@@ -5,8 +5,9 @@
 //   kInvalid; the transaction is rolled back and sent again without it.
 // - Fencing: before the first row of each symbol the transaction calls tradebot_fence(symbol,
 //   epoch) with the epoch this process holds (set_fence). A symbol whose epoch is no longer the
-//   current one fails every batch of that symbol (the rest commits); with require_fences on, a
-//   symbol this process holds no lease on is refused without asking the server.
+//   current one fails every batch of that symbol with kFenced (the rest commits); with
+//   require_fences on, a symbol this process holds no lease on is refused without asking the
+//   server.
 // - A lost COMMIT answer: every group writes a token row in its own transaction. When the
 //   connection drops before the answers arrive, the group may or may not have committed; the
 //   next attempt reconnects and looks the token up, and if it is there hands back the results it
@@ -26,21 +27,10 @@
 #include <string>
 #include <vector>
 
-#include "storage/database.h"
+#include "storage/backend.h"
 #include "storage/pg_client.h"
 
 namespace storage::pg {
-
-// What committing one group did (the shape of the commit pipeline's group outcome).
-struct GroupResult {
-    enum class Kind { kCommitted, kTransient, kSticky };
-    Kind kind = Kind::kCommitted;
-    std::string error;
-    std::vector<Status> statuses;  // kCommitted: one per batch
-    std::vector<WriteResult> results;
-};
-
-using Batches = std::span<const WriteBatch* const>;
 
 class Writer {
 public:
@@ -51,7 +41,8 @@ public:
     Writer(const Writer&) = delete;
     Writer& operator=(const Writer&) = delete;
 
-    GroupResult commit(Batches group);
+    // Backend::commit (storage/backend.h).
+    GroupOutcome commit(Group group);
     // A commit waiting past `deadline` gives up (transient) so a close keeps its budget.
     void give_up_at(Clock::time_point deadline);
 
@@ -73,7 +64,7 @@ private:
     // Asks the server whether the pending group committed; fills `out` for the prefix of
     // `group` it covers and returns how many batches that is, or nullopt on a failure (cause in
     // `error`).
-    std::optional<std::size_t> resolve_pending(Batches group, GroupResult& out, std::string& error);
+    std::optional<std::size_t> resolve_pending(Group group, GroupOutcome& out, std::string& error);
     std::optional<Clock::time_point> deadline() const;
 
     // Constant after construction.

@@ -55,8 +55,8 @@ WriteBatch signal_batch(const std::string& symbol, int n) {
     return b;
 }
 
-pg::GroupResult commit(pg::Writer& w, const std::vector<const WriteBatch*>& group) {
-    return w.commit(pg::Batches(group.data(), group.size()));
+storage::GroupOutcome commit(pg::Writer& w, const std::vector<const WriteBatch*>& group) {
+    return w.commit(storage::Group(group.data(), group.size()));
 }
 
 std::string count_signals(const PgServer& server, const std::string& symbol = {}) {
@@ -404,7 +404,7 @@ TEST_CASE(
 
     WriteBatch b1 = signal_batch("BTCUSDT", 1);
     auto first = commit(writer, {&b1});
-    REQUIRE(first.kind == pg::GroupResult::Kind::kCommitted);
+    REQUIRE(first.kind == storage::GroupOutcome::Kind::kCommitted);
     CHECK(first.statuses[0].is_ok());
 
     // host-b takes BTCUSDT over (the server says host-a's lease ran out).
@@ -419,8 +419,8 @@ TEST_CASE(
     WriteBatch b3 = signal_batch("ETHUSDT", 3);
     WriteBatch b4 = signal_batch("BTCUSDT", 4);
     auto second = commit(writer, {&b2, &b3, &b4});
-    REQUIRE(second.kind == pg::GroupResult::Kind::kCommitted);
-    CHECK_FALSE(second.statuses[0].is_ok());
+    REQUIRE(second.kind == storage::GroupOutcome::Kind::kCommitted);
+    CHECK(second.statuses[0].code() == storage::Code::kFenced);
     CHECK_THAT(second.statuses[0].message(),
                Catch::Contains("lease lost: BTCUSDT epoch 1 is not the current one (epoch 2)"));
     CHECK(second.statuses[1].is_ok());
@@ -468,7 +468,7 @@ TEST_CASE("a takeover waits for a write in progress, and a write after it is ref
     writer.set_fence("BTCUSDT", 1);
     WriteBatch after = signal_batch("BTCUSDT", 2);
     auto r = commit(writer, {&after});
-    REQUIRE(r.kind == pg::GroupResult::Kind::kCommitted);
+    REQUIRE(r.kind == storage::GroupOutcome::Kind::kCommitted);
     CHECK_THAT(r.statuses[0].message(), Catch::Contains("lease lost"));
     CHECK(count_signals(server) == "1");
 }
@@ -486,7 +486,8 @@ TEST_CASE("with fences required, a symbol this process holds no lease on is refu
     WriteBatch mine = signal_batch("ETHUSDT", 1);
     WriteBatch not_mine = signal_batch("BTCUSDT", 2);
     auto r = commit(writer, {&not_mine, &mine});
-    REQUIRE(r.kind == pg::GroupResult::Kind::kCommitted);
+    REQUIRE(r.kind == storage::GroupOutcome::Kind::kCommitted);
+    CHECK(r.statuses[0].code() == storage::Code::kFenced);
     CHECK_THAT(r.statuses[0].message(),
                Catch::Contains("lease lost: this process holds no lease on BTCUSDT"));
     CHECK(r.statuses[1].is_ok());
@@ -523,14 +524,14 @@ TEST_CASE("a group whose COMMIT answer was lost is looked up, not applied twice"
 
     relay.drop_next_commit_answer();
     auto lost = commit(writer, group);
-    CHECK(lost.kind == pg::GroupResult::Kind::kTransient);
+    CHECK(lost.kind == storage::GroupOutcome::Kind::kTransient);
     CHECK(relay.dropped() == 1);
     CHECK(count_signals(server) == "2");  // it did commit
 
     // The pipeline hands the same group back, with a newcomer behind it.
     WriteBatch c = signal_batch("XRPUSDT", 4);
     auto retried = commit(writer, {&a, &bad, &b, &c});
-    REQUIRE(retried.kind == pg::GroupResult::Kind::kCommitted);
+    REQUIRE(retried.kind == storage::GroupOutcome::Kind::kCommitted);
     REQUIRE(retried.statuses.size() == 4);
     CHECK(retried.statuses[0].is_ok());
     CHECK(retried.statuses[1].code() == storage::Code::kInvalid);
@@ -550,15 +551,15 @@ TEST_CASE("a server restart fails a commit as transient, the retry lands once", 
     PgServer server;
     pg::Writer writer(server.url(), pg::ConnectOptions{});
     WriteBatch a = signal_batch("BTCUSDT", 1);
-    REQUIRE(commit(writer, {&a}).kind == pg::GroupResult::Kind::kCommitted);
+    REQUIRE(commit(writer, {&a}).kind == storage::GroupOutcome::Kind::kCommitted);
     server.stop();
     WriteBatch b = signal_batch("BTCUSDT", 2);
     auto down = commit(writer, {&b});
-    CHECK(down.kind == pg::GroupResult::Kind::kTransient);
+    CHECK(down.kind == storage::GroupOutcome::Kind::kTransient);
     CHECK_FALSE(down.error.empty());
     server.start();
     auto up = commit(writer, {&b});
-    REQUIRE(up.kind == pg::GroupResult::Kind::kCommitted);
+    REQUIRE(up.kind == storage::GroupOutcome::Kind::kCommitted);
     CHECK(up.statuses[0].is_ok());
     CHECK(count_signals(server) == "2");
 }
