@@ -12,3 +12,12 @@ if(TARGET storage_pg_tests)
   target_compile_definitions(storage_pg_tests PRIVATE
     STORAGE_PG_SERVER_CHILD="${CMAKE_BINARY_DIR}/tests/storage_pg_server_child")
 endif()
+
+# The storage contract suite (contract_test.cc, also in storage_tests on SQLite) on PostgreSQL.
+tradebot_add_test(storage_pg_contract_tests
+  SOURCES contract_test.cc
+  LIBS storage
+  LABELS "integration;storage;postgres;tsan")
+if(TARGET storage_pg_contract_tests)
+  target_compile_definitions(storage_pg_contract_tests PRIVATE STORAGE_TARGET=PgTarget)
+endif()
