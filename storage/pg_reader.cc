@@ -13,6 +13,8 @@ bool is_postgres_url(const std::string& text) {
     return text.rfind("postgresql://", 0) == 0 || text.rfind("postgres://", 0) == 0;
 }
 
+std::string without_password(const std::string& url) { return pg::redact(url); }
+
 PgReader::PgReader(const std::string& url) : name_(pg::redact(url)) {
     pg::ConnectOptions options;
     options.application_name = "tradebotctl";

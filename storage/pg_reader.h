@@ -51,4 +51,7 @@ private:
 // SQLite file.
 bool is_postgres_url(const std::string& text);
 
+// `url` with any password in it replaced by "***": what may be shown or logged.
+std::string without_password(const std::string& url);
+
 }  // namespace storage

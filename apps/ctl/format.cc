@@ -167,6 +167,15 @@ std::string positions_table(const std::vector<storage::Position>& positions) {
     return t.render();
 }
 
+std::string leases_table(const std::vector<storage::LeaseInfo>& leases) {
+    Table t({{"SYMBOL"}, {"NODE"}, {"EPOCH", Align::kRight}, {"EXPIRES (UTC)"}, {"STATE"}});
+    for (const auto& l : leases) {
+        t.add_row({l.symbol, l.node, std::to_string(l.epoch), format_utc_ms(l.expires_at_ms),
+                   l.live ? "live" : "expired"});
+    }
+    return t.render();
+}
+
 nlohmann::json to_json(const storage::Signal& s) {
     return {{"id", s.id},
             {"symbol", s.symbol},
@@ -217,6 +226,17 @@ nlohmann::json signals_json(const std::vector<storage::Signal>& signals) {
 nlohmann::json orders_json(const std::vector<storage::Order>& orders) { return array_of(orders); }
 nlohmann::json positions_json(const std::vector<storage::Position>& positions) {
     return array_of(positions);
+}
+
+nlohmann::json leases_json(const std::vector<storage::LeaseInfo>& leases) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& l : leases) {
+        out.push_back({{"symbol", l.symbol},
+                       {"node", l.node},
+                       {"epoch", l.epoch},
+                       {"expires_at_ms", l.expires_at_ms}});
+    }
+    return out;
 }
 
 std::string stats_text(const Stats& stats) {

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/leases.h"
 #include "storage/records.h"
 
 namespace ctl {
@@ -48,6 +49,9 @@ private:
 std::string signals_table(const std::vector<storage::Signal>& signals);
 std::string orders_table(const std::vector<storage::Order>& orders);
 std::string positions_table(const std::vector<storage::Position>& positions);
+// Symbol leases (a PostgreSQL database shared by several daemons): who trades what, the epoch,
+// when the lease runs out (the server's clock) and whether it is live.
+std::string leases_table(const std::vector<storage::LeaseInfo>& leases);
 
 // ---- JSON output: arrays of objects for lists ----
 nlohmann::json to_json(const storage::Signal& s);
@@ -56,6 +60,8 @@ nlohmann::json to_json(const storage::Position& p);
 nlohmann::json signals_json(const std::vector<storage::Signal>& signals);
 nlohmann::json orders_json(const std::vector<storage::Order>& orders);
 nlohmann::json positions_json(const std::vector<storage::Position>& positions);
+// An array of {"symbol", "node", "epoch", "expires_at_ms"} objects, by symbol.
+nlohmann::json leases_json(const std::vector<storage::LeaseInfo>& leases);
 
 // What `stats` reports: gathered by tradebotctl, rendered here.
 struct Stats {
