@@ -34,6 +34,14 @@ bool wait_socket(PGconn* c, short events, std::optional<Clock::time_point> deadl
     }
 }
 
+// The server's own sentence for an error ("relation \"x\" does not exist"), without the
+// CONTEXT and LOCATION lines libpq's full text adds; the full text when there is none.
+std::string server_message(const PGresult* r) {
+    const char* primary = PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY);
+    if (primary != nullptr && *primary != '\0') return one_line(primary);
+    return one_line(PQresultErrorMessage(r));
+}
+
 bool starts_with(const std::string& s, const char* prefix) { return s.rfind(prefix, 0) == 0; }
 
 }  // namespace
@@ -266,7 +274,7 @@ Result Connection::run(const std::function<int(PGconn*)>& send,
         return Result(keep, Failure::kNone, {});
     }
     const char* state = PQresultErrorField(keep, PG_DIAG_SQLSTATE);
-    std::string error = one_line(PQresultErrorMessage(keep));
+    std::string error = server_message(keep);
     if (error.empty()) error = one_line(PQerrorMessage(c));
     Failure f = classify(state ? state : "");
     if (PQstatus(c) == CONNECTION_BAD) {
@@ -368,7 +376,7 @@ Connection::PipelineOutcome Connection::pipeline(const std::vector<Command>& com
                                      "not run: an earlier statement failed");
         } else {
             const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-            std::string error = one_line(PQresultErrorMessage(res));
+            std::string error = server_message(res);
             if (out.failed_at < 0) out.failed_at = static_cast<int>(out.results.size());
             out.results.emplace_back(res, classify(state ? state : ""), std::move(error));
         }
