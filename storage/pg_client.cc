@@ -214,6 +214,10 @@ Connection Connection::open(const std::string& url, const ConnectOptions& option
     }
     // Blocking sends (they are small); every wait for an answer goes through poll().
     PQsetnonblocking(c.conn_.get(), 0);
+    // The server's NOTICEs (e.g. "drop cascades to ...") would go to stderr past the log set-up;
+    // nothing we do needs them.
+    PQsetNoticeProcessor(
+        c.conn_.get(), [](void*, const char*) {}, nullptr);
     return c;
 }
 
