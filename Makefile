@@ -7,7 +7,8 @@ DEB_PACKAGES := cmake make g++ pkg-config libsqlite3-dev sqlite3 libboost1.81-de
                 libboost-program-options1.81-dev libboost-url1.81-dev \
                 libpq-dev postgresql-15 \
                 nlohmann-json3-dev libspdlog-dev catch2 libssl-dev openssl \
-                systemd dpkg-dev file clang-format
+                systemd dpkg-dev file clang-format \
+                libzip-dev chromium
 JOBS  ?= $(shell nproc 2>/dev/null || echo 2)
 PRESET ?= release
 CONFIG ?= config/examples/sim.json
@@ -43,6 +44,7 @@ run: build
 
 bench: build
 	./build/bin/tradebot-bench storage
+	./build/bin/tradebot-bench backtest
 
 # The long runs (CI runs them briefly with TRADEBOT_SOAK_SECONDS set low).
 soak: build
@@ -55,7 +57,7 @@ asan:
 	$(MAKE) test PRESET=asan CTEST_ARGS="$(CTEST_ARGS)"
 
 format:
-	find apps bot storage exchange config tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
+	find apps backtest bot storage exchange config tests -name '*.h' -o -name '*.cc' | xargs clang-format -i
 
 clean:
 	rm -rf build build-debug build-asan build-tsan

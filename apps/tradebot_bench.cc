@@ -44,6 +44,7 @@
 #include <tuple>
 #include <vector>
 
+#include "backtest/bench.h"
 #include "storage/database.h"
 #include "storage/pg_client.h"
 #include "storage/pg_reader.h"
@@ -494,8 +495,9 @@ private:
 int usage(const char* argv0, int code) {
     std::fprintf(code == 0 ? stdout : stderr,
                  "usage: %s storage [--rows-per-thread N] [--bulk-rows N] "
-                 "[--dir DIR | --db PATH|URL]\n",
-                 argv0);
+                 "[--dir DIR | --db PATH|URL]\n"
+                 "       %s backtest [--days N] [--dir DIR] [--backtest PATH]\n",
+                 argv0, argv0);
     return code;
 }
 
@@ -505,6 +507,7 @@ int main(int argc, char** argv) {
     if (argc < 2) return usage(argv[0], 64);
     std::string what = argv[1];
     if (what == "--help" || what == "-h") return usage(argv[0], 0);
+    if (what == "backtest") return backtest::run_backtest_bench(argc - 1, argv + 1);
     if (what != "storage") {
         std::fprintf(stderr, "unknown benchmark \"%s\"\n", what.c_str());
         return usage(argv[0], 64);

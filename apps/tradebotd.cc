@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "apps/cli/command_line.h"
+#include "backtest/candle_recorder.h"
 #include "bot/lease_keeper.h"
 #include "bot/leased_trading.h"
 #include "bot/supervisor.h"
@@ -319,6 +320,26 @@ int run_daemon(const Args& args, config::Config cfg) {
         return kExitFatal;
     }
 
+    // market_data.record_dir: every closed candle the bots act on, for tradebot-backtest.
+    std::optional<backtest::CandleRecorder> recorder;
+    bot::SupervisorOptions supervisor_options;
+    supervisor_options.logger = service::get_logger;
+    supervisor_options.apply_log_level = [](const std::string& level) {
+        if (auto l = service::parse_log_level(level)) service::set_log_level(*l);
+    };
+    if (cfg.market_data.record_dir) {
+        try {
+            recorder.emplace(*cfg.market_data.record_dir, service::get_logger("recorder"));
+        } catch (const std::exception& e) {
+            log->error("{}", e.what());
+            return kExitFatal;
+        }
+        log->info("recording closed candles to {}", absolute(*cfg.market_data.record_dir));
+        supervisor_options.candle_observer = [&recorder](const exchange::Kline& k) {
+            recorder->record(k);
+        };
+    }
+
     const auto started = std::chrono::steady_clock::now();
     std::optional<std::chrono::steady_clock::time_point> deadline;
     if (args.duration_s) {
@@ -331,11 +352,6 @@ int run_daemon(const Args& args, config::Config cfg) {
     std::optional<std::chrono::steady_clock::time_point> stop_deadline;
     StopRequest stop;
     {
-        bot::SupervisorOptions supervisor_options;
-        supervisor_options.logger = service::get_logger;
-        supervisor_options.apply_log_level = [](const std::string& level) {
-            if (auto l = service::parse_log_level(level)) service::set_log_level(*l);
-        };
         // With leases the supervisor starts with no symbol: the keeper starts each one it takes.
         config::Config supervised = cfg;
         if (shared) supervised.symbols.clear();

@@ -178,6 +178,7 @@ void Supervisor::run_slot(Slot& slot) {
     deps.log = slot.log;
     deps.strategy_factory = options_.strategy_factory;
     deps.abandon = &slot.abandon;
+    deps.on_candle = options_.candle_observer;
 
     auto backoff = options_.restart_initial;
     for (;;) {

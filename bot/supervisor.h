@@ -67,6 +67,7 @@ struct SupervisorOptions {
     std::function<std::shared_ptr<spdlog::logger>(const std::string& name)> logger;
     // Applies a new log.level ("warn") on reload; empty: the level stays as it is.
     std::function<void(const std::string& level)> apply_log_level;
+    CandleObserver candle_observer;  // given to every bot (tradebotd's recorder); empty: none
 };
 
 // What reload() did.

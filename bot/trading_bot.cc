@@ -55,8 +55,7 @@ std::optional<std::uint64_t> test_hang_after(const std::string& symbol) {
 
 TradingBot::TradingBot(BotSettings settings, BotDeps deps)
     : settings_(std::move(settings)), deps_(std::move(deps)), book_(settings_.symbol.symbol) {
-    if (!deps_.db || !deps_.stream || !deps_.gateway || !deps_.queue || !deps_.stats ||
-        !deps_.log) {
+    if (!deps_.db || !deps_.stream || !deps_.gateway || !deps_.stats || !deps_.log) {
         throw std::invalid_argument("TradingBot: missing dependency");
     }
     const StrategyFactory& factory = deps_.strategy_factory;
@@ -197,6 +196,7 @@ void TradingBot::warm_up(bool& restored, std::optional<std::int64_t> stored_last
     for (const auto& k : history) {
         if (!k.closed) continue;
         (void)strategy_->on_kline(k);
+        if (deps_.on_candle) deps_.on_candle(k);
         last_candle_open_ms_ = std::max(last_candle_open_ms_, k.open_time_ms);
         last_price_ = k.close;
         newest = std::max(newest.value_or(k.open_time_ms), k.open_time_ms);
@@ -244,6 +244,7 @@ void TradingBot::settle_unresolved_orders() {
 }
 
 void TradingBot::run(const std::atomic<bool>& abandon) {
+    if (!deps_.queue) throw std::invalid_argument("TradingBot::run: no event queue");
     if (!started_) start();
     BotStats& stats = *deps_.stats;
     stats.running.store(true);
@@ -274,10 +275,20 @@ void TradingBot::run(const std::atomic<bool>& abandon) {
     stats.touch();
 }
 
-void TradingBot::handle(const exchange::MarketEvent& event) {
+void TradingBot::count_event() {
     BotStats& stats = *deps_.stats;
     stats.events.fetch_add(1, std::memory_order_relaxed);
     stats.last_event_ms.store(BotStats::wall_now_ms(), std::memory_order_relaxed);
+}
+
+void TradingBot::handle(const exchange::Kline& kline) {
+    count_event();
+    if (kline.symbol != symbol()) return;  // misrouted: never trade on it
+    on_kline(kline);
+}
+
+void TradingBot::handle(const exchange::MarketEvent& event) {
+    count_event();
     if (exchange::symbol_of(event) != symbol()) return;  // misrouted: never trade on it
     if (const auto* k = std::get_if<exchange::Kline>(&event)) {
         on_kline(*k);
@@ -297,10 +308,11 @@ void TradingBot::on_kline(const exchange::Kline& k) {
     deps_.stats->closed_klines.fetch_add(1, std::memory_order_relaxed);
     last_candle_open_ms_ = std::max(last_candle_open_ms_, k.open_time_ms);
     std::optional<Decision> decision = strategy_->on_kline(k);
+    if (deps_.on_candle) deps_.on_candle(k);
     if (decision) {
         on_decision(*decision, k);
-    } else {
-        persist_state_async();
+    } else if (!deps_.rows) {
+        persist_state_async();  // a RowSink takes the state once, at flush()
     }
     publish_position();
 }
@@ -317,15 +329,20 @@ void TradingBot::on_decision(const Decision& d, const exchange::Kline& k) {
     signal.reason = d.reason;
     signal.event_time_ms = k.event_time_ms != 0 ? k.event_time_ms : k.close_time_ms;
 
-    // The signal and the state that includes its candle land together: after a crash the
-    // restored strategy never decides on the same candle twice.
-    storage::WriteBatch batch;
-    batch.insert_signal(signal);
-    add_state(batch);
-    wait_async();
-    storage::Result<storage::WriteResult> written = commit(std::move(batch), "signal");
-    if (!written.is_ok()) storage_failure("signal not saved", written.status());
-    const std::int64_t signal_id = written.value().ids.empty() ? 0 : written.value().ids.front();
+    std::int64_t signal_id = 0;
+    if (deps_.rows) {
+        signal_id = deps_.rows->add_signal(signal);
+    } else {
+        // The signal and the state that includes its candle land together: after a crash the
+        // restored strategy never decides on the same candle twice.
+        storage::WriteBatch batch;
+        batch.insert_signal(signal);
+        add_state(batch);
+        wait_async();
+        storage::Result<storage::WriteResult> written = commit(std::move(batch), "signal");
+        if (!written.is_ok()) storage_failure("signal not saved", written.status());
+        signal_id = written.value().ids.empty() ? 0 : written.value().ids.front();
+    }
     deps_.stats->signals.fetch_add(1, std::memory_order_relaxed);
     deps_.log->info("signal {} price={} id={} strategy={} reason=\"{}\"", side, signal.price,
                     signal_id, signal.strategy, d.reason);
@@ -358,10 +375,13 @@ void TradingBot::place_order(exchange::Side side, const Decimal& quantity, const
     row.signal_id = signal_id;
 
     // Write-ahead: the row is committed before the gateway hears of the order. A bot abandoned
-    // while this waits never sends the order.
-    storage::Status st =
-        commit(storage::WriteBatch().upsert_order(row), "order " + row.client_order_id).status();
-    if (!st.is_ok()) storage_failure("order " + row.client_order_id + " not written ahead", st);
+    // while this waits never sends the order. A RowSink gets the row once, with its outcome.
+    if (!deps_.rows) {
+        storage::Status st =
+            commit(storage::WriteBatch().upsert_order(row), "order " + row.client_order_id)
+                .status();
+        if (!st.is_ok()) storage_failure("order " + row.client_order_id + " not written ahead", st);
+    }
     deps_.log->info("order {} {} qty={} ref_price={} id={}", row.side, row.type, row.quantity,
                     row.price, row.client_order_id);
 
@@ -426,19 +446,26 @@ void TradingBot::settle(storage::Order row, const exchange::OrderResult& result)
         fill.trade_time_ms = f.trade_time_ms;
         batch.insert_fill(std::move(fill));
     }
-    if (!result.fills.empty()) batch.upsert_position(book.to_record());
-    add_state(batch);
-
-    wait_async();
-    // Abandoned while this waits: the order row stays PENDING (or lands with this outcome at the
-    // close); the next start asks the gateway and settles it.
-    storage::Result<storage::WriteResult> written =
-        commit(std::move(batch), "outcome of order " + row.client_order_id);
-    if (!written.is_ok()) {
-        storage_failure("outcome of order " + row.client_order_id + " not saved", written.status());
+    if (deps_.rows) {
+        deps_.rows->add(std::move(batch));  // the position and state follow at flush()
+    } else {
+        if (!result.fills.empty()) batch.upsert_position(book.to_record());
+        add_state(batch);
+        wait_async();
+        // Abandoned while this waits: the order row stays PENDING (or lands with this outcome at
+        // the close); the next start asks the gateway and settles it.
+        storage::Result<storage::WriteResult> written =
+            commit(std::move(batch), "outcome of order " + row.client_order_id);
+        if (!written.is_ok()) {
+            storage_failure("outcome of order " + row.client_order_id + " not saved",
+                            written.status());
+        }
     }
     book_ = std::move(book);
-    if (!result.fills.empty()) publish_position();
+    if (!result.fills.empty()) {
+        filled_ = true;
+        publish_position();
+    }
 
     if (result.status == OrderStatus::kRejected) {
         deps_.stats->rejected.fetch_add(1, std::memory_order_relaxed);
@@ -478,7 +505,15 @@ void TradingBot::wait_async() {
     }
 }
 
-void TradingBot::flush() { wait_async(); }
+void TradingBot::flush() {
+    wait_async();
+    if (deps_.rows && started_) {
+        storage::WriteBatch batch;
+        if (filled_) batch.upsert_position(book_.to_record());
+        add_state(batch);
+        deps_.rows->add(std::move(batch));
+    }
+}
 
 void TradingBot::publish_position() {
     PositionSnapshot p;

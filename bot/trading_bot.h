@@ -9,6 +9,12 @@
 // (group commit makes that cheap); every synchronous write first waits for it, so state never
 // goes backwards.
 //
+// A replay (tradebot-backtest) drives the same bot without a queue or thread: it calls handle()
+// with each candle and gives the bot a RowSink (bot/row_sink.h). Its rows then go to the sink
+// instead of being committed one by one: no write-ahead order row (no exchange can see the order
+// before the database does), no state per candle, the position and the strategy state once at
+// flush(). Every decision, size, filter, fill and fee is the same code either way.
+//
 // On start the bot resumes from storage: position row and strategy state, caught up on the candles
 // it missed from stream.history(); with no usable state (none, other parameters, or a state
 // ahead of the market's clock) the strategy warms up afresh from that history. Every order a crash
@@ -41,6 +47,7 @@
 #include "bot/bot_stats.h"
 #include "bot/event_queue.h"
 #include "bot/position.h"
+#include "bot/row_sink.h"
 #include "bot/strategy.h"
 #include "config/config.h"
 #include "exchange/market_stream.h"
@@ -55,6 +62,10 @@ namespace bot {
 
 using StrategyFactory =
     std::function<std::unique_ptr<Strategy>(const config::StrategyConfig& strategy)>;
+// Sees every closed candle of the bot's interval that is handed to the strategy, warm-up history
+// included (a candle seen before may come again: the strategy ignores it, and so should the
+// observer), on the bot's thread, after the strategy took it. tradebotd's market-data recorder.
+using CandleObserver = std::function<void(const exchange::Kline& candle)>;
 
 // A symbol that cannot be traded safely; restarting the bot would not help.
 class BotFatalError : public std::runtime_error {
@@ -92,13 +103,17 @@ struct BotDeps {
     storage::Database* db = nullptr;
     exchange::MarketStream* stream = nullptr;  // history() at start
     exchange::OrderGateway* gateway = nullptr;
-    EventQueue* queue = nullptr;
+    EventQueue* queue = nullptr;  // needed by run() only; a replay calls handle() itself
     BotStats* stats = nullptr;
     std::shared_ptr<spdlog::logger> log;
     StrategyFactory strategy_factory;  // empty: make_strategy
     // Set (by the supervisor, at a stop that ran out of drain time) when the bot must give up
     // whatever storage wait it is in; null: never.
     const std::atomic<bool>* abandon = nullptr;
+    // Null: every write is committed before the bot moves on (the daemon). Set: the rows go to
+    // the sink, see above (a replay into a database of its own).
+    RowSink* rows = nullptr;
+    CandleObserver on_candle;  // empty: none
 };
 
 class TradingBot {
@@ -116,13 +131,18 @@ public:
     void run(const std::atomic<bool>& abandon);
     // Handles one event (run() calls it; tests may drive the bot directly).
     void handle(const exchange::MarketEvent& event);
+    // The same for a kline, without wrapping it in a MarketEvent (a replay's hot path).
+    void handle(const exchange::Kline& kline);
     // Waits until every write made so far is committed (or the bot is abandoned: BotAbandoned).
+    // With a RowSink: hands it the position
+    // and the strategy state (the sink commits them).
     void flush();
 
     const PositionBook& position() const { return book_; }
     const std::string& symbol() const { return settings_.symbol.symbol; }
 
 private:
+    void count_event();
     void on_kline(const exchange::Kline& k);
     void on_decision(const Decision& d, const exchange::Kline& k);
     void place_order(exchange::Side side, const Decimal& quantity, const Decimal& price,
@@ -161,6 +181,7 @@ private:
     std::int64_t last_candle_open_ms_ = 0;
     storage::WriteHandle pending_state_;  // last asynchronous state write, until seen done
     bool started_ = false;
+    bool filled_ = false;  // a fill moved the position since start()
 };
 
 }  // namespace bot

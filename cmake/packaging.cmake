@@ -4,19 +4,19 @@
 #   cd build && cpack -G DEB            # -> tradebot_<version>_<arch>.deb
 #   (or: cmake --build build --target package_deb)
 #
-# The package holds /usr/bin/{tradebotd,tradebotctl,tradebot-bench}, the systemd unit in
-# /lib/systemd/system, the example sim config as /etc/tradebot/tradebot.json (a conffile: an
-# upgrade never overwrites an operator's edits) and the operator's guide. Installing it does not
-# start trading: the operator reviews the config, then enables the service.
+# The package holds /usr/bin/{tradebotd,tradebotctl,tradebot-backtest,tradebot-bench}, the
+# systemd unit in /lib/systemd/system, the example sim config as /etc/tradebot/tradebot.json (a
+# conffile: an upgrade never overwrites an operator's edits) and the operator's guide. Installing
+# it does not start trading: the operator reviews the config, then enables the service.
 
 include(GNUInstallDirs)
 
 # cpack (and `make install`) install what is built and do not first build everything: the
-# package needs only the three binaries (package_deb below builds exactly those), and the tests
+# package needs only the binaries (package_deb below builds exactly those), and the tests
 # that run cpack must not rebuild the whole tree underneath the other tests.
 set(CMAKE_SKIP_INSTALL_ALL_DEPENDENCY ON)
 
-set(TRADEBOT_APPS tradebotd tradebotctl tradebot-bench)
+set(TRADEBOT_APPS tradebotd tradebotctl tradebot-backtest tradebot-bench)
 foreach(app ${TRADEBOT_APPS})
   if(TARGET ${app})
     install(TARGETS ${app} RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
@@ -39,7 +39,8 @@ set(CPACK_PACKAGE_DESCRIPTION_SUMMARY "multi-symbol crypto trading daemon (syste
 set(CPACK_PACKAGE_DESCRIPTION
     "tradebotd runs one trading bot thread per symbol on Binance or a simulated exchange, \
 persists signals, orders and positions in SQLite, and exposes Prometheus metrics. \
-tradebotctl inspects and backs up its database; tradebot-bench measures storage.")
+tradebotctl inspects and backs up its database; tradebot-backtest replays market history \
+through the same strategies; tradebot-bench measures storage and backtests.")
 set(CPACK_PACKAGING_INSTALL_PREFIX /usr)
 set(CPACK_STRIP_FILES ON)
 set(CPACK_GENERATOR DEB)
@@ -54,7 +55,7 @@ if(TRADEBOT_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1 (>= 3.0), libsqlite3-0 (>= 3.35), libpq5, libspdlog1.10, libfmt9, libssl3 (>= 3.0.0)")
+      "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1 (>= 3.0), libsqlite3-0 (>= 3.35), libpq5, libspdlog1.10, libfmt9, libssl3 (>= 3.0.0), libzip4 (>= 1.7), libboost-program-options1.81.0")
 endif()
 
 # Maintainer scripts and the conffiles list, generated into the build tree.

@@ -60,6 +60,12 @@ struct MetricsConfig {
     std::optional<std::string> listen;  // "127.0.0.1:9464"; none: no metrics endpoint
 };
 
+struct MarketDataConfig {
+    // Every closed candle the bots act on is appended here in the kline archive's format, for
+    // tradebot-backtest; none: nothing is recorded. Relative: to the working directory.
+    std::optional<std::string> record_dir;
+};
+
 struct Config {
     DatabaseConfig database;
     ExchangeConfig exchange;
@@ -68,6 +74,7 @@ struct Config {
     std::vector<SymbolConfig> symbols;
     LogConfig log;
     MetricsConfig metrics;
+    MarketDataConfig market_data;
 };
 
 }  // namespace config

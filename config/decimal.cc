@@ -1,5 +1,8 @@
 #include "config/decimal.h"
 
+#include <charconv>
+#include <cstdint>
+#include <limits>
 #include <stdexcept>
 
 namespace config {
@@ -27,7 +30,13 @@ Raw pow10(int n) {
 }
 
 std::string raw_to_digits(Raw v) {  // v >= 0
-    if (v == 0) return "0";
+    // Almost every value fits 64 bits, where to_chars needs no 128-bit division per digit (the
+    // slow path below costs a backtest's row output about a quarter of a microsecond a number).
+    if (v <= static_cast<Raw>(std::numeric_limits<std::uint64_t>::max())) {
+        char buf[24];
+        const auto r = std::to_chars(buf, buf + sizeof buf, static_cast<std::uint64_t>(v));
+        return std::string(buf, r.ptr);
+    }
     std::string s;
     while (v > 0) {
         s.insert(s.begin(), static_cast<char>('0' + static_cast<int>(v % 10)));

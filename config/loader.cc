@@ -240,6 +240,9 @@ nlohmann::json to_json(const Config& c) {
         {"log",
          {{"level", c.log.level}, {"heartbeat_s", c.log.heartbeat_s}, {"format", c.log.format}}},
         {"metrics", {{"listen", c.metrics.listen ? json(*c.metrics.listen) : json(nullptr)}}},
+        {"market_data",
+         {{"record_dir",
+           c.market_data.record_dir ? json(*c.market_data.record_dir) : json(nullptr)}}},
     };
 }
 

@@ -31,7 +31,7 @@ using nlohmann::json;
 using Names = std::vector<std::string>;
 
 const Names kRootKeys = {"database", "exchange", "trading", "strategy",
-                         "symbols",  "log",      "metrics"};
+                         "symbols",  "log",      "metrics", "market_data"};
 
 [[noreturn]] void fail(const std::string& path, std::string problem) {
     throw ConfigError(path, std::move(problem));
@@ -461,6 +461,20 @@ void parse_metrics(const json& j, const std::string& path, MetricsConfig& m) {
     }
 }
 
+void parse_market_data(const json& j, const std::string& path, MarketDataConfig& m) {
+    expect_object(j, path, {"record_dir"});
+    if (const json* v = find(j, "record_dir")) {
+        if (v->is_null()) {
+            m.record_dir.reset();
+        } else if (v->is_string() && !v->get<std::string>().empty() &&
+                   v->get<std::string>().find('\0') == std::string::npos) {
+            m.record_dir = v->get<std::string>();
+        } else {
+            fail_expected(child(path, "record_dir"), "null or a folder name", *v);
+        }
+    }
+}
+
 }  // namespace
 
 Config config_from_json(const json& root) {
@@ -479,6 +493,9 @@ Config config_from_json(const json& root) {
     c.symbols = parse_symbols(find(root, "symbols"), "symbols", c.strategy);
     if (const json* v = find(root, "log")) parse_log(*v, "log", c.log);
     if (const json* v = find(root, "metrics")) parse_metrics(*v, "metrics", c.metrics);
+    if (const json* v = find(root, "market_data")) {
+        parse_market_data(*v, "market_data", c.market_data);
+    }
     return c;
 }
 

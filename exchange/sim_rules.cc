@@ -50,13 +50,21 @@ std::int64_t align_to_interval(std::int64_t t_ms, std::int64_t interval_ms) {
     return q * interval_ms + offset;
 }
 
+bool sim_lists_filters(std::string_view symbol) {
+    return std::any_of(kKnownFilters.begin(), kKnownFilters.end(),
+                       [symbol](const KnownFilters& k) { return k.symbol == symbol; });
+}
+
 SimFilters sim_filters(std::string_view symbol) {
     for (const auto& k : kKnownFilters) {
         if (k.symbol == symbol) {
             return {Decimal::from_string(k.tick), Decimal::from_string(k.step)};
         }
     }
-    const double price = sim::symbol_profile(symbol).start_price;
+    return sim_filters_at_price(sim::symbol_profile(symbol).start_price);
+}
+
+SimFilters sim_filters_at_price(double price) {
     const int magnitude = static_cast<int>(std::floor(std::log10(price)));
     const int tick_exp = std::clamp(magnitude - 4, -8, -2);
     const int step_exp = std::clamp(-magnitude - 1, -8, 3);

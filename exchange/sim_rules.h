@@ -31,6 +31,10 @@ struct SimFilters {
 // 0.0001 / 0.1, ...); any other symbol: about 5 significant digits of price (tick at most 0.01)
 // and a step worth between 0.1 and 1 quote unit at its start price.
 SimFilters sim_filters(std::string_view symbol);
+// True for the majors above, whose filters are Binance's own.
+bool sim_lists_filters(std::string_view symbol);
+// The rule sim_filters() applies to any other symbol, at a given price (> 0).
+SimFilters sim_filters_at_price(double price);
 
 // Trading rules of a simulated symbol: sim_filters(), min_qty = step_size, min_notional 5,
 // max_notional 9000000, no max_qty, base/quote split at a known quote asset (…USDT -> USDT).

@@ -263,3 +263,18 @@ TEST_CASE("Bad log and metrics sections", "[config]") {
     CHECK(error_of(R"({"symbols": ["BTCUSDT"], "metrics": {"listen": 9464}})") ==
           std::string(listen_rule) + "number 9464");
 }
+
+TEST_CASE("Bad market_data sections", "[config]") {
+    check_all({
+        {R"({"symbols": ["BTCUSDT"], "market_data": null})",
+         "market_data: expected an object, got null"},
+        {R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": ""}})",
+         "market_data.record_dir: expected null or a folder name, got \"\""},
+        {R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": 7}})",
+         "market_data.record_dir: expected null or a folder name, got number 7"},
+        {R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": ["a"]}})",
+         "market_data.record_dir: expected null or a folder name, got an array"},
+        {R"({"symbols": ["BTCUSDT"], "market_data": {"dir": "a"}})",
+         "market_data.dir: unknown key"},
+    });
+}

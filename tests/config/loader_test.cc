@@ -76,6 +76,7 @@ void check_config_equal(const Config& a, const Config& b) {
     CHECK(a.log.heartbeat_s == b.log.heartbeat_s);
     CHECK(a.log.format == b.log.format);
     CHECK(a.metrics.listen == b.metrics.listen);
+    CHECK(a.market_data.record_dir == b.market_data.record_dir);
 }
 
 std::string error_of(const std::string& text) { return testing_support::config_error_of(text); }
@@ -354,7 +355,8 @@ TEST_CASE("to_json writes the resolved config in the input layout", "[config]") 
                                              "oversold": "30", "overbought": "70" } }
       ],
       "log": { "level": "info", "heartbeat_s": 10, "format": "text" },
-      "metrics": { "listen": null }
+      "metrics": { "listen": null },
+      "market_data": { "record_dir": null }
     })");
     CHECK(config::to_json(config::parse_config(kSpecExample)) == expected);
 }
@@ -374,7 +376,8 @@ TEST_CASE("to_json round-trips through parse_config", "[config]") {
                "symbols": [ "BTCUSDT", { "symbol": "ETHUSDT", "strategy": { "name": "ema_cross", "fast": 3, "slow": 4 } },
                             { "symbol": "XRPUSDT", "strategy": { "oversold": 10 } } ],
                "log": { "level": "error", "heartbeat_s": 1, "format": "json" },
-               "metrics": { "listen": "[::1]:9464" }
+               "metrics": { "listen": "[::1]:9464" },
+               "market_data": { "record_dir": "recorded/klines" }
              })",
          }) {
         Config original = config::parse_config(text);
@@ -384,4 +387,17 @@ TEST_CASE("to_json round-trips through parse_config", "[config]") {
         // And the resolved form is a fixed point.
         CHECK(config::to_json(config::parse_config(resolved.dump())) == resolved);
     }
+}
+
+TEST_CASE("market_data.record_dir names the folder candles are recorded in", "[config]") {
+    CHECK_FALSE(config::parse_config(R"({"symbols": ["BTCUSDT"]})").market_data.record_dir);
+    CHECK_FALSE(config::parse_config(R"({"symbols": ["BTCUSDT"], "market_data": {}})")
+                    .market_data.record_dir);
+    CHECK_FALSE(
+        config::parse_config(R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": null}})")
+            .market_data.record_dir);
+    Config c = config::parse_config(
+        R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": "data/recorded"}})");
+    CHECK(c.market_data.record_dir == std::optional<std::string>("data/recorded"));
+    CHECK(config::to_json(c)["market_data"]["record_dir"] == "data/recorded");
 }
