@@ -33,6 +33,11 @@ struct CommitPipeline::LogLine {
 
 CommitPipeline::CommitPipeline(std::string name, const Options& options, CommitFunction commit)
     : name_(std::move(name)), options_(options), commit_(std::move(commit)) {
+    // spdlog makes its registry (and the default logger) on first use, behind a static guard
+    // inside the uninstrumented shared library. Made here, before any thread of ours exists, the
+    // registry is visibly complete to the flusher and every writer (ThreadSanitizer saw the
+    // flusher read the logger while a writer thread was still constructing it).
+    (void)spdlog::default_logger_raw();
     flusher_ = std::thread([this] { flusher_loop(); });
 }
 

@@ -255,8 +255,8 @@ TEST_CASE("folders storage creates are private (0700) whatever the umask", "[fai
         mode_t m;
         ~Restore() { ::umask(m); }
     } restore{old_umask};
-    REQUIRE(::mkdir((dir.path() / "shared").c_str(), 0755) == 0);  // exists already: left alone
-    const std::string path = dir.file("shared/a/b/bot_state.db");
+    REQUIRE(::mkdir((dir.path() / "private").c_str(), 0755) == 0);  // exists already: left alone
+    const std::string path = dir.file("private/a/b/bot_state.db");
     Database db(path);
     REQUIRE(db.save_signal(sig(1)).is_ok());
     auto mode = [](const std::filesystem::path& p) {
@@ -264,9 +264,9 @@ TEST_CASE("folders storage creates are private (0700) whatever the umask", "[fai
         REQUIRE(::stat(p.c_str(), &st) == 0);
         return st.st_mode & 07777;
     };
-    CHECK(mode(dir.path() / "shared") == 0755);
-    CHECK(mode(dir.path() / "shared/a") == 0700);
-    CHECK(mode(dir.path() / "shared/a/b") == 0700);
+    CHECK(mode(dir.path() / "private") == 0755);
+    CHECK(mode(dir.path() / "private/a") == 0700);
+    CHECK(mode(dir.path() / "private/a/b") == 0700);
     CHECK(mode(path) == 0600);
     CHECK(mode(path + "-wal") == 0600);
     CHECK(mode(path + "-shm") == 0600);
