@@ -7,8 +7,10 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <exception>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -70,6 +72,16 @@ struct Daemon {
     std::string log() const { return process->stderr_text(); }
     std::string name;
     std::unique_ptr<ChildProcess> process;
+};
+
+// Catch2 takes an INFO's text when it is written; a daemon's log is wanted as it is when a
+// REQUIRE fails (which throws), so this prints the logs to stderr while that unwinds.
+struct DumpLogsOnFailure {
+    std::vector<const Daemon*> daemons;
+    ~DumpLogsOnFailure() {
+        if (std::uncaught_exceptions() == 0) return;
+        for (const auto* d : daemons) std::cerr << "--- " << d->name << ":\n" << d->log() << "\n";
+    }
 };
 
 // Each daemon gets its own node name in its own config, so the lease rows say who is who.
@@ -189,7 +201,7 @@ TEST_CASE("two daemons share six symbols, both trade, and a SIGKILLed one's symb
     TempDir dir;
     auto a = start(dir, server, "host-a");
     auto b = start(dir, server, "host-b");
-    INFO("host-a:\n" << a->log() << "\nhost-b:\n" << b->log());
+    const DumpLogsOnFailure dump{{a.get(), b.get()}};
     REQUIRE(eventually([&] { return split_evenly(server, "host-a", "host-b"); }));
     // Both trade: every symbol gets fills, and each daemon logs fills for its own symbols only.
     REQUIRE(eventually([&] { return symbols_with_fills(server).size() == kSymbols.size(); }));
@@ -209,9 +221,13 @@ TEST_CASE("two daemons share six symbols, both trade, and a SIGKILLed one's symb
     b->process->signal(SIGKILL);
     REQUIRE(b->process->wait_for(10s));
     std::map<std::string, std::string> position_at_death;
+    // The epoch each orphaned symbol had when host-b died: it may be 2 or more, as host-a may
+    // have taken a symbol first and handed it over when host-b joined.
+    std::map<std::string, std::int64_t> epoch_at_death;
     {
         storage::PgReader reader(server.url());
         for (const auto& p : reader.positions()) position_at_death[p.symbol] = p.quantity;
+        for (const auto& l : reader.leases()) epoch_at_death[l.symbol] = l.epoch;
     }
     const auto killed_at = std::chrono::steady_clock::now();
     REQUIRE(eventually([&] { return holders(server)["host-a"].size() == kSymbols.size(); }));
@@ -221,12 +237,17 @@ TEST_CASE("two daemons share six symbols, both trade, and a SIGKILLed one's symb
     // It resumed from the committed position of each symbol it took over.
     for (const auto& sym : orphaned) {
         const std::string expect = "[" + sym + "] started: ";
-        REQUIRE(eventually([&] {
+        const std::string acquired =
+            "[" + sym + "] lease acquired epoch=" + std::to_string(epoch_at_death.at(sym) + 1) +
+            " node=host-a";
+        const bool resumed = eventually([&] {
             const std::string log = a->log();
-            return log.rfind(expect) != std::string::npos &&
-                   log.find(" lease acquired epoch=2 node=host-a", log.find("[" + sym + "]")) !=
-                       std::string::npos;
-        }));
+            return log.find(acquired) != std::string::npos &&
+                   log.find(expect, log.find(acquired)) != std::string::npos;
+        });
+        INFO("waiting for `" << acquired << "` then `" << expect << "` in host-a's log:\n"
+                             << a->log());
+        REQUIRE(resumed);
         const std::string log = a->log();
         const std::string line =
             log.substr(log.rfind(expect), log.find('\n', log.rfind(expect)) - log.rfind(expect));
@@ -245,7 +266,7 @@ TEST_CASE("a daemon frozen past its lease is fenced out and, thawed, writes noth
     TempDir dir;
     auto a = start(dir, server, "host-a");
     auto b = start(dir, server, "host-b");
-    INFO("host-a:\n" << a->log() << "\nhost-b:\n" << b->log());
+    const DumpLogsOnFailure dump{{a.get(), b.get()}};
     REQUIRE(eventually([&] { return split_evenly(server, "host-a", "host-b"); }));
     REQUIRE(eventually([&] { return symbols_with_fills(server).size() == kSymbols.size(); }));
     const std::set<std::string> frozen_symbols = holders(server)["host-a"];
@@ -296,7 +317,7 @@ TEST_CASE("the server restarts mid-run: nothing committed is lost, nothing lands
     TempDir dir;
     auto a = start(dir, server, "host-a");
     auto b = start(dir, server, "host-b");
-    INFO("host-a:\n" << a->log() << "\nhost-b:\n" << b->log());
+    const DumpLogsOnFailure dump{{a.get(), b.get()}};
     REQUIRE(eventually([&] { return split_evenly(server, "host-a", "host-b"); }));
     REQUIRE(eventually([&] { return symbols_with_fills(server).size() == kSymbols.size(); }));
 
@@ -338,14 +359,12 @@ TEST_CASE("an unreachable database at start is a start-up error naming it, witho
     CHECK(r.err.find("do-not-print-me") == std::string::npos);
 }
 
-TEST_CASE(
-    "tradebotctl on a shared database: leases, positions, stats and check; backup is "
-    "pg_dump's",
-    "[postgres][ctl]") {
+TEST_CASE("tradebotctl on a shared database: leases, positions, stats and check, backup refused",
+          "[postgres][ctl]") {
     PgServer server;
     TempDir dir;
     auto a = start(dir, server, "host-a");
-    INFO("host-a:\n" << a->log());
+    const DumpLogsOnFailure dump{{a.get()}};
     REQUIRE(eventually([&] { return holders(server)["host-a"].size() == kSymbols.size(); }));
     REQUIRE(eventually([&] { return !symbols_with_fills(server).empty(); }));
     auto ctl = [&](std::vector<std::string> args) {
