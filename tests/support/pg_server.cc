@@ -139,6 +139,9 @@ pid_t spawn_as(const std::vector<std::string>& argv, uid_t uid, gid_t gid, const
             ::dup2(fd, STDOUT_FILENO);
             ::dup2(fd, STDERR_FILENO);
         }
+        // The caller's working folder may be closed to the server's user (a clone under
+        // /root): nothing here needs it, and initdb would warn about it.
+        if (::chdir("/") != 0) _exit(124);
         int devnull = ::open("/dev/null", O_RDONLY);
         if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
         // Locale-independent messages and no inherited connection settings.
