@@ -18,6 +18,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <vector>
 
 #include "config/decimal.h"
@@ -125,6 +126,22 @@ std::set<std::string> symbols_with_fills(const PgServer& server) {
     return out;
 }
 
+// Two daemons, host-a and host-b, on one fresh server: constructed once they hold three
+// symbols each and every symbol has fills. Their logs go to stderr if a REQUIRE fails.
+struct TwoDaemons {
+    TwoDaemons() {
+        REQUIRE(eventually([&] { return split_evenly(server, "host-a", "host-b"); }));
+        REQUIRE(eventually([&] { return symbols_with_fills(server).size() == kSymbols.size(); }));
+    }
+    auto parts() { return std::tie(server, dir, a, b); }
+
+    PgServer server;
+    TempDir dir;
+    std::unique_ptr<Daemon> a = start(dir, server, "host-a");
+    std::unique_ptr<Daemon> b = start(dir, server, "host-b");
+    DumpLogsOnFailure dump{{a.get(), b.get()}};
+};
+
 // Signal ids a daemon logged as committed ("[SYM] signal BUY price=... id=N"), by id.
 std::map<std::int64_t, std::string> logged_signals(const std::string& log) {
     std::map<std::int64_t, std::string> out;
@@ -197,14 +214,9 @@ double seconds_since(std::chrono::steady_clock::time_point t) {
 
 TEST_CASE("two daemons share six symbols, both trade, and a SIGKILLed one's symbols move over",
           "[postgres][daemon]") {
-    PgServer server;
-    TempDir dir;
-    auto a = start(dir, server, "host-a");
-    auto b = start(dir, server, "host-b");
-    const DumpLogsOnFailure dump{{a.get(), b.get()}};
-    REQUIRE(eventually([&] { return split_evenly(server, "host-a", "host-b"); }));
-    // Both trade: every symbol gets fills, and each daemon logs fills for its own symbols only.
-    REQUIRE(eventually([&] { return symbols_with_fills(server).size() == kSymbols.size(); }));
+    TwoDaemons two;
+    auto [server, dir, a, b] = two.parts();  // references into `two`
+    // Both trade, and each daemon logs fills for its own symbols only.
     const auto held = holders(server);
     for (const auto* d : {a.get(), b.get()}) {
         for (const auto& sym : kSymbols) {
@@ -262,13 +274,8 @@ TEST_CASE("two daemons share six symbols, both trade, and a SIGKILLed one's symb
 
 TEST_CASE("a daemon frozen past its lease is fenced out and, thawed, writes nothing more",
           "[postgres][daemon]") {
-    PgServer server;
-    TempDir dir;
-    auto a = start(dir, server, "host-a");
-    auto b = start(dir, server, "host-b");
-    const DumpLogsOnFailure dump{{a.get(), b.get()}};
-    REQUIRE(eventually([&] { return split_evenly(server, "host-a", "host-b"); }));
-    REQUIRE(eventually([&] { return symbols_with_fills(server).size() == kSymbols.size(); }));
+    TwoDaemons two;
+    auto [server, dir, a, b] = two.parts();  // references into `two`
     const std::set<std::string> frozen_symbols = holders(server)["host-a"];
 
     a->process->signal(SIGSTOP);
@@ -313,13 +320,8 @@ TEST_CASE("a daemon frozen past its lease is fenced out and, thawed, writes noth
 
 TEST_CASE("the server restarts mid-run: nothing committed is lost, nothing lands twice",
           "[postgres][daemon]") {
-    PgServer server;
-    TempDir dir;
-    auto a = start(dir, server, "host-a");
-    auto b = start(dir, server, "host-b");
-    const DumpLogsOnFailure dump{{a.get(), b.get()}};
-    REQUIRE(eventually([&] { return split_evenly(server, "host-a", "host-b"); }));
-    REQUIRE(eventually([&] { return symbols_with_fills(server).size() == kSymbols.size(); }));
+    TwoDaemons two;
+    auto [server, dir, a, b] = two.parts();  // references into `two`
 
     const std::size_t a_mark = a->log().size();
     const std::size_t b_mark = b->log().size();

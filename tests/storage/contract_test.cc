@@ -13,37 +13,17 @@
 #include "storage/database.h"
 #include "support/storage.h"
 #include "targets.h"
+#include "test_rows.h"
 
 using storage::Code;
 using storage::Database;
 using storage::WriteBatch;
+using storage_test::sig;
+using storage_test::signal_for;
 using testing_support::CacheGuard;
 using Target = STORAGE_TARGET;
 
 namespace {
-
-// The predecessor's test rows (reference_test.cc).
-storage::Signal signal_for(const std::string& symbol, int n) {
-    storage::Signal s;
-    s.symbol = symbol;
-    s.side = n % 2 == 0 ? "BUY" : "SELL";
-    s.price = std::to_string(100 + n) + ".5";
-    s.strategy = "test";
-    s.reason = "n=" + std::to_string(n);
-    s.event_time_ms = 1700000000000 + n;
-    return s;
-}
-
-storage::Signal sig(const std::string& symbol, int n, const std::string& side = "BUY") {
-    storage::Signal s;
-    s.symbol = symbol;
-    s.side = side;
-    s.price = "97123.45";
-    s.strategy = "ema_cross";
-    s.reason = std::to_string(n);
-    s.event_time_ms = n;
-    return s;
-}
 
 storage::Order order(const std::string& id, const std::string& status) {
     storage::Order o;

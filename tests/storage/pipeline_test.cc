@@ -13,27 +13,14 @@
 #include "storage/reader.h"
 #include "support/storage.h"
 #include "support/temp_dir.h"
+#include "test_rows.h"
 
 using storage::Code;
 using storage::Database;
 using storage::WriteBatch;
+using storage_test::sig;
 using testing_support::CacheGuard;
 using testing_support::TempDir;
-
-namespace {
-
-storage::Signal sig(const std::string& symbol, int n, const std::string& side = "BUY") {
-    storage::Signal s;
-    s.symbol = symbol;
-    s.side = side;
-    s.price = "97123.45";
-    s.strategy = "ema_cross";
-    s.reason = std::to_string(n);
-    s.event_time_ms = n;
-    return s;
-}
-
-}  // namespace
 
 TEST_CASE("the WAL stays bounded while readers come and go", "[pipeline][wal]") {
     CacheGuard guard;

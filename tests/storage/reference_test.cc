@@ -12,25 +12,12 @@
 #include "storage/database.h"
 #include "support/storage.h"
 #include "support/temp_dir.h"
+#include "test_rows.h"
 
 using storage::Database;
+using storage_test::signal_for;
 using testing_support::CacheGuard;
 using testing_support::TempDir;
-
-namespace {
-
-storage::Signal signal_for(const std::string& symbol, int n) {
-    storage::Signal s;
-    s.symbol = symbol;
-    s.side = n % 2 == 0 ? "BUY" : "SELL";
-    s.price = std::to_string(100 + n) + ".5";
-    s.strategy = "test";
-    s.reason = "n=" + std::to_string(n);
-    s.event_time_ms = 1700000000000 + n;
-    return s;
-}
-
-}  // namespace
 
 TEST_CASE("WAL mode is enabled", "[reference][wal]") {
     CacheGuard guard;
