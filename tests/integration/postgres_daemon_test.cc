@@ -5,12 +5,14 @@
 // printed for the record, not asserted).
 #include <signal.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <exception>
 #include <fstream>
 #include <functional>
 #include <iostream>
+#include <limits>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <regex>
@@ -230,16 +232,19 @@ TEST_CASE("two daemons share six symbols, both trade, and a SIGKILLed one's symb
 
     // host-b dies without a word; its leases run out and host-a takes its symbols over.
     const std::set<std::string> orphaned = held.at("host-b");
+    // The epoch host-b holds each of them at: 1, or more if host-a held it first and handed it
+    // over when host-b joined. Read before the kill, as host-a may take them soon after it.
+    std::map<std::string, std::int64_t> epoch_at_death;
+    for (const auto& l : storage::PgReader(server.url()).leases()) {
+        if (l.live && l.node == "host-b") epoch_at_death[l.symbol] = l.epoch;
+    }
+    REQUIRE(epoch_at_death.size() == orphaned.size());
     b->process->signal(SIGKILL);
     REQUIRE(b->process->wait_for(10s));
     std::map<std::string, std::string> position_at_death;
-    // The epoch each orphaned symbol had when host-b died: it may be 2 or more, as host-a may
-    // have taken a symbol first and handed it over when host-b joined.
-    std::map<std::string, std::int64_t> epoch_at_death;
     {
         storage::PgReader reader(server.url());
         for (const auto& p : reader.positions()) position_at_death[p.symbol] = p.quantity;
-        for (const auto& l : reader.leases()) epoch_at_death[l.symbol] = l.epoch;
     }
     const auto killed_at = std::chrono::steady_clock::now();
     REQUIRE(eventually([&] { return holders(server)["host-a"].size() == kSymbols.size(); }));
@@ -276,7 +281,15 @@ TEST_CASE("a daemon frozen past its lease is fenced out and, thawed, writes noth
           "[postgres][daemon]") {
     TwoDaemons two;
     auto [server, dir, a, b] = two.parts();  // references into `two`
-    const std::set<std::string> frozen_symbols = holders(server)["host-a"];
+    // host-a's symbols, and the epoch it holds each at: 1, or more if host-b held it first.
+    std::set<std::string> frozen_symbols;
+    std::map<std::string, std::int64_t> frozen_epoch;
+    for (const auto& l : storage::PgReader(server.url()).leases()) {
+        if (!l.live || l.node != "host-a") continue;
+        frozen_symbols.insert(l.symbol);
+        frozen_epoch[l.symbol] = l.epoch;
+    }
+    REQUIRE(frozen_symbols.size() == 3);
 
     a->process->signal(SIGSTOP);
     const auto stopped_at = std::chrono::steady_clock::now();
@@ -292,8 +305,9 @@ TEST_CASE("a daemon frozen past its lease is fenced out and, thawed, writes noth
     a->process->signal(SIGCONT);
     for (const auto& sym : frozen_symbols) {
         REQUIRE(eventually([&] {
-            return a->log().find("[" + sym + "] lease lost epoch=1", a_log_at_thaw) !=
-                   std::string::npos;
+            return a->log().find(
+                       "[" + sym + "] lease lost epoch=" + std::to_string(frozen_epoch.at(sym)),
+                       a_log_at_thaw) != std::string::npos;
         }));
     }
     // Let it run on a while, then stop both cleanly.
@@ -304,15 +318,56 @@ TEST_CASE("a daemon frozen past its lease is fenced out and, thawed, writes noth
     REQUIRE(a->process->wait_for(30s) == 0);
     REQUIRE(b->process->wait_for(30s) == 0);
 
-    // After the thaw host-a committed nothing for the symbols it had lost.
-    const std::string after_thaw = a->log().substr(a_log_at_thaw);
-    for (const auto& [id, sym] : logged_signals(after_thaw)) {
-        INFO("host-a committed signal " << id << " of " << sym << " after it was thawed");
-        CHECK(frozen_symbols.count(sym) == 0);
+    // Fencing: host-a wrote nothing for a symbol while host-b held it. Once thawed and alive
+    // again, host-a may get some symbols back (the keepers share them out anew) and trade them
+    // at a newer epoch; it may also log, after the thaw, the outcome of a write that was on its
+    // way to the server when it froze, which committed before the takeover. Ids are handed out
+    // as rows are inserted, and a takeover waits for a write holding the symbol's fence to
+    // commit, so each symbol's rows must come in holder order: host-a's before the takeover,
+    // then host-b's, then host-a's after it took the symbol back.
+    const std::string a_log = a->log();
+    INFO("host-a after the thaw:\n" << a_log.substr(a_log_at_thaw));
+    const auto by_b = logged_signals(b->log().substr(b_log_at_takeover));
+    storage::PgReader reader(server.url());
+    std::map<std::string, std::int64_t> signal_of_order;
+    for (const auto& o : reader.orders("", 0)) {
+        if (o.signal_id) signal_of_order[o.client_order_id] = *o.signal_id;
     }
+    const auto fills = reader.fills("", 0);
     for (const auto& sym : frozen_symbols) {
-        INFO(sym);
-        CHECK(after_thaw.find("[" + sym + "] fill ") == std::string::npos);
+        const std::size_t back = a_log.find("[" + sym + "] lease acquired", a_log_at_thaw);
+        const auto before = logged_signals(a_log.substr(0, back));
+        const auto again =
+            back == std::string::npos ? decltype(before){} : logged_signals(a_log.substr(back));
+        // Signal ids, and fill ids (by the signal of their order), of each holder period.
+        std::vector<std::pair<std::string, std::vector<std::int64_t>>> periods = {
+            {"host-a before the takeover", {}}, {"host-b", {}}, {"host-a afterwards", {}}};
+        std::vector<std::vector<std::int64_t>> fill_periods(3);
+        const std::vector<const std::map<std::int64_t, std::string>*> logs = {&before, &by_b,
+                                                                              &again};
+        for (std::size_t i = 0; i < logs.size(); ++i) {
+            for (const auto& [id, s] : *logs[i]) {
+                if (s == sym) periods[i].second.push_back(id);
+            }
+            for (const auto& f : fills) {
+                if (f.symbol == sym && logs[i]->count(signal_of_order.at(f.client_order_id))) {
+                    fill_periods[i].push_back(f.id);
+                }
+            }
+        }
+        for (std::size_t i = 0; i + 1 < periods.size(); ++i) {
+            for (std::size_t j = i + 1; j < periods.size(); ++j) {
+                INFO(sym << ": rows of " << periods[i].first << " must come before those of "
+                         << periods[j].first);
+                for (const auto& [earlier, later] :
+                     {std::pair{&periods[i].second, &periods[j].second},
+                      std::pair{&fill_periods[i], &fill_periods[j]}}) {
+                    if (earlier->empty() || later->empty()) continue;
+                    CHECK(*std::max_element(earlier->begin(), earlier->end()) <
+                          *std::min_element(later->begin(), later->end()));
+                }
+            }
+        }
     }
     check_logged_equals_stored(server, {a.get(), b.get()});
     check_positions_match_fills(server);
