@@ -5,6 +5,7 @@
 # clang-format: `make format`).
 DEB_PACKAGES := cmake make g++ pkg-config libsqlite3-dev sqlite3 libboost1.81-dev \
                 libboost-program-options1.81-dev libboost-url1.81-dev \
+                libpq-dev postgresql-15 \
                 nlohmann-json3-dev libspdlog-dev catch2 libssl-dev openssl \
                 systemd dpkg-dev file clang-format \
                 libzip-dev chromium

@@ -2,7 +2,12 @@
 // the same run on the same machine (docs/reference.md: one `name value unit` line a figure,
 // then all of them as one JSON object on the last line).
 //
-//   tradebot-bench storage [--rows-per-thread N] [--bulk-rows N] [--dir DIR]
+//   tradebot-bench storage [--rows-per-thread N] [--bulk-rows N] [--dir DIR | --db PATH|URL]
+//
+// --db postgresql://... runs the same figures against a PostgreSQL server: every design in a
+// schema of its own (dropped at the end), the baselines over libpq. There a commit always waits
+// for the server's WAL flush (synchronous_commit=on), so the *_fsync figures are not repeated.
+// --db PATH is a folder for the SQLite files, like --dir.
 //
 // storage figures (every design and its baseline run in alternating rounds, each on a file of
 // its own, so a change in the machine's load during the run touches both alike):
@@ -30,8 +35,10 @@
 #include <cstdlib>
 #include <filesystem>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <tuple>
@@ -39,6 +46,8 @@
 
 #include "backtest/bench.h"
 #include "storage/database.h"
+#include "storage/pg_client.h"
+#include "storage/pg_reader.h"
 
 namespace {
 
@@ -252,6 +261,133 @@ private:
     storage::Database db_;
 };
 
+// ---- PostgreSQL: the same designs, each in a schema of its own ----
+namespace pg = storage::pg;
+
+pg::Params insert_params(const storage::Signal& s) {
+    pg::Params p;
+    p.add(s.symbol).add(s.side).add(s.price).add(s.strategy).add(s.reason);
+    p.add(s.event_time_ms).add(s.event_time_ms);
+    return p;
+}
+
+// A libpq connection with the seed's insert prepared.
+class PgRawConnection {
+public:
+    explicit PgRawConnection(const std::string& url)
+        : conn_(pg::Connection::open(url, pg::ConnectOptions{})) {
+        if (!conn_.ok()) die("cannot connect to " + pg::redact(url) + ": " + conn_.error());
+        check(conn_.prepare("insert",
+                            "INSERT INTO signals (symbol, side, price, strategy, reason, "
+                            "event_time_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)"));
+    }
+    void check(const pg::Result& r) {
+        if (!r.ok()) die("postgresql: " + r.error());
+    }
+    void exec(const std::string& sql) { check(conn_.exec(sql)); }
+    void insert(const storage::Signal& s) {
+        check(conn_.exec_prepared("insert", insert_params(s)));
+    }
+    pg::Connection& get() { return conn_; }
+
+private:
+    pg::Connection conn_;
+};
+
+// The ceiling: one connection, every row of a round in one transaction through the prepared
+// insert, pipelined (no round trip per row).
+class PgBulkLimit final : public Design {
+public:
+    explicit PgBulkLimit(const std::string& url) : conn_(url) {}
+    double run(int threads, int rows, std::vector<double>*) override {
+        std::vector<pg::Connection::Command> commands;
+        commands.reserve(static_cast<size_t>(threads * rows));
+        for (int i = 0; i < threads * rows; ++i) {
+            commands.push_back({"insert", true, insert_params(make_signal(i % 8, i))});
+        }
+        const auto start = Clock::now();
+        conn_.exec("BEGIN");
+        auto out = conn_.get().pipeline(commands);
+        if (out.failed_at >= 0) die("bulk insert: " + out.results[out.failed_at].error());
+        conn_.exec("COMMIT");
+        return std::chrono::duration<double>(Clock::now() - start).count();
+    }
+
+private:
+    PgRawConnection conn_;
+};
+
+// The seed design over libpq: one shared connection, a lock around each insert, which commits
+// by itself (autocommit): one transaction and one round trip per signal.
+class PgSeedDesign final : public Design {
+public:
+    explicit PgSeedDesign(const std::string& url) : conn_(url) {}
+    double run(int threads, int rows, std::vector<double>*) override {
+        return timed_threads(threads, [&](int t) {
+            for (int i = 0; i < rows; ++i) {
+                const auto s = make_signal(t, i);
+                std::lock_guard<std::mutex> lock(mu_);
+                conn_.insert(s);
+            }
+        });
+    }
+
+private:
+    PgRawConnection conn_;
+    std::mutex mu_;
+};
+
+// Where the designs' databases are: files in a folder, or schemas on a server (each made
+// empty, the tables created by storage itself; the schemas are dropped when this goes).
+class Place {
+public:
+    explicit Place(fs::path dir) : dir_(std::move(dir)) {}
+    explicit Place(std::string url)
+        : url_(std::move(url)), admin_(pg::Connection::open(url_, pg::ConnectOptions{})) {
+        if (!admin_->ok()) die("cannot connect to " + pg::redact(url_) + ": " + admin_->error());
+    }
+    ~Place() {
+        for (const auto& schema : schemas_) {
+            (void)admin_->exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+        }
+    }
+    Place(const Place&) = delete;
+    Place& operator=(const Place&) = delete;
+
+    bool postgres() const { return admin_.has_value(); }
+    // A fresh, empty database for one design: a file path or a URL.
+    std::string fresh(const std::string& name) {
+        if (!postgres()) return fresh_db(dir_, name);
+        const std::string schema =
+            "tradebot_bench_" + std::to_string(static_cast<long>(::getpid())) + "_" + name;
+        for (const std::string& sql :
+             {"DROP SCHEMA IF EXISTS " + schema + " CASCADE", "CREATE SCHEMA " + schema}) {
+            if (pg::Result r = admin_->exec(sql); !r.ok()) die(sql + ": " + r.error());
+        }
+        schemas_.push_back(schema);
+        const std::string url = url_ + (url_.find('?') == std::string::npos ? "?" : "&") +
+                                "options=-csearch_path%3D" + schema;
+        storage::Database init(url);  // the tables, in that schema
+        init.close();
+        storage::Database::close_all_cached();
+        return url;
+    }
+    std::unique_ptr<Design> seed(const std::string& name) {
+        if (postgres()) return std::make_unique<PgSeedDesign>(fresh(name));
+        return std::make_unique<SeedDesign>(fresh(name), "NORMAL");
+    }
+    std::unique_ptr<Design> bulk(const std::string& name) {
+        if (postgres()) return std::make_unique<PgBulkLimit>(fresh(name));
+        return std::make_unique<BulkLimit>(fresh(name));
+    }
+
+private:
+    fs::path dir_;
+    std::string url_;
+    std::optional<pg::Connection> admin_;
+    std::vector<std::string> schemas_;
+};
+
 void report_groups(const storage::Database& db, const std::string& what) {
     const auto stats = db.writer_stats();
     std::fprintf(stderr, "  %s: %llu signals in %llu transactions (largest group %llu)\n",
@@ -262,8 +398,8 @@ void report_groups(const storage::Database& db, const std::string& what) {
 
 class Bench {
 public:
-    Bench(fs::path dir, int rows_per_thread, int bulk_rows)
-        : dir_(std::move(dir)), rows_per_thread_(rows_per_thread), bulk_rows_(bulk_rows) {}
+    Bench(Place& place, int rows_per_thread, int bulk_rows)
+        : place_(place), rows_per_thread_(rows_per_thread), bulk_rows_(bulk_rows) {}
 
     std::vector<Figure> run() {
         std::vector<Figure> out;
@@ -274,9 +410,9 @@ public:
         std::vector<double> latencies_us;
         for (int threads : {1, 3, 8}) {
             const std::string t = std::to_string(threads);
-            SeedDesign seed_design(fresh_db(dir_, "seed_t" + t), "NORMAL");
-            SyncPath sync_path(fresh_db(dir_, "sync_t" + t), "NORMAL");
-            auto rates = alternate(threads, rows_per_thread_, seed_design, sync_path,
+            auto seed_design = place_.seed("seed_t" + t);
+            SyncPath sync_path(place_.fresh("sync_t" + t), "NORMAL");
+            auto rates = alternate(threads, rows_per_thread_, *seed_design, sync_path,
                                    threads == 8 ? &latencies_us : nullptr);
             seed[threads] = rates.first;
             sync[threads] = rates.second;
@@ -285,10 +421,10 @@ public:
         // The ceiling and the asynchronous path, alternating as well: 8 threads' worth of rows.
         double bulk = 0, async_t8 = 0;
         {
-            BulkLimit bulk_limit(fresh_db(dir_, "bulk"));
-            AsyncPath async_path(fresh_db(dir_, "async_t8"));
+            auto bulk_limit = place_.bulk("bulk");
+            AsyncPath async_path(place_.fresh("async_t8"));
             std::tie(bulk, async_t8) =
-                alternate(8, std::max(1, bulk_rows_ / 8), bulk_limit, async_path, nullptr);
+                alternate(8, std::max(1, bulk_rows_ / 8), *bulk_limit, async_path, nullptr);
             report_groups(async_path.db(), "t8 (NORMAL, async)");
         }
         add("bulk_limit_rows_per_s", bulk, "rows/s");
@@ -313,9 +449,11 @@ public:
         add("async_signals_per_s_t8", async_t8, "signals/s");
         add("async_t8_vs_bulk_limit", async_t8 / bulk, "x");
 
+        // PostgreSQL's commits wait for its WAL flush already (synchronous_commit=on).
+        if (place_.postgres()) return out;
         // A commit that waits for the disk: a tenth of the rows.
-        SeedDesign seed_fsync(fresh_db(dir_, "seed_full"), "FULL");
-        SyncPath sync_fsync(fresh_db(dir_, "sync_full"), "FULL");
+        SeedDesign seed_fsync(place_.fresh("seed_full"), "FULL");
+        SyncPath sync_fsync(place_.fresh("sync_full"), "FULL");
         auto [seed_full, sync_full] =
             alternate(8, std::max(1, rows_per_thread_ / 10), seed_fsync, sync_fsync, nullptr);
         report_groups(sync_fsync.db(), "t8 (FULL)");
@@ -349,14 +487,15 @@ private:
         return {total / baseline_secs, total / design_secs};
     }
 
-    fs::path dir_;
+    Place& place_;
     int rows_per_thread_;
     int bulk_rows_;
 };
 
 int usage(const char* argv0, int code) {
     std::fprintf(code == 0 ? stdout : stderr,
-                 "usage: %s storage [--rows-per-thread N] [--bulk-rows N] [--dir DIR]\n"
+                 "usage: %s storage [--rows-per-thread N] [--bulk-rows N] "
+                 "[--dir DIR | --db PATH|URL]\n"
                  "       %s backtest [--days N] [--dir DIR] [--backtest PATH]\n",
                  argv0, argv0);
     return code;
@@ -399,13 +538,18 @@ int main(int argc, char** argv) {
             rows_per_thread = positive(value());
         } else if (a == "--bulk-rows") {
             bulk_rows = positive(value());
-        } else if (a == "--dir") {
+        } else if (a == "--dir" || a == "--db") {
+            if (!dir.empty()) {
+                std::fprintf(stderr, "give one of --dir and --db, once\n");
+                return 64;
+            }
             dir = value();
         } else {
             std::fprintf(stderr, "unknown option \"%s\"\n", a.c_str());
             return usage(argv[0], 64);
         }
     }
+    const bool postgres = storage::is_postgres_url(dir);
     bool own_dir = dir.empty();
     if (own_dir) {
         char tmpl[] = "/tmp/tradebot-bench-XXXXXX";
@@ -417,8 +561,18 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr,
                  "tradebot-bench storage: %d rows per thread, %d bulk rows, in %s, %u cores\n",
-                 rows_per_thread, bulk_rows, dir.c_str(), std::thread::hardware_concurrency());
-    auto figures = Bench(dir, rows_per_thread, bulk_rows).run();
+                 rows_per_thread, bulk_rows, postgres ? pg::redact(dir).c_str() : dir.c_str(),
+                 std::thread::hardware_concurrency());
+    std::vector<Figure> figures;
+    {
+        std::optional<Place> place;
+        if (postgres) {
+            place.emplace(dir);
+        } else {
+            place.emplace(fs::path(dir));
+        }
+        figures = Bench(*place, rows_per_thread, bulk_rows).run();
+    }
     nlohmann::json j = nlohmann::json::object();
     for (const auto& f : figures) {
         std::printf("%s %.2f %s\n", f.name.c_str(), f.value, f.unit.c_str());

@@ -1,8 +1,11 @@
 // tradebotctl: the operator's read-only window on a tradebot database (docs/reference.md).
 //
-// Everything goes through storage::Reader, a read-only WAL connection: safe while tradebotd runs,
-// it never blocks the daemon's writes. Exit status: 0 ok; 1 the database is missing or unreadable,
-// `check` found problems, or `backup` failed or refused; 64 bad command line; 78 invalid config.
+// Everything goes through a read-only reader: storage::Reader for a SQLite file (a read-only WAL
+// connection that never blocks the daemon's writes), storage::PgReader for a PostgreSQL database
+// (--db postgresql://..., or a config with database.url), which also lists the symbol leases.
+// Exit status: 0 ok; 1 the database is missing or unreadable, `check` found problems, or `backup`
+// failed or refused; 64 bad command line (also: `leases` on a file, `backup` on a server, which
+// pg_dump does); 78 invalid config.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -25,6 +28,7 @@
 #include "apps/ctl/format.h"
 #include "bot/risk_state.h"
 #include "config/loader.h"
+#include "storage/pg_reader.h"
 #include "storage/reader.h"
 
 namespace {
@@ -39,7 +43,7 @@ constexpr int kDefaultLimit = 100;
 constexpr int kMaxLimit = 1000000;
 
 constexpr const char* kUsage =
-    R"(usage: tradebotctl (--db PATH | --config FILE) COMMAND [OPTIONS]
+    R"(usage: tradebotctl (--db PATH|URL | --config FILE) COMMAND [OPTIONS]
        tradebotctl --help | --version
 )";
 
@@ -50,7 +54,9 @@ constexpr const char* kCommands = R"(Commands:
   stats     [--json]                            rows per table, file and WAL size, schema version
   check     [--json]                            integrity check and schema version; exit 1 if bad
   backup DEST [--json]                          consistent online copy; never overwrites DEST
-                                                (a DEST starting with '-': put -- before it)
+                                                (a DEST starting with '-': put -- before it;
+                                                PostgreSQL: use pg_dump)
+  leases    [--json]                            PostgreSQL: which daemon trades each symbol
 )";
 
 constexpr const char* kAfterOptions =
@@ -74,10 +80,12 @@ struct CommandLine {
 cli::po::options_description option_table() {
     namespace po = cli::po;
     auto o = cli::options("Options");
-    o.add_options()                                                                               //
-        ("db", po::value<std::string>()->value_name("PATH"), "the database file")                 //
-        ("config", po::value<std::string>()->value_name("FILE"),                                  //
-         "use database.path from a tradebotd config (relative to the working directory)")         //
+    o.add_options()                                                                            //
+        ("db", po::value<std::string>()->value_name("PATH|URL"),                               //
+         "the database file, or a postgresql:// URL (password from PGPASSWORD or ~/.pgpass)")  //
+        ("config", po::value<std::string>()->value_name("FILE"),                               //
+         "use database.path (relative to the working directory) or database.url from a tradebotd "
+         "config")                                                                                //
         ("symbol", po::value<std::string>()->value_name("S"), "only this symbol")                 //
         ("limit", po::value<std::string>()->value_name("N"),                                      //
          "at most N rows (default 100)")                                                          //
@@ -123,8 +131,8 @@ CommandLine parse_command_line(int argc, char** argv) {
     cl.command = vm["command"].as<std::string>();
     if (vm.count("operands")) cl.operands = vm["operands"].as<std::vector<std::string>>();
 
-    static const std::vector<std::string> kCommandNames = {"signals", "orders", "positions",
-                                                           "stats",   "check",  "backup"};
+    static const std::vector<std::string> kCommandNames = {
+        "signals", "orders", "positions", "stats", "check", "backup", "leases"};
     if (std::find(kCommandNames.begin(), kCommandNames.end(), cl.command) == kCommandNames.end()) {
         throw UsageError("unknown command '" + cl.command + "'");
     }
@@ -169,7 +177,10 @@ std::string with_path(const std::string& path, const std::string& what) {
     return path + ": " + what;
 }
 
-int run_list(const CommandLine& cl, const storage::Reader& reader) {
+// R: storage::Reader (a SQLite file) or storage::PgReader (a PostgreSQL database); they answer
+// the same questions.
+template <class R>
+int run_list(const CommandLine& cl, const R& reader) {
     const int limit = cl.limit.value_or(kDefaultLimit);
     const std::string symbol = cl.symbol.value_or("");
     std::string out;
@@ -191,7 +202,8 @@ int run_list(const CommandLine& cl, const storage::Reader& reader) {
     return kExitOk;
 }
 
-int run_check(const CommandLine& cl, const storage::Reader& reader) {
+template <class R>
+int run_check(const CommandLine& cl, const R& reader) {
     auto result = ctl::evaluate_check(reader.integrity_check(), reader.schema_version(),
                                       storage::current_schema_version());
     if (!emit(cl.json ? ctl::dump_json(ctl::check_json(result)) : ctl::check_text(result))) {
@@ -200,14 +212,18 @@ int run_check(const CommandLine& cl, const storage::Reader& reader) {
     return result.ok ? kExitOk : kExitFailure;
 }
 
-int run_stats(const CommandLine& cl, const storage::Reader& reader, const std::string& path) {
+template <class R>
+int run_stats(const CommandLine& cl, const R& reader, const std::string& path) {
     ctl::Stats stats;
     stats.path = path;
     stats.schema_version = reader.schema_version();
     stats.counts = reader.counts();
     stats.signals_per_symbol = reader.signal_counts();
-    stats.file_size_bytes = size_or_zero(path);
-    stats.wal_size_bytes = size_or_zero(path + "-wal");
+    // A server's files are not ours to measure: sizes stay 0 there.
+    if (!storage::is_postgres_url(path)) {
+        stats.file_size_bytes = size_or_zero(path);
+        stats.wal_size_bytes = size_or_zero(path + "-wal");
+    }
     return emit(cl.json ? ctl::dump_json(ctl::stats_json(stats)) : ctl::stats_text(stats))
                ? kExitOk
                : kExitFailure;
@@ -251,8 +267,8 @@ int run_backup(const CommandLine& cl, const storage::Reader& reader, const std::
 
 // Each position's risk state (bot_state "risk"), as the bot left it. A halt counts only until
 // 00:00 UTC of the day after it began: a stopped daemon's bot lifts it at its first price.
-ctl::RiskViews risk_views(const storage::Reader& reader,
-                          const std::vector<storage::Position>& positions) {
+template <class R>
+ctl::RiskViews risk_views(const R& reader, const std::vector<storage::Position>& positions) {
     constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
     const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
@@ -275,13 +291,51 @@ ctl::RiskViews risk_views(const storage::Reader& reader,
     return out;
 }
 
+template <class R>
+int run_positions(const CommandLine& cl, const R& reader) {
+    auto positions = reader.positions();
+    const ctl::RiskViews risk = risk_views(reader, positions);
+    return emit(cl.json ? ctl::dump_json(ctl::positions_json(positions, risk))
+                        : ctl::positions_table(positions, risk))
+               ? kExitOk
+               : kExitFailure;
+}
+
+// The commands both kinds of database answer.
+template <class R>
+int run_common(const CommandLine& cl, const R& reader, const std::string& path) {
+    if (cl.command == "signals" || cl.command == "orders") return run_list(cl, reader);
+    if (cl.command == "positions") return run_positions(cl, reader);
+    if (cl.command == "stats") return run_stats(cl, reader, path);
+    return run_check(cl, reader);
+}
+
+// A PostgreSQL database: the common commands and `leases`; a backup is pg_dump's job.
+int run_postgres(const CommandLine& cl, const std::string& url) {
+    if (cl.command == "backup") {
+        std::cerr << "tradebotctl: backup: a PostgreSQL database is backed up with pg_dump, e.g. "
+                     "pg_dump --format=custom --file=DEST '"
+                  << storage::without_password(url)
+                  << "' (see docs/operations.md, \"Several hosts, one database\")\n";
+        return kExitUsage;
+    }
+    storage::PgReader reader(url);
+    if (cl.command == "leases") {
+        auto leases = reader.leases();
+        return emit(cl.json ? ctl::dump_json(ctl::leases_json(leases)) : ctl::leases_table(leases))
+                   ? kExitOk
+                   : kExitFailure;
+    }
+    return run_common(cl, reader, reader.name());
+}
+
 int run(const CommandLine& cl) {
     std::string path;
     int busy_timeout_ms = 5000;
     if (cl.config) {
         try {
             auto config = config::load_config_file(*cl.config);
-            path = config.database.path;
+            path = config.database.url.value_or(config.database.path);
             busy_timeout_ms = config.database.busy_timeout_ms;
         } catch (const config::ConfigError& e) {
             std::cerr << "tradebotctl: " << e.what() << "\n";
@@ -291,25 +345,25 @@ int run(const CommandLine& cl) {
         path = *cl.db;
     }
 
+    const bool postgres = storage::is_postgres_url(path);
+    // Never print a password a URL on the command line may carry.
+    const std::string shown = postgres ? storage::without_password(path) : path;
+    if (cl.command == "leases" && !postgres) {
+        std::cerr << "tradebotctl: leases: only a PostgreSQL database shared by several daemons "
+                     "has leases; "
+                  << shown << " is a SQLite file\n";
+        return kExitUsage;
+    }
     try {
+        if (postgres) return run_postgres(cl, path);
         storage::Reader reader(path, busy_timeout_ms);
-        if (cl.command == "signals" || cl.command == "orders") return run_list(cl, reader);
-        if (cl.command == "positions") {
-            auto positions = reader.positions();
-            const ctl::RiskViews risk = risk_views(reader, positions);
-            return emit(cl.json ? ctl::dump_json(ctl::positions_json(positions, risk))
-                                : ctl::positions_table(positions, risk))
-                       ? kExitOk
-                       : kExitFailure;
-        }
-        if (cl.command == "stats") return run_stats(cl, reader, path);
-        if (cl.command == "check") return run_check(cl, reader);
-        return run_backup(cl, reader, path);
+        if (cl.command == "backup") return run_backup(cl, reader, path);
+        return run_common(cl, reader, path);
     } catch (const std::exception& e) {
-        // storage::OpenError (missing, unreadable, not a tradebot database) or a query failing
-        // after a good open (corruption met on the way, an I/O error): either way the operator
-        // needs the path.
-        std::cerr << "tradebotctl: " << with_path(path, e.what()) << "\n";
+        // storage::OpenError (missing, unreadable, not a tradebot database, server unreachable)
+        // or a query failing after a good open (corruption met on the way, an I/O error): either
+        // way the operator needs the database's name.
+        std::cerr << "tradebotctl: " << with_path(shown, e.what()) << "\n";
         return kExitFailure;
     }
 }

@@ -16,6 +16,7 @@
 #include <cstring>
 #include <exception>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -23,6 +24,8 @@
 
 #include "apps/cli/command_line.h"
 #include "backtest/candle_recorder.h"
+#include "bot/lease_keeper.h"
+#include "bot/leased_trading.h"
 #include "bot/supervisor.h"
 #include "bot/trading_bot.h"
 #include "config/config.h"
@@ -38,6 +41,7 @@
 #include "service/watchdog.h"
 #include "storage/database.h"
 #include "storage/errors.h"
+#include "storage/leases.h"
 #include "storage/process_lock.h"
 
 namespace {
@@ -132,8 +136,11 @@ std::string absolute(const std::string& path) {
     return ec ? path : p.lexically_normal().string();
 }
 
+// Applies a new, validated config to the running daemon (SIGHUP).
+using ApplyConfig = std::function<void(const config::Config&)>;
+
 // SIGHUP: a new config that fails to load or validate is refused, the running one kept.
-void reload(const std::string& path, const Args& args, bot::Supervisor& supervisor,
+void reload(const std::string& path, const Args& args, const ApplyConfig& apply,
             spdlog::logger& log) {
     log.info("SIGHUP: re-reading {}", path);
     config::Config next;
@@ -147,7 +154,7 @@ void reload(const std::string& path, const Args& args, bot::Supervisor& supervis
     // --log-level on the command line outranks the file.
     if (args.log_level) next.log.level = *args.log_level;
     try {
-        supervisor.reload(next);
+        apply(next);
     } catch (const std::exception& e) {
         // The stream refused the new symbol set, or a bot thread could not start: the bots
         // already running carry on.
@@ -187,7 +194,7 @@ struct StopRequest {
 };
 
 // Waits for signals (SIGHUP reloads), the --duration deadline, or storage failing for good.
-StopRequest main_loop(const Args& args, bot::Supervisor& supervisor, storage::Database& db,
+StopRequest main_loop(const Args& args, const ApplyConfig& apply, storage::Database& db,
                       const service::SdNotifier& notifier,
                       std::optional<std::chrono::steady_clock::time_point> deadline,
                       spdlog::logger& log) {
@@ -219,7 +226,7 @@ StopRequest main_loop(const Args& args, bot::Supervisor& supervisor, storage::Da
         if (sig < 0) continue;  // EAGAIN (tick) or EINTR
         if (sig == SIGHUP) {
             notifier.reloading();
-            reload(args.config_path, args, supervisor, log);
+            reload(args.config_path, args, apply, log);
             notifier.ready();
             continue;
         }
@@ -229,7 +236,10 @@ StopRequest main_loop(const Args& args, bot::Supervisor& supervisor, storage::Da
 
 int run_daemon(const Args& args, config::Config cfg) {
     auto log = service::get_logger("main");
-    const std::string db_path = absolute(cfg.database.path);
+    // database.url: several daemons share one PostgreSQL database and its symbols by leases.
+    // The URL never holds a password (the config refuses one), so it may be logged.
+    const bool shared = cfg.database.url.has_value();
+    const std::string db_path = shared ? *cfg.database.url : absolute(cfg.database.path);
     log->info(
         "tradebotd {} starting: exchange={} mode={} symbols={} database={} strategy={} "
         "interval={} pid={}",
@@ -252,7 +262,7 @@ int run_daemon(const Args& args, config::Config cfg) {
     // leases of its own and takes no such lock.
     std::optional<storage::ProcessLock> lock;
     try {
-        lock.emplace(db_path);
+        if (!shared) lock.emplace(db_path);
     } catch (const storage::AlreadyLocked& e) {
         log->error(
             "another tradebotd (pid {}) is already running on the database {}: only one daemon "
@@ -271,12 +281,23 @@ int run_daemon(const Args& args, config::Config cfg) {
         storage::Options options;
         options.busy_timeout_ms = cfg.database.busy_timeout_ms;
         options.logger = service::get_logger("storage");
-        db.emplace(cfg.database.path, options);
+        db.emplace(shared ? *cfg.database.url : cfg.database.path, options);
     } catch (const storage::OpenError& e) {
         log->error("cannot open the database: {}; {}", e.what(), kOpenHelp);
         return kExitFatal;
     }
-    apply_test_page_limit(*db, *log);  // test hook, see above
+    if (!shared) apply_test_page_limit(*db, *log);  // test hook, see above
+    // Leases: this process's writes of a symbol are refused unless it holds the symbol's lease.
+    std::optional<storage::LeaseStore> lease_store;
+    if (shared) {
+        db->require_fences(true);
+        const std::string node = cfg.database.node.value_or(storage::default_node_name());
+        lease_store.emplace(*cfg.database.url, node, std::chrono::seconds(cfg.database.lease_s));
+        log->info(
+            "leases: node={} lease_s={} renew every {} ms; symbols are shared with the "
+            "other daemons on this database",
+            node, cfg.database.lease_s, cfg.database.lease_s * 1000 / 3);
+    }
 
     exchange::Exchange ex;
     try {
@@ -331,7 +352,28 @@ int run_daemon(const Args& args, config::Config cfg) {
     std::optional<std::chrono::steady_clock::time_point> stop_deadline;
     StopRequest stop;
     {
-        bot::Supervisor supervisor(cfg, *db, *ex.stream, *ex.gateway, supervisor_options);
+        // With leases the supervisor starts with no symbol: the keeper starts each one it takes.
+        config::Config supervised = cfg;
+        if (shared) supervised.symbols.clear();
+        bot::Supervisor supervisor(supervised, *db, *ex.stream, *ex.gateway, supervisor_options);
+        std::optional<bot::LeasedTrading> leased;
+        std::optional<bot::LeaseKeeper> keeper;
+        if (shared) {
+            leased.emplace(supervisor, *db, cfg);
+            bot::LeaseKeeperOptions keeper_options;
+            keeper_options.logger = service::get_logger;
+            keeper_options.heartbeat = std::chrono::seconds(std::max(0, cfg.log.heartbeat_s));
+            keeper.emplace(*lease_store, *leased, *leased, bot::LeasedTrading::symbol_names(cfg),
+                           keeper_options);
+        }
+        const ApplyConfig apply_config = [&](const config::Config& next) {
+            if (!shared) {
+                supervisor.reload(next);
+                return;
+            }
+            leased->reload(next);
+            keeper->set_symbols(bot::LeasedTrading::symbol_names(next));
+        };
 
         // Operations. Declared after the supervisor, so both stop before it goes.
         // systemd notify (no-op without NOTIFY_SOCKET) and the watchdog thread: READY=1 once
@@ -351,6 +393,7 @@ int run_daemon(const Args& args, config::Config cfg) {
             handlers.metrics = [&] {
                 service::MetricsSnapshot snapshot =
                     service::collect_metrics(supervisor, *db, *ex.stream);
+                if (keeper) snapshot.leases = keeper->stats();
                 snapshot.healthy = health().ok;
                 return service::render_metrics(snapshot);
             };
@@ -393,7 +436,18 @@ int run_daemon(const Args& args, config::Config cfg) {
             supervisor.stop();
             return kExitFatal;
         }
-        log->info("running {} bots", cfg.symbols.size());
+        if (keeper) {
+            // The first round at once: this process's share starts trading now. A failure here
+            // (the server went away since the open) is retried every renewal interval.
+            if (std::string failure = keeper->start(); !failure.empty()) {
+                log->warn("leases: the first round failed ({}); trying again every {} ms", failure,
+                          cfg.database.lease_s * 1000 / 3);
+            }
+            log->info("running {} of {} symbols (the others are traded by other daemons)",
+                      keeper->stats().held.size(), cfg.symbols.size());
+        } else {
+            log->info("running {} bots", cfg.symbols.size());
+        }
         watchdog.start();
         heartbeat.start();
         if (notifier.watchdog_period()) {
@@ -401,7 +455,7 @@ int run_daemon(const Args& args, config::Config cfg) {
                       watchdog_options.ping_interval.count(), max_stall.count());
         }
 
-        stop = main_loop(args, supervisor, *db, notifier, deadline, *log);
+        stop = main_loop(args, apply_config, *db, notifier, deadline, *log);
         stopping = true;
         stop_deadline = std::chrono::steady_clock::now() + kStopBudget;
         escalation.emplace(log);
@@ -413,6 +467,11 @@ int run_daemon(const Args& args, config::Config cfg) {
         // The bots drain for up to 3 s; a bot still waiting for storage then gives up, its write
         // staying queued for the close below.
         supervisor.stop();
+        // Every symbol drained: give the leases up at once, so the other daemons take the
+        // symbols over now rather than when the leases would have run out.
+        if (keeper)
+            keeper->stop(std::min(*stop_deadline, std::chrono::steady_clock::now() +
+                                                      std::chrono::milliseconds(1000)));
     }
     ex.stream.reset();
     ex.gateway.reset();

@@ -358,6 +358,37 @@ ReloadSummary Supervisor::reload(const config::Config& next) {
     return summary;
 }
 
+void Supervisor::start_symbol(const config::SymbolConfig& sc) {
+    std::lock_guard<std::mutex> lock(control_mu_);
+    if (stopped_ || slots_.count(sc.symbol)) return;
+    config_.symbols.push_back(sc);
+    if (!started_) return;  // start() starts it with the others
+    auto slot = make_slot(sc);
+    slots_[sc.symbol] = slot;
+    {
+        std::unique_lock<std::shared_mutex> routes(route_mu_);
+        routes_[sc.symbol] = slot;
+    }
+    start_slot(slot);
+    stream_.set_symbols(symbol_list());
+}
+
+void Supervisor::stop_symbol(const std::string& symbol) {
+    std::lock_guard<std::mutex> lock(control_mu_);
+    std::erase_if(config_.symbols,
+                  [&](const config::SymbolConfig& sc) { return sc.symbol == symbol; });
+    auto it = slots_.find(symbol);
+    if (stopped_ || it == slots_.end()) return;
+    const std::shared_ptr<Slot> slot = it->second;
+    {
+        std::unique_lock<std::shared_mutex> routes(route_mu_);
+        routes_.erase(symbol);
+    }
+    stop_slots({slot});
+    slots_.erase(symbol);
+    if (started_) stream_.set_symbols(symbol_list());
+}
+
 config::Config Supervisor::config() const {
     std::lock_guard<std::mutex> lock(control_mu_);
     return config_;

@@ -21,6 +21,10 @@
 // strategy or risk rules changed is restarted with the new ones, log.level applies at once. Any
 // other changed key cannot be applied live: it is logged by key path and the running value is kept.
 //
+// Leases (several daemons on one PostgreSQL database): the daemon starts with no symbol and the
+// lease keeper (bot/lease_keeper.h) has start_symbol() and stop_symbol() called for each symbol
+// this process takes or gives up; reload() then applies to the symbols it trades.
+//
 // Watchdog support: every bot's BotStats has progress counters and a last-progress
 // time; all_progressing() answers "is every bot thread turning?".
 #pragma once
@@ -96,6 +100,13 @@ public:
     void stop();
     // Applies a new, already validated config, see above. Returns what changed.
     ReloadSummary reload(const config::Config& next);
+    // Starts trading one more symbol (its lease was taken), resuming from storage like any
+    // start; before start() it is simply started with the others. No-op if it runs already or
+    // after stop().
+    void start_symbol(const config::SymbolConfig& symbol);
+    // Stops trading `symbol` (its lease is given up or lost), drained as by stop(): returns once
+    // its bot has stopped. No-op if it does not run.
+    void stop_symbol(const std::string& symbol);
 
     // The config in force (new symbols after a reload, old values for keys not applied).
     config::Config config() const;

@@ -23,6 +23,12 @@ constexpr std::chrono::milliseconds kUnknownQueryDelay{500};
 constexpr std::chrono::milliseconds kStorageWaitSlice{50};
 
 [[noreturn]] void storage_failure(const std::string& what, const storage::Status& st) {
+    // Another process holds this symbol's lease now (several daemons on one database): trading
+    // it here again could only be refused the same way, so the symbol stops until this process
+    // takes the lease again.
+    if (st.code() == storage::Code::kFenced) {
+        throw BotFatalError("lease lost, " + what + ": " + st.message());
+    }
     throw std::runtime_error("storage: " + what + ": " + st.to_string());
 }
 

@@ -55,7 +55,7 @@ if(TRADEBOT_DPKG_SHLIBDEPS)
   set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 else()
   set(CPACK_DEBIAN_PACKAGE_DEPENDS
-      "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1 (>= 3.0), libsqlite3-0 (>= 3.35), libspdlog1.10, libfmt9, libssl3 (>= 3.0.0), libzip4 (>= 1.7), libboost-program-options1.81.0")
+      "libc6 (>= 2.34), libstdc++6 (>= 12), libgcc-s1 (>= 3.0), libsqlite3-0 (>= 3.35), libpq5, libspdlog1.10, libfmt9, libssl3 (>= 3.0.0), libzip4 (>= 1.7), libboost-program-options1.81.0")
 endif()
 
 # Maintainer scripts and the conffiles list, generated into the build tree.

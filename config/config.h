@@ -13,9 +13,16 @@
 
 namespace config {
 
+// Exactly one of the two backends: a SQLite file (`path`, the default) or a PostgreSQL database
+// shared by several processes (`url`).
 struct DatabaseConfig {
     std::string path = "storage/bot_state.db";  // relative: to the working directory
-    int busy_timeout_ms = 5000;
+    int busy_timeout_ms = 5000;                 // SQLite only
+    // A libpq connection URI ("postgresql://user@host:5432/tradebot"). Never holds a password:
+    // libpq takes it from PGPASSWORD or ~/.pgpass.
+    std::optional<std::string> url;
+    int lease_s = 15;                 // url only: how long a symbol lease lasts unrenewed
+    std::optional<std::string> node;  // url only: this process's name; none: "<hostname>:<pid>"
 };
 
 struct SimConfig {

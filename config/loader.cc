@@ -216,6 +216,19 @@ Config load_config_file(const std::string& path) {
     return parse_config(text, path);
 }
 
+namespace {
+
+// One backend or the other, as parse_config accepts it back.
+json database_to_json(const DatabaseConfig& d) {
+    if (!d.url) return {{"path", d.path}, {"busy_timeout_ms", d.busy_timeout_ms}};
+    return {{"url", *d.url},
+            {"lease_s", d.lease_s},
+            {"node", d.node ? json(*d.node) : json(nullptr)},
+            {"busy_timeout_ms", d.busy_timeout_ms}};
+}
+
+}  // namespace
+
 nlohmann::json to_json(const Config& c) {
     json symbols = json::array();
     for (const SymbolConfig& s : c.symbols) {
@@ -224,7 +237,7 @@ nlohmann::json to_json(const Config& c) {
                            {"risk", to_json(s.risk)}});
     }
     return {
-        {"database", {{"path", c.database.path}, {"busy_timeout_ms", c.database.busy_timeout_ms}}},
+        {"database", database_to_json(c.database)},
         {"exchange",
          {{"name", c.exchange.name},
           {"ws_url", c.exchange.ws_url},

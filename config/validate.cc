@@ -254,12 +254,74 @@ StrategyConfig parse_strategy(const json& j, const std::string& path, const Stra
     return s;
 }
 
+// A libpq connection URI: postgresql://[user@][host][:port][,host...][/dbname][?param=value&...].
+// Returns what is wrong with it ("" when nothing is). A password is refused without repeating it:
+// the config file is not the place for one, and the error message must not carry it either.
+std::string check_postgres_url(std::string_view url) {
+    std::string_view rest;
+    for (std::string_view prefix : {"postgresql://", "postgres://"}) {
+        if (url.substr(0, prefix.size()) == prefix) rest = url.substr(prefix.size());
+    }
+    if (rest.data() == nullptr) return "expected a postgresql:// connection URI";
+    if (std::any_of(url.begin(), url.end(), [](char c) {
+            return std::isspace(static_cast<unsigned char>(c)) || std::iscntrl(c);
+        })) {
+        return "a postgresql:// URI has no spaces or control characters";
+    }
+    constexpr const char* kNoPassword =
+        "must not contain a password (libpq reads it from PGPASSWORD or ~/.pgpass)";
+    const std::string_view authority = rest.substr(0, rest.find_first_of("/?"));
+    if (auto at = authority.rfind('@'); at != std::string_view::npos) {
+        if (authority.substr(0, at).find(':') != std::string_view::npos) return kNoPassword;
+    }
+    if (auto q = rest.find('?'); q != std::string_view::npos) {
+        std::string_view query = rest.substr(q + 1);
+        while (!query.empty()) {
+            const std::string_view param = query.substr(0, query.find('&'));
+            const std::string_view key = param.substr(0, param.find('='));
+            if (key == "password") return kNoPassword;
+            if (param.find('=') == std::string_view::npos || key.empty()) {
+                return "expected param=value pairs after '?'";
+            }
+            query.remove_prefix(std::min(query.size(), param.size() + 1));
+        }
+    }
+    return {};
+}
+
 void parse_database(const json& j, const std::string& path, DatabaseConfig& db) {
-    expect_object(j, path, {"path", "busy_timeout_ms"});
-    if (const json* v = find(j, "path")) db.path = get_nonempty_string(*v, child(path, "path"));
+    expect_object(j, path, {"path", "busy_timeout_ms", "url", "lease_s", "node"});
+    const json* file = find(j, "path");
+    const json* url = find(j, "url");
+    if (file && url) {
+        fail(child(path, "url"),
+             "give either database.path (SQLite) or database.url (PostgreSQL), not both");
+    }
+    if (file) db.path = get_nonempty_string(*file, child(path, "path"));
     if (const json* v = find(j, "busy_timeout_ms")) {
         db.busy_timeout_ms =
             get_int32(*v, child(path, "busy_timeout_ms"), 0, 600000, "integer 0..600000");
+    }
+    if (url) {
+        if (!url->is_string()) fail_expected(child(path, "url"), "a postgresql:// URI", *url);
+        const std::string text = url->get<std::string>();
+        if (std::string problem = check_postgres_url(text); !problem.empty()) {
+            fail(child(path, "url"), problem);
+        }
+        db.url = text;
+    }
+    for (const char* key : {"lease_s", "node"}) {
+        if (find(j, key) && !url) fail(child(path, key), "applies only with database.url");
+    }
+    if (const json* v = find(j, "lease_s")) {
+        db.lease_s = get_int32(*v, child(path, "lease_s"), 2, 3600, "integer 2..3600");
+    }
+    if (const json* v = find(j, "node")) {
+        if (v->is_null()) {
+            db.node.reset();
+        } else {
+            db.node = get_nonempty_string(*v, child(path, "node"));
+        }
     }
 }
 

@@ -264,6 +264,57 @@ MetricsSnapshot collect_metrics(const bot::Supervisor& supervisor, const storage
     return s;
 }
 
+namespace {
+
+// Several daemons on one database: what this one holds and how its renewals go.
+void render_leases(Writer& w, const bot::LeaseStats& l) {
+    w.family("tradebot_leases_held", "gauge", "Symbol leases this process holds now.");
+    w.sample("tradebot_leases_held", uint_text(l.held.size()));
+    w.family("tradebot_lease_epoch", "gauge",
+             "Epoch of each lease this process holds (raised by every takeover).");
+    for (const auto& [symbol, epoch] : l.held) {
+        w.sample("tradebot_lease_epoch", "symbol", symbol,
+                 uint_text(static_cast<std::uint64_t>(epoch)));
+    }
+    w.family("tradebot_live_nodes", "gauge",
+             "Processes sharing the database, by the last renewal (this one included).");
+    w.sample("tradebot_live_nodes", uint_text(static_cast<std::uint64_t>(l.live_nodes)));
+    const char* hist = "tradebot_lease_renew_latency_seconds";
+    w.family(hist, "histogram", "Duration of a lease renewal round trip (all leases at once).");
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < l.kLatencyBoundsMs.size(); ++i) {
+        cumulative += l.renew_latency_counts[i];
+        w.sample("tradebot_lease_renew_latency_seconds_bucket", "le",
+                 micros_as_seconds(static_cast<std::uint64_t>(l.kLatencyBoundsMs[i] * 1000)),
+                 uint_text(cumulative));
+    }
+    cumulative += l.renew_latency_counts[l.kLatencyBoundsMs.size()];
+    w.sample("tradebot_lease_renew_latency_seconds_bucket", "le", "+Inf", uint_text(cumulative));
+    w.sample("tradebot_lease_renew_latency_seconds_sum", format_value(l.renew_ms_sum / 1e3));
+    w.sample("tradebot_lease_renew_latency_seconds_count", uint_text(cumulative));
+    const struct {
+        const char* name;
+        const char* help;
+        std::uint64_t value;
+    } counters[] = {
+        {"tradebot_lease_renewals_total", "Lease renewal rounds that succeeded.", l.renewals},
+        {"tradebot_lease_renew_failures_total",
+         "Lease renewal rounds that failed (database unreachable).", l.renew_failures},
+        {"tradebot_leases_acquired_total", "Leases taken (free, released or expired symbols).",
+         l.acquired},
+        {"tradebot_leases_released_total", "Leases given up after their symbol was drained.",
+         l.released},
+        {"tradebot_leases_lost_total",
+         "Leases lost: taken over by another process, or unrenewed too long.", l.lost},
+    };
+    for (const auto& c : counters) {
+        w.family(c.name, "counter", c.help);
+        w.sample(c.name, uint_text(c.value));
+    }
+}
+
+}  // namespace
+
 std::string render_metrics(const MetricsSnapshot& s) {
     Writer w;
     w.family("tradebot_build_info", "gauge", "tradebotd version; always 1.");
@@ -374,6 +425,7 @@ std::string render_metrics(const MetricsSnapshot& s) {
     w.family("tradebot_storage_forced_checkpoints_total", "counter",
              "TRUNCATE checkpoints the WAL size bound needed.");
     w.sample("tradebot_storage_forced_checkpoints_total", uint_text(st.forced_checkpoints));
+    if (s.leases) render_leases(w, *s.leases);
     return w.take();
 }
 

@@ -2,7 +2,7 @@
 //
 //   Database ──> CommitPipeline (queue, leader, groups, retry, close; knows no SQL)
 //       │              │ commit(group)
-//       └── reads ──> Backend   <── SqliteBackend today; a PostgreSQL backend plugs in here
+//       └── reads ──> Backend   <── SqliteBackend (a file) | PgBackend (a postgresql:// URL)
 //
 // Nothing above this interface knows which engine it talks to. A backend implements:
 //
@@ -38,9 +38,17 @@
 //    when the read fails and std::logic_error after close().
 //
 // 5. close(): called once, after the pipeline has finished (every write committed or failed).
+//
+// 6. Fencing (optional): where several processes share one database, each holds a lease per
+//    symbol with an epoch (storage/leases.h). set_fence() tells the backend this process's
+//    epoch; commit() then refuses, inside the same transaction, every batch of a symbol whose
+//    current epoch is another (kFenced for that batch, the rest of the group commits). A
+//    backend one process owns (SQLite, under the process lock) needs none: the defaults ignore
+//    it.
 #pragma once
 
 #include <chrono>
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <span>
@@ -87,6 +95,15 @@ public:
     // Adds the engine's own figures (e.g. forced checkpoints). Must not block.
     virtual void add_stats(WriterStats& stats) const = 0;
     virtual void close() = 0;
+
+    // ---- Fencing (see 6.). Thread-safe; the defaults do nothing. ----
+    virtual void set_fence(const std::string& symbol, std::int64_t epoch) {
+        (void)symbol;
+        (void)epoch;
+    }
+    virtual void clear_fence(const std::string& symbol) { (void)symbol; }
+    // On: a symbol without a fence is refused too (a daemon trading under leases).
+    virtual void require_fences(bool on) { (void)on; }
 
     // ---- Reads. Newest first where a limit applies; symbol empty: all symbols. ----
     virtual std::vector<Signal> signals(const std::string& symbol, int limit) const = 0;

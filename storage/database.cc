@@ -6,6 +6,9 @@
 
 #include "storage/db_impl.h"
 #include "storage/files.h"
+#include "storage/pg_backend.h"
+#include "storage/pg_client.h"
+#include "storage/pg_reader.h"
 #include "storage/row_checks.h"
 
 namespace storage {
@@ -48,7 +51,9 @@ private:
 }  // namespace
 
 Database::Database(const std::string& path, const Options& options) {
-    path_ = detail::prepare_path(path);
+    // A server is named by its URL without a password: in the cache key and in every message.
+    postgres_ = is_postgres_url(path);
+    path_ = postgres_ ? pg::redact(path) : detail::prepare_path(path);
     std::lock_guard<std::mutex> lock(cache_mu());
     auto& c = cache();
     auto it = c.find(path_);
@@ -56,7 +61,9 @@ Database::Database(const std::string& path, const Options& options) {
         impl_ = it->second;
         return;
     }
-    impl_ = std::make_shared<DbImpl>(path_, options);
+    impl_ = postgres_ ? std::make_shared<DbImpl>(path_, options,
+                                                 std::make_unique<PgBackend>(path, options))
+                      : std::make_shared<DbImpl>(path_, options);
     c.emplace(path_, impl_);
 }
 
@@ -69,6 +76,20 @@ void Database::close() { impl_.reset(); }
 bool Database::is_open() const { return impl_ != nullptr; }
 
 const std::string& Database::path() const { return path_; }
+
+bool Database::is_postgres() const { return postgres_; }
+
+void Database::set_fence(const std::string& symbol, std::int64_t epoch) {
+    if (impl_) impl_->fencing().set_fence(symbol, epoch);
+}
+
+void Database::clear_fence(const std::string& symbol) {
+    if (impl_) impl_->fencing().clear_fence(symbol);
+}
+
+void Database::require_fences(bool on) {
+    if (impl_) impl_->fencing().require_fences(on);
+}
 
 Result<std::int64_t> Database::save_signal(const Signal& s) {
     WriteBatch b;

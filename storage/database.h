@@ -13,6 +13,11 @@
 // backoff until it lands, exactly once; one warning is logged per episode. A row the schema refuses
 // (kInvalid) fails alone: the rest of its group still commits.
 //
+// The same facade fronts a PostgreSQL database: give a postgresql:// URL instead of a path. Then
+// several processes, on one host or many, may share the database; each trades the symbols whose
+// leases it holds (storage/leases.h), and set_fence() makes the server refuse this process's
+// writes of a symbol once another process holds its lease (kFenced).
+//
 // Thread-safe: any number of threads may share one Database or open their own.
 #pragma once
 
@@ -41,6 +46,10 @@ public:
     // cached connection already open on that file; `options` apply when the connection is first
     // opened. Migrates the schema forward. Throws storage::OpenError naming the path and the
     // cause (unwritable folder, not a database, WAL refused).
+    // A postgresql:// (or postgres://) URL opens a PostgreSQL database instead (a libpq
+    // connection URI; the password, if one is needed, comes from PGPASSWORD or ~/.pgpass): the
+    // same schema, the same pipeline. Throws storage::OpenError naming the server (never a
+    // password) and the cause (unreachable, not ours, read-only, a newer schema).
     explicit Database(const std::string& path, const Options& options = {});
     ~Database();
     Database(const Database&) = delete;
@@ -51,8 +60,18 @@ public:
     // Releases this instance only; the shared connection stays open for the others. Idempotent.
     void close();
     bool is_open() const;
-    // The normalised absolute path (the cache key).
+    // The normalised absolute path (the cache key); for PostgreSQL the URL without any password.
     const std::string& path() const;
+    // Whether this is a PostgreSQL database (several processes may share it).
+    bool is_postgres() const;
+
+    // ---- Fencing (PostgreSQL; a SQLite file ignores it: one process owns it). ----
+    // This process holds `symbol`'s lease at `epoch`: every later write of the symbol's rows is
+    // refused by the server (kFenced) once another epoch is current. Thread-safe.
+    void set_fence(const std::string& symbol, std::int64_t epoch);
+    void clear_fence(const std::string& symbol);
+    // On: a write of a symbol this process holds no fence for is refused too (kFenced).
+    void require_fences(bool on);
 
     // ---- Writes. Each returns once its rows are committed (or failed for good). ----
     [[nodiscard]] Result<std::int64_t> save_signal(const Signal& s);
@@ -103,6 +122,7 @@ public:
 private:
     std::shared_ptr<DbImpl> impl_;
     std::string path_;
+    bool postgres_ = false;
 };
 
 }  // namespace storage

@@ -26,6 +26,8 @@ public:
 
     CommitPipeline& pipeline() { return pipeline_; }
     const Backend& backend() const { return *backend_; }
+    // The fencing hooks (thread-safe in every backend).
+    Backend& fencing() { return *backend_; }
 
     // Never waits on I/O: the pipeline's figures and the backend's counters.
     WriterStats stats() const;

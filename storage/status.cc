@@ -10,6 +10,8 @@ const char* to_string(Code c) {
             return "invalid";
         case Code::kClosed:
             return "closed";
+        case Code::kFenced:
+            return "fenced";
         case Code::kError:
             return "error";
     }

@@ -11,6 +11,8 @@ enum class Code {
     kOk,
     kInvalid,  // the row itself was refused (CHECK, NOT NULL, foreign key): permanent, not retried
     kClosed,   // the Database (or every cached connection) was closed before the write committed
+    kFenced,   // several processes share the database and this one no longer holds the lease of
+               // the batch's symbol (another process trades it now): refused, never retried
     kError,    // anything else permanent (corruption, misuse)
 };
 

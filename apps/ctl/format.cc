@@ -199,6 +199,15 @@ std::string positions_table(const std::vector<storage::Position>& positions,
     return t.render();
 }
 
+std::string leases_table(const std::vector<storage::LeaseInfo>& leases) {
+    Table t({{"SYMBOL"}, {"NODE"}, {"EPOCH", Align::kRight}, {"EXPIRES (UTC)"}, {"STATE"}});
+    for (const auto& l : leases) {
+        t.add_row({l.symbol, l.node, std::to_string(l.epoch), format_utc_ms(l.expires_at_ms),
+                   l.live ? "live" : "expired"});
+    }
+    return t.render();
+}
+
 nlohmann::json to_json(const storage::Signal& s) {
     return {{"id", s.id},
             {"symbol", s.symbol},
@@ -266,6 +275,17 @@ nlohmann::json positions_json(const std::vector<storage::Position>& positions,
                          {"cooldown_left", r.cooldown_left}};
         }
         out.push_back(std::move(j));
+    }
+    return out;
+}
+
+nlohmann::json leases_json(const std::vector<storage::LeaseInfo>& leases) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const auto& l : leases) {
+        out.push_back({{"symbol", l.symbol},
+                       {"node", l.node},
+                       {"epoch", l.epoch},
+                       {"expires_at_ms", l.expires_at_ms}});
     }
     return out;
 }

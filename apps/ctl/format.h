@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "storage/leases.h"
 #include "storage/records.h"
 
 namespace ctl {
@@ -59,6 +60,9 @@ std::string orders_table(const std::vector<storage::Order>& orders);
 std::string positions_table(const std::vector<storage::Position>& positions);
 // The same with TRAIL HIGH and RISK columns when any symbol has a risk state.
 std::string positions_table(const std::vector<storage::Position>& positions, const RiskViews& risk);
+// Symbol leases (a PostgreSQL database shared by several daemons): who trades what, the epoch,
+// when the lease runs out (the server's clock) and whether it is live.
+std::string leases_table(const std::vector<storage::LeaseInfo>& leases);
 
 // ---- JSON output: arrays of objects for lists ----
 nlohmann::json to_json(const storage::Signal& s);
@@ -71,6 +75,8 @@ nlohmann::json positions_json(const std::vector<storage::Position>& positions);
 // "cooldown_left"}), null when the symbol has no risk state.
 nlohmann::json positions_json(const std::vector<storage::Position>& positions,
                               const RiskViews& risk);
+// An array of {"symbol", "node", "epoch", "expires_at_ms"} objects, by symbol.
+nlohmann::json leases_json(const std::vector<storage::LeaseInfo>& leases);
 
 // What `stats` reports: gathered by tradebotctl, rendered here.
 struct Stats {

@@ -4,6 +4,7 @@
 tradebot_add_test(config_loader_tests
   SOURCES loader_test.cc loader_errors_test.cc loader_files_test.cc safe_text_test.cc
           risk_config_test.cc
+          database_url_test.cc
   LIBS config strategy_plugins
   LABELS unit)
 # The examples test reads config/examples/ straight from the source tree.

@@ -202,6 +202,26 @@ TEST_CASE("positions show each symbol's trailing high and halt", "[ctl_format]")
     CHECK(j[1]["risk"].is_null());
 }
 
+TEST_CASE("leases show who trades each symbol, its epoch and when it runs out", "[ctl_format]") {
+    std::vector<storage::LeaseInfo> leases = {
+        {"BTCUSDT", "host-a:4242", 3, 1795708557123, true},
+        {"ETHUSDT", "host-b:17", 12, 1795708500000, false},
+    };
+    CHECK(ctl::leases_table(leases) ==
+          "SYMBOL   NODE         EPOCH  EXPIRES (UTC)            STATE\n"
+          "BTCUSDT  host-a:4242      3  2026-11-26 15:55:57.123  live\n"
+          "ETHUSDT  host-b:17       12  2026-11-26 15:55:00.000  expired\n");
+    CHECK(ctl::leases_json(leases) == nlohmann::json::array({{{"symbol", "BTCUSDT"},
+                                                              {"node", "host-a:4242"},
+                                                              {"epoch", 3},
+                                                              {"expires_at_ms", 1795708557123}},
+                                                             {{"symbol", "ETHUSDT"},
+                                                              {"node", "host-b:17"},
+                                                              {"epoch", 12},
+                                                              {"expires_at_ms", 1795708500000}}}));
+    CHECK(ctl::leases_json({}) == nlohmann::json::array());
+}
+
 TEST_CASE("stats: sizes, schema version and rows per table", "[ctl_format]") {
     ctl::Stats s;
     s.path = "storage/bot_state.db";

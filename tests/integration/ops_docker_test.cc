@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <vector>
 
 #include "makefile_packages.h"
 #include "support/child_process.h"
@@ -108,15 +109,22 @@ TEST_CASE("docker runtime stage has every shared library the binaries load", "[o
     auto runtime = apt_packages(s["runtime"]);
     // In debian:12-slim already (essential, or needed by apt itself).
     for (const char* base : {"libc6", "libstdc++6", "libgcc-s1", "zlib1g"}) runtime.insert(base);
-    // A package may reach the image as a dependency of one listed (libfmt9 of libspdlog1.10):
-    // every listed runtime package's own Depends count too.
+    // A package may reach the image as a dependency of one listed (libfmt9 of libspdlog1.10),
+    // or of a dependency (libkrb5-3 of libgssapi-krb5-2 of libpq5): apt installs Depends and
+    // Pre-Depends all the way down, so they count to any depth.
     std::set<std::string> reachable = runtime;
-    for (const auto& p : runtime) {
-        RunResult d = testing_support::run({"/usr/bin/dpkg-query", "-W", "-f=${Depends}", p});
-        if (d.exit_code != 0) continue;
-        std::regex name_re("(^|, |\\| )([a-z0-9][a-z0-9+.-]+)");
+    std::vector<std::string> next(runtime.begin(), runtime.end());
+    const std::regex name_re("(^|, |\\| )([a-z0-9][a-z0-9+.-]+)");
+    while (!next.empty()) {
+        // One line in all, every name after ", " (the regex's ^ is the start of the output).
+        std::vector<std::string> argv = {"/usr/bin/dpkg-query", "-W",
+                                         "-f=, ${Depends}, ${Pre-Depends}"};
+        argv.insert(argv.end(), next.begin(), next.end());
+        next.clear();
+        // A package not installed here is skipped (dpkg-query then exits 1 for the others too).
+        RunResult d = testing_support::run(argv);
         for (std::sregex_iterator it(d.out.begin(), d.out.end(), name_re), end; it != end; ++it) {
-            reachable.insert((*it)[2]);
+            if (reachable.insert((*it)[2]).second) next.push_back((*it)[2]);
         }
     }
     for (const char* bin : {"tradebotd", "tradebotctl", "tradebot-bench"}) {

@@ -258,30 +258,3 @@ TEST_CASE("a damaged file is refused at open, naming it and the problem, and lef
     CHECK(bytes() == damaged);
     CHECK(Database::cached_connection_count() == 0);
 }
-
-TEST_CASE("unresolved orders are found however old, oldest first", "[errors][orders]") {
-    CacheGuard guard;
-    TempDir dir;
-    Database db(dir.file("bot_state.db"));
-    auto order = [](int n, const std::string& symbol, const std::string& status) {
-        storage::Order o;
-        o.client_order_id = "tb-" + symbol + "-" + std::to_string(n);
-        o.symbol = symbol;
-        o.side = "BUY";
-        o.type = "MARKET";
-        o.quantity = "1";
-        o.status = status;
-        o.created_at_ms = n;
-        o.updated_at_ms = n;
-        return o;
-    };
-    REQUIRE(db.save_order(order(1, "BTCUSDT", "PENDING")).is_ok());
-    REQUIRE(db.save_order(order(2, "BTCUSDT", "UNKNOWN")).is_ok());
-    for (int n = 3; n < 60; ++n) REQUIRE(db.save_order(order(n, "BTCUSDT", "FILLED")).is_ok());
-    REQUIRE(db.save_order(order(70, "ETHUSDT", "PENDING")).is_ok());
-    auto found = db.unresolved_orders("BTCUSDT");
-    REQUIRE(found.size() == 2);
-    CHECK(found[0].client_order_id == "tb-BTCUSDT-1");
-    CHECK(found[1].client_order_id == "tb-BTCUSDT-2");
-    CHECK(db.unresolved_orders("XRPUSDT").empty());
-}

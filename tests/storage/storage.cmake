@@ -5,8 +5,14 @@ set_target_properties(storage_writer_child PROPERTIES RUNTIME_OUTPUT_DIRECTORY $
 
 tradebot_add_test(storage_tests
   SOURCES reference_test.cc pipeline_test.cc errors_test.cc commit_pipeline_test.cc failsafe_test.cc
+          contract_test.cc
   LIBS storage SQLite::SQLite3
   LABELS "unit;storage;tsan")
+# The contract suite (contract_test.cc) runs on a SQLite file here and on a PostgreSQL server in
+# storage_pg_contract_tests (tests/storage/pg.cmake).
+if(TARGET storage_tests)
+  target_compile_definitions(storage_tests PRIVATE STORAGE_TARGET=SqliteTarget)
+endif()
 tradebot_add_test(storage_process_tests
   SOURCES process_test.cc failsafe_process_test.cc
   LIBS storage SQLite::SQLite3
