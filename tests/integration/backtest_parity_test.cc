@@ -19,6 +19,7 @@
 #include "backtest_support.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
+#include "support/config.h"
 
 using nlohmann::json;
 using testing_support::ChildProcess;
@@ -66,12 +67,8 @@ TEST_CASE("a backtest of tradebotd's recording gives the daemon's signals", "[ba
     const json cfg = {
         {"database", {{"path", dir.file("state/bot_state.db")}}},
         {"exchange", {{"name", "sim"}, {"sim", {{"seed", 11}, {"tick_ms", 20}}}}},
-        {"trading",
-         {{"mode", "paper"},
-          {"quote_per_trade", "100"},
-          {"max_position_quote", "1000"},
-          {"fee_rate", "0.001"}}},
-        {"strategy", {{"name", "ema_cross"}, {"interval", "1m"}, {"fast", 2}, {"slow", 5}}},
+        {"trading", testing_support::paper_trading_json()},
+        {"strategy", testing_support::quick_ema_cross_json()},
         {"symbols",
          {"BTCUSDT",
           "ETHUSDT",

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "support/child_process.h"
+#include "support/config.h"
 #include "support/daemon.h"
 #include "support/storage.h"
 #include "support/temp_dir.h"
@@ -48,12 +49,8 @@ inline json sim_config(const TempDir& dir, std::vector<std::string> symbols) {
     }
     return {{"database", {{"path", dir.file("state/bot_state.db")}, {"busy_timeout_ms", 5000}}},
             {"exchange", {{"name", "sim"}, {"sim", {{"seed", 7}, {"tick_ms", 20}}}}},
-            {"trading",
-             {{"mode", "paper"},
-              {"quote_per_trade", "100"},
-              {"max_position_quote", "1000"},
-              {"fee_rate", "0.001"}}},
-            {"strategy", {{"name", "ema_cross"}, {"interval", "1m"}, {"fast", 2}, {"slow", 5}}},
+            {"trading", testing_support::paper_trading_json()},
+            {"strategy", testing_support::quick_ema_cross_json()},
             {"symbols", syms},
             {"log", {{"level", "info"}, {"heartbeat_s", 1}, {"format", "text"}}}};
 }

@@ -28,6 +28,7 @@
 #include "storage/leases.h"
 #include "storage/pg_reader.h"
 #include "support/child_process.h"
+#include "support/config.h"
 #include "support/daemon.h"
 #include "support/pg_server.h"
 #include "support/temp_dir.h"
@@ -56,12 +57,8 @@ json pg_config(const PgServer& server) {
     for (const auto& s : kSymbols) syms.push_back(s);
     return {{"database", {{"url", server.url()}, {"lease_s", kLeaseS}}},
             {"exchange", {{"name", "sim"}, {"sim", {{"seed", 7}, {"tick_ms", 20}}}}},
-            {"trading",
-             {{"mode", "paper"},
-              {"quote_per_trade", "100"},
-              {"max_position_quote", "1000"},
-              {"fee_rate", "0.001"}}},
-            {"strategy", {{"name", "ema_cross"}, {"interval", "1m"}, {"fast", 2}, {"slow", 5}}},
+            {"trading", testing_support::paper_trading_json()},
+            {"strategy", testing_support::quick_ema_cross_json()},
             {"symbols", syms},
             {"log", {{"level", "info"}, {"heartbeat_s", 1}, {"format", "text"}}}};
 }

@@ -21,6 +21,7 @@
 #include "config/decimal.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
+#include "support/config.h"
 #include "support/daemon.h"
 #include "support/storage.h"
 #include "support/temp_dir.h"
@@ -83,12 +84,8 @@ std::string fall_rise(const std::string& symbol, const Decimal& start, const Dec
 json config_for(const TempDir& dir) {
     return {{"database", {{"path", dir.file("state/bot_state.db")}}},
             {"exchange", {{"name", "sim"}, {"sim", {{"seed", 5}, {"tick_ms", 20}}}}},
-            {"trading",
-             {{"mode", "paper"},
-              {"quote_per_trade", "100"},
-              {"max_position_quote", "1000"},
-              {"fee_rate", "0.001"}}},
-            {"strategy", {{"name", "ema_cross"}, {"interval", "1m"}, {"fast", 2}, {"slow", 5}}},
+            {"trading", testing_support::paper_trading_json()},
+            {"strategy", testing_support::quick_ema_cross_json()},
             // BTCUSDT: a 2% stop-loss and a daily cap above the entry's fee (0.1) but far under
             // the loss of the fall below.
             {"risk",
@@ -317,12 +314,8 @@ TEST_CASE("risk: a backtest of the daemon's candles makes the daemon's exits",
     const json cfg = {
         {"database", {{"path", dir.file("state/bot_state.db")}}},
         {"exchange", {{"name", "sim"}, {"sim", {{"seed", 5}, {"tick_ms", 20}}}}},
-        {"trading",
-         {{"mode", "paper"},
-          {"quote_per_trade", "100"},
-          {"max_position_quote", "1000"},
-          {"fee_rate", "0.001"}}},
-        {"strategy", {{"name", "ema_cross"}, {"interval", "1m"}, {"fast", 2}, {"slow", 5}}},
+        {"trading", testing_support::paper_trading_json()},
+        {"strategy", testing_support::quick_ema_cross_json()},
         {"risk", {{"stop_loss_pct", "2"}}},
         {"symbols",
          {"BTCUSDT",
