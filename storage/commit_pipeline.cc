@@ -68,15 +68,21 @@ Result<WriteResult> CommitPipeline::write(WriteBatch batch) {
     }
     // Leadership is ours here. Lead until our own write is done.
     for (;;) {
-        commit_group(lock);
-        if (w.done()) break;
-        if (!leader_active_) {  // stalled: the flusher retries, then completes us or hands over
+        // Our own kLead is spent: should we lose the turn below while our write is still
+        // queued (not in the group that stalled), await() must sleep until a new hand-off, not
+        // see the old one and lead beside the flusher. Safe under mu_: only a leader signals.
+        w.reset();
+        const bool leading = commit_group(lock);
+        if (w.done()) {
+            if (leading) pass_leadership();
+            break;
+        }
+        if (!leading) {  // stalled: the flusher retries, then completes us or hands over
             lock.unlock();
             if (w.await(std::chrono::microseconds::zero()) == Writer::kDone) return w.outcome();
-            lock.lock();
+            lock.lock();  // handed the turn
         }
     }
-    if (leader_active_) pass_leadership();
     return w.outcome();
 }
 
@@ -94,7 +100,7 @@ WriteHandle CommitPipeline::submit(WriteBatch batch) {
     return w;
 }
 
-void CommitPipeline::commit_group(std::unique_lock<std::mutex>& lock) {
+bool CommitPipeline::commit_group(std::unique_lock<std::mutex>& lock) {
     const std::size_t cap = std::max<std::size_t>(1, options_.max_group_size);
     group_.clear();
     batches_.clear();
@@ -174,7 +180,7 @@ void CommitPipeline::commit_group(std::unique_lock<std::mutex>& lock) {
             break;
     }
     const bool committed = out.kind == GroupOutcome::Kind::kCommitted;
-    if (line.level == spdlog::level::off && !committed && failed.empty()) return;
+    if (line.level == spdlog::level::off && !committed && failed.empty()) return false;
 
     // Outside mu_: the log line (I/O) and waking the callers. group_ is still ours only if the
     // group committed (the turn is still ours); otherwise it was emptied above.
@@ -193,6 +199,7 @@ void CommitPipeline::commit_group(std::unique_lock<std::mutex>& lock) {
     for (auto& w : failed) w->finish(Status(Code::kError, out.error));
     failed.clear();
     lock.lock();
+    return committed;
 }
 
 void CommitPipeline::pass_leadership() {
@@ -226,12 +233,12 @@ void CommitPipeline::flusher_loop() {
                           (stalled_ ? now >= retry_at_ : closing_ || !queue_.front()->has_thread);
         if (ours) {
             leader_active_ = true;
+            bool leading = true;
             do {
-                commit_group(lock);
-            } while (leader_active_ && !queue_.empty() &&
-                     (closing_ || !queue_.front()->has_thread) &&
+                leading = commit_group(lock);
+            } while (leading && !queue_.empty() && (closing_ || !queue_.front()->has_thread) &&
                      !(closing_ && Clock::now() >= close_deadline_));
-            if (leader_active_) pass_leadership();
+            if (leading) pass_leadership();
             continue;
         }
         if (!leader_active_ && !queue_.empty() && !stalled_) {

@@ -80,8 +80,11 @@ private:
     struct LogLine;
 
     // REQUIRES: mu_ held (through lock), leadership ours, queue_ not empty. Commits one group.
-    // Returns with mu_ held; leadership is still ours unless the pipeline stalled or failed.
-    void commit_group(std::unique_lock<std::mutex>& lock);
+    // Returns with mu_ held, and whether leadership is still ours: false when the pipeline
+    // stalled or failed. Then leader_active_ may already be true again on the way back, set by
+    // the flusher taking over while mu_ was released for the log line and the wake-ups; the
+    // caller must go by the result, never by leader_active_.
+    [[nodiscard]] bool commit_group(std::unique_lock<std::mutex>& lock);
     // REQUIRES: mu_ held, leadership ours. Gives the turn to the writer at the front (its own
     // thread, or the flusher) or gives it up.
     void pass_leadership();

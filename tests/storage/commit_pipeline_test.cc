@@ -3,9 +3,12 @@
 // covered by the other storage suites.
 #include "storage/commit_pipeline.h"
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <condition_variable>
+#include <cstdio>
+#include <cstdlib>
 #include <future>
 #include <map>
 #include <memory>
@@ -54,6 +57,12 @@ public:
     GroupOutcome commit(Group group) {
         std::unique_lock<std::mutex> lock(mu_);
         ++calls_;
+        // Two leaders at once would be two commits inside here together.
+        max_active_ = std::max(max_active_, ++active_);
+        struct Leave {
+            int& active;
+            ~Leave() { --active; }  // runs with mu_ held: lock is released after it
+        } leave{active_};
         cv_.notify_all();
         cv_.wait(lock, [&] { return gate_open_; });
         if (transient_left_ > 0 || fail_transient_) {
@@ -110,6 +119,11 @@ public:
         std::lock_guard<std::mutex> lock(mu_);
         return committed_;
     }
+    // The most commit() calls that were ever in progress at once.
+    int max_active() {
+        std::lock_guard<std::mutex> lock(mu_);
+        return max_active_;
+    }
     std::vector<std::size_t> group_sizes() {
         std::lock_guard<std::mutex> lock(mu_);
         return group_sizes_;
@@ -130,6 +144,8 @@ private:
     bool fail_transient_ = false;
     int sticky_on_call_ = 0;
     int calls_ = 0;
+    int active_ = 0;
+    int max_active_ = 0;
     std::set<std::int64_t> refuse_;
     std::vector<std::int64_t> committed_;
     std::vector<std::size_t> group_sizes_;
@@ -425,4 +441,38 @@ TEST_CASE("pipeline: while a stall lasts a reminder is logged at the interval",
     const std::string& reminder = lines[first("commits still failing")];
     CHECK_THAT(reminder, Catch::Contains("3 write(s) queued") &&
                              Catch::Contains("fake: database is locked") && Catch::Contains(" ms"));
+}
+
+TEST_CASE("pipeline: a writer that loses the turn to a stall never leads beside the flusher",
+          "[commit_pipeline][threads]") {
+    // The writer leads, its commit fails, and while it writes the stall warning (mu_ released)
+    // the flusher's retry takes the turn and commits. Returning, the writer must wait for its
+    // result, not lead a second group beside the flusher's.
+    FakeEngine engine;
+    auto sink = std::make_shared<storage_test::CaptureSink>();
+    CommitPipeline pipeline("fake.db", fast_retry(sink), engine.function());
+    engine.fail_transient(1);
+    sink->block_on("commit failed");
+    std::promise<storage::Status> result;
+    std::thread writer([&] { result.set_value(pipeline.write(batch(1)).status()); });
+    REQUIRE(eventually([&] { return sink->blocked() == 1; }));  // in its log window
+    engine.close_gate();
+    REQUIRE(engine.wait_calls(2));  // the flusher's retry is inside commit(), held at the gate
+    sink->release();
+    // A second leader would enter commit() within microseconds; give it ample time to show.
+    std::this_thread::sleep_for(200ms);
+    const int calls_while_held = engine.calls();
+    engine.open_gate();
+    auto outcome = result.get_future();
+    if (outcome.wait_for(60s) != std::future_status::ready) {
+        // A writer that believed it still led has lost its turn for good: its write never
+        // completes, and the thread cannot be joined. Say so and end the process.
+        std::fprintf(stderr, "the writer never returned: its write was lost between leaders\n");
+        std::_Exit(1);
+    }
+    writer.join();
+    CHECK(outcome.get().is_ok());
+    CHECK(calls_while_held == 2);
+    CHECK(engine.max_active() == 1);
+    CHECK(engine.committed() == std::vector<std::int64_t>{1});
 }
