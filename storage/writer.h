@@ -75,7 +75,8 @@ public:
     }
     // REQUIRES: the caller holds a reference (a submitted write).
     void wake() { cv_.notify_all(); }
-    // REQUIRES: the pipeline's mu_ held and this writer not queued nor in a group.
+    // REQUIRES: the pipeline's mu_ held, and either this writer neither queued nor in a group,
+    // or its own thread leading (only a leader signals a queued writer).
     void reset() { state_.store(kWaiting, std::memory_order_relaxed); }
 
     // For the thread in write(): waits until handed the turn or done, spinning (yielding the
