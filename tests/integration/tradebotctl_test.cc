@@ -16,6 +16,7 @@
 #include "storage/database.h"
 #include "storage/reader.h"
 #include "support/child_process.h"
+#include "support/storage.h"
 #include "support/temp_dir.h"
 
 using nlohmann::json;
@@ -126,11 +127,6 @@ struct PopulatedDb {
 void write_file(const std::string& path, const std::string& text) {
     std::ofstream out(path, std::ios::binary);
     out << text;
-}
-
-std::string read_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 }  // namespace
@@ -490,7 +486,7 @@ TEST_CASE("backup: a complete copy that checks ok and never overwrites", "[trade
         CHECK(again.out.empty());
         CHECK(again.err.find(keep) != std::string::npos);
         CHECK(again.err.find("already exists") != std::string::npos);
-        CHECK(read_file(keep) == "precious");
+        CHECK(testing_support::file_bytes(keep) == "precious");
         // Backing a database up onto itself is the same refusal.
         CHECK(run_ctl({"--db", f.path, "backup", f.path}).exit_code == 1);
         CHECK(run_ctl({"--db", f.path, "check"}).exit_code == 0);
