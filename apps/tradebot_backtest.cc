@@ -20,10 +20,10 @@
 #include <string>
 #include <vector>
 
-#include "backtest/data_error.h"
-#include "backtest/report_html.h"
+#include "backtest/archive/data_error.h"
+#include "backtest/report/report_html.h"
 #include "backtest/runner.h"
-#include "backtest/summary.h"
+#include "backtest/report/summary.h"
 #include "backtest/utc_time.h"
 #include "config/loader.h"
 

@@ -25,6 +25,7 @@
 //                                 synchronous=FULL, where every commit waits for an fsync: what
 //                                 group commit buys when a commit is expensive (a tenth of the
 //                                 rows, as each seed commit costs a disk flush)
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <unistd.h>
 
@@ -46,7 +47,6 @@
 
 #include "backtest/bench.h"
 #include "storage/database.h"
-#include "storage/pg_client.h"
 #include "storage/pg_reader.h"
 
 namespace {
@@ -262,53 +262,99 @@ private:
 };
 
 // ---- PostgreSQL: the same designs, each in a schema of its own ----
-namespace pg = storage::pg;
-
-pg::Params insert_params(const storage::Signal& s) {
-    pg::Params p;
-    p.add(s.symbol).add(s.side).add(s.price).add(s.strategy).add(s.reason);
-    p.add(s.event_time_ms).add(s.event_time_ms);
-    return p;
-}
+// The baselines speak plain libpq, as the seed design would: nothing of storage's own client.
 
 // A libpq connection with the seed's insert prepared.
 class PgRawConnection {
 public:
-    explicit PgRawConnection(const std::string& url)
-        : conn_(pg::Connection::open(url, pg::ConnectOptions{})) {
-        if (!conn_.ok()) die("cannot connect to " + pg::redact(url) + ": " + conn_.error());
-        check(conn_.prepare("insert",
-                            "INSERT INTO signals (symbol, side, price, strategy, reason, "
-                            "event_time_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)"));
+    explicit PgRawConnection(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
+        if (PQstatus(conn_) != CONNECTION_OK) {
+            die(std::string("cannot connect to the PostgreSQL server: ") + PQerrorMessage(conn_));
+        }
     }
-    void check(const pg::Result& r) {
-        if (!r.ok()) die("postgresql: " + r.error());
+    ~PgRawConnection() { PQfinish(conn_); }
+    PgRawConnection(const PgRawConnection&) = delete;
+    PgRawConnection& operator=(const PgRawConnection&) = delete;
+
+    void exec(const std::string& sql) { check(PQexec(conn_, sql.c_str()), sql); }
+    void prepare_insert() {
+        check(PQprepare(conn_, "insert",
+                        "INSERT INTO signals (symbol, side, price, strategy, reason, "
+                        "event_time_ms, created_at_ms) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                        7, nullptr),
+              "prepare");
     }
-    void exec(const std::string& sql) { check(conn_.exec(sql)); }
     void insert(const storage::Signal& s) {
-        check(conn_.exec_prepared("insert", insert_params(s)));
+        Values v(s);
+        check(PQexecPrepared(conn_, "insert", 7, v.pointers, nullptr, nullptr, 0), "insert");
     }
-    pg::Connection& get() { return conn_; }
+    // Every row in one round trip: libpq's pipeline mode, then one sync.
+    void insert_pipelined(const std::vector<storage::Signal>& rows) {
+        if (PQenterPipelineMode(conn_) != 1) die("pipeline mode refused");
+        for (const auto& s : rows) {
+            Values v(s);
+            if (PQsendQueryPrepared(conn_, "insert", 7, v.pointers, nullptr, nullptr, 0) != 1) {
+                die(std::string("bulk insert: ") + PQerrorMessage(conn_));
+            }
+        }
+        if (PQpipelineSync(conn_) != 1) die(std::string("bulk sync: ") + PQerrorMessage(conn_));
+        for (;;) {
+            PGresult* r = PQgetResult(conn_);
+            if (r == nullptr) {  // the end of one query's results
+                if (PQstatus(conn_) != CONNECTION_OK) die("bulk insert: connection lost");
+                continue;
+            }
+            const ExecStatusType st = PQresultStatus(r);
+            if (st == PGRES_PIPELINE_SYNC) {
+                PQclear(r);
+                break;
+            }
+            if (st != PGRES_COMMAND_OK) {
+                const std::string why = PQresultErrorMessage(r);
+                PQclear(r);
+                die("bulk insert: " + why);
+            }
+            PQclear(r);
+        }
+        if (PQexitPipelineMode(conn_) != 1) die("pipeline mode not left");
+    }
 
 private:
-    pg::Connection conn_;
+    // One row's parameters as text, kept alive while libpq reads them.
+    struct Values {
+        explicit Values(const storage::Signal& s)
+            : text{s.symbol, s.side, s.price, s.strategy, s.reason,
+                   std::to_string(s.event_time_ms), std::to_string(s.event_time_ms)} {
+            for (int i = 0; i < 7; ++i) pointers[i] = text[i].c_str();
+        }
+        std::string text[7];
+        const char* pointers[7];
+    };
+    void check(PGresult* r, const std::string& what) {
+        const ExecStatusType st = PQresultStatus(r);
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            const std::string why = PQresultErrorMessage(r);
+            PQclear(r);
+            die("postgresql: " + what + ": " + why);
+        }
+        PQclear(r);
+    }
+
+    PGconn* conn_;
 };
 
 // The ceiling: one connection, every row of a round in one transaction through the prepared
 // insert, pipelined (no round trip per row).
 class PgBulkLimit final : public Design {
 public:
-    explicit PgBulkLimit(const std::string& url) : conn_(url) {}
+    explicit PgBulkLimit(const std::string& url) : conn_(url) { conn_.prepare_insert(); }
     double run(int threads, int rows, std::vector<double>*) override {
-        std::vector<pg::Connection::Command> commands;
-        commands.reserve(static_cast<size_t>(threads * rows));
-        for (int i = 0; i < threads * rows; ++i) {
-            commands.push_back({"insert", true, insert_params(make_signal(i % 8, i))});
-        }
+        std::vector<storage::Signal> all;
+        all.reserve(static_cast<size_t>(threads * rows));
+        for (int i = 0; i < threads * rows; ++i) all.push_back(make_signal(i % 8, i));
         const auto start = Clock::now();
         conn_.exec("BEGIN");
-        auto out = conn_.get().pipeline(commands);
-        if (out.failed_at >= 0) die("bulk insert: " + out.results[out.failed_at].error());
+        conn_.insert_pipelined(all);
         conn_.exec("COMMIT");
         return std::chrono::duration<double>(Clock::now() - start).count();
     }
@@ -321,7 +367,7 @@ private:
 // by itself (autocommit): one transaction and one round trip per signal.
 class PgSeedDesign final : public Design {
 public:
-    explicit PgSeedDesign(const std::string& url) : conn_(url) {}
+    explicit PgSeedDesign(const std::string& url) : conn_(url) { conn_.prepare_insert(); }
     double run(int threads, int rows, std::vector<double>*) override {
         return timed_threads(threads, [&](int t) {
             for (int i = 0; i < rows; ++i) {
@@ -343,18 +389,20 @@ class Place {
 public:
     explicit Place(fs::path dir) : dir_(std::move(dir)) {}
     explicit Place(std::string url)
-        : url_(std::move(url)), admin_(pg::Connection::open(url_, pg::ConnectOptions{})) {
-        if (!admin_->ok()) die("cannot connect to " + pg::redact(url_) + ": " + admin_->error());
-    }
+        : url_(std::move(url)), admin_(std::make_unique<PgRawConnection>(url_)) {}
     ~Place() {
         for (const auto& schema : schemas_) {
-            (void)admin_->exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            try {
+                admin_->exec("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            } catch (...) {
+                // die() exits; a schema left behind is dropped by the next run's name.
+            }
         }
     }
     Place(const Place&) = delete;
     Place& operator=(const Place&) = delete;
 
-    bool postgres() const { return admin_.has_value(); }
+    bool postgres() const { return admin_ != nullptr; }
     // A fresh, empty database for one design: a file path or a URL.
     std::string fresh(const std::string& name) {
         if (!postgres()) return fresh_db(dir_, name);
@@ -362,7 +410,7 @@ public:
             "tradebot_bench_" + std::to_string(static_cast<long>(::getpid())) + "_" + name;
         for (const std::string& sql :
              {"DROP SCHEMA IF EXISTS " + schema + " CASCADE", "CREATE SCHEMA " + schema}) {
-            if (pg::Result r = admin_->exec(sql); !r.ok()) die(sql + ": " + r.error());
+            admin_->exec(sql);
         }
         schemas_.push_back(schema);
         const std::string url = url_ + (url_.find('?') == std::string::npos ? "?" : "&") +
@@ -384,7 +432,7 @@ public:
 private:
     fs::path dir_;
     std::string url_;
-    std::optional<pg::Connection> admin_;
+    std::unique_ptr<PgRawConnection> admin_;
     std::vector<std::string> schemas_;
 };
 
@@ -561,7 +609,7 @@ int main(int argc, char** argv) {
     }
     std::fprintf(stderr,
                  "tradebot-bench storage: %d rows per thread, %d bulk rows, in %s, %u cores\n",
-                 rows_per_thread, bulk_rows, postgres ? pg::redact(dir).c_str() : dir.c_str(),
+                 rows_per_thread, bulk_rows, postgres ? storage::without_password(dir).c_str() : dir.c_str(),
                  std::thread::hardware_concurrency());
     std::vector<Figure> figures;
     {

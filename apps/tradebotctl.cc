@@ -26,7 +26,7 @@
 
 #include "apps/cli/command_line.h"
 #include "apps/ctl/format.h"
-#include "bot/risk_state.h"
+#include "bot/core/risk_state.h"
 #include "config/loader.h"
 #include "storage/pg_reader.h"
 #include "storage/reader.h"

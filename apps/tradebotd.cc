@@ -23,11 +23,11 @@
 #include <vector>
 
 #include "apps/cli/command_line.h"
-#include "backtest/candle_recorder.h"
-#include "bot/lease_keeper.h"
-#include "bot/leased_trading.h"
-#include "bot/supervisor.h"
-#include "bot/trading_bot.h"
+#include "backtest/archive/candle_recorder.h"
+#include "bot/leases/lease_keeper.h"
+#include "bot/leases/leased_trading.h"
+#include "bot/runtime/supervisor.h"
+#include "bot/runtime/trading_bot.h"
 #include "config/config.h"
 #include "config/loader.h"
 #include "config/text.h"

@@ -20,16 +20,16 @@
 #include <thread>
 #include <vector>
 
-#include "backtest/archive_name.h"
-#include "backtest/archive_scan.h"
-#include "backtest/candle_source.h"
-#include "backtest/replay.h"
-#include "backtest/result_writer.h"
+#include "backtest/archive/name.h"
+#include "backtest/archive/scan.h"
+#include "backtest/archive/candle_source.h"
+#include "backtest/replay/replay.h"
+#include "backtest/replay/result_writer.h"
 #include "backtest/utc_time.h"
-#include "bot/row_sink.h"
+#include "bot/runtime/row_sink.h"
 #include "config/loader.h"
-#include "exchange/price_model.h"
-#include "exchange/sim_rules.h"
+#include "exchange/sim/price_model.h"
+#include "exchange/sim/rules.h"
 #include "storage/database.h"
 #include "storage/reader.h"
 

@@ -19,12 +19,12 @@
 #include <stdexcept>
 #include <thread>
 
-#include "backtest/archive_scan.h"
-#include "backtest/data_error.h"
-#include "backtest/result_writer.h"
+#include "backtest/archive/scan.h"
+#include "backtest/archive/data_error.h"
+#include "backtest/replay/result_writer.h"
 #include "backtest/utc_time.h"
 #include "config/loader.h"
-#include "exchange/sim_rules.h"
+#include "exchange/sim/rules.h"
 #include "storage/database.h"
 
 namespace backtest {

@@ -15,9 +15,9 @@
 #include <stdexcept>
 #include <vector>
 
-#include "backtest/performance.h"
-#include "backtest/plot_series.h"
-#include "backtest/replay.h"
+#include "backtest/report/performance.h"
+#include "backtest/report/plot_series.h"
+#include "backtest/replay/replay.h"
 #include "config/config.h"
 
 namespace spdlog {

@@ -45,7 +45,7 @@ struct TradingConfig {
     Decimal fee_rate = Decimal::from_string("0.001");
 };
 
-// Risk controls (bot/risk_rules.h). A rule that is absent or null is off. Percentages are of a
+// Risk controls (bot/core/risk_rules.h). A rule that is absent or null is off. Percentages are of a
 // price: 2 means 2%.
 struct RiskConfig {
     std::optional<Decimal> stop_loss_pct;    // sell when price <= entry * (1 - pct/100)

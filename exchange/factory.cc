@@ -7,9 +7,9 @@
 
 #include "config/loader.h"
 #include "exchange/binance/factory.h"
-#include "exchange/paper_gateway.h"
-#include "exchange/sim_market_stream.h"
-#include "exchange/sim_rules.h"
+#include "exchange/sim/paper_gateway.h"
+#include "exchange/sim/market_stream.h"
+#include "exchange/sim/rules.h"
 
 namespace exchange {
 

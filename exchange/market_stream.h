@@ -1,5 +1,5 @@
 // The market-data side of an exchange: delivers events for a set of symbols from its own
-// thread(s). Implemented by SimMarketStream (exchange/sim_market_stream.h) and the Binance
+// thread(s). Implemented by SimMarketStream (exchange/sim/market_stream.h) and the Binance
 // WebSocket stream; the daemon picks one from config and the bots never know which.
 #pragma once
 

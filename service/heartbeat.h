@@ -21,7 +21,7 @@
 #include <thread>
 #include <vector>
 
-#include "bot/supervisor.h"
+#include "bot/runtime/supervisor.h"
 #include "exchange/market_stream.h"
 #include "storage/database.h"
 

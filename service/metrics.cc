@@ -4,9 +4,9 @@
 #include <cmath>
 #include <functional>
 
-#include "bot/bot_stats.h"
-#include "bot/risk_rules.h"
-#include "bot/supervisor.h"
+#include "bot/runtime/bot_stats.h"
+#include "bot/core/risk_rules.h"
+#include "bot/runtime/supervisor.h"
 #include "exchange/market_stream.h"
 
 namespace service {

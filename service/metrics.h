@@ -37,7 +37,7 @@
 //   tradebot_storage_max_group_batches, tradebot_storage_queued_batches, tradebot_storage_stalled
 //   tradebot_storage_retries_total, tradebot_storage_failed_batches_total,
 //   tradebot_storage_forced_checkpoints_total
-// and, only for a daemon sharing a PostgreSQL database by leases (bot/lease_keeper.h):
+// and, only for a daemon sharing a PostgreSQL database by leases (bot/leases/lease_keeper.h):
 //   tradebot_leases_held, tradebot_lease_epoch{symbol}, tradebot_live_nodes
 //   tradebot_lease_renew_latency_seconds                histogram of renewal round trips
 //   tradebot_lease_renewals_total, tradebot_lease_renew_failures_total,
@@ -52,7 +52,7 @@
 #include <string_view>
 #include <vector>
 
-#include "bot/lease_keeper.h"
+#include "bot/leases/lease_keeper.h"
 #include "config/decimal.h"
 #include "storage/database.h"
 

@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "bot/supervisor.h"
+#include "bot/runtime/supervisor.h"
 
 namespace service {
 namespace {

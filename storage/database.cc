@@ -4,12 +4,12 @@
 #include <mutex>
 #include <stdexcept>
 
-#include "storage/db_impl.h"
-#include "storage/files.h"
-#include "storage/pg_backend.h"
-#include "storage/pg_client.h"
+#include "storage/pipeline/db_impl.h"
+#include "storage/pipeline/files.h"
+#include "storage/postgres/backend.h"
+#include "storage/postgres/client.h"
 #include "storage/pg_reader.h"
-#include "storage/row_checks.h"
+#include "storage/pipeline/row_checks.h"
 
 namespace storage {
 namespace {

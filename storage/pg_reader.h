@@ -40,7 +40,7 @@ public:
     Counts counts() const;
     std::map<std::string, std::int64_t> signal_counts() const;
     int schema_version() const;
-    // "ok", or the problems found (storage/pg_queries.h).
+    // "ok", or the problems found (storage/postgres/queries.h).
     std::string integrity_check() const;
     // Every symbol lease, by symbol (tradebotctl leases).
     std::vector<LeaseInfo> leases() const;

@@ -9,5 +9,5 @@ target_link_libraries(ctl_format PUBLIC nlohmann_json::nlohmann_json)
 
 # --config FILE validates the whole config, strategies included, hence the strategy plug-ins.
 add_executable(tradebotctl ${PROJECT_SOURCE_DIR}/apps/tradebotctl.cc)
-# bot_logic: the risk state's stored form, for `positions`.
-target_link_libraries(tradebotctl PRIVATE cli ctl_format storage config strategy_plugins bot_logic)
+# bot_core: the risk state's stored form, for `positions`.
+target_link_libraries(tradebotctl PRIVATE cli ctl_format storage config strategy_plugins bot_core)

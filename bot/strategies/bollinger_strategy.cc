@@ -4,8 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
-#include "bot/decimal_json.h"
-#include "bot/reason_text.h"
+#include "bot/core/decimal_json.h"
+#include "bot/core/reason_text.h"
 
 namespace bot {
 namespace {

@@ -14,7 +14,7 @@
 #include <optional>
 #include <string>
 
-#include "bot/strategy.h"
+#include "bot/core/strategy.h"
 
 namespace bot {
 

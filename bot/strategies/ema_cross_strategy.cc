@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
-#include "bot/decimal_json.h"
-#include "bot/reason_text.h"
+#include "bot/core/decimal_json.h"
+#include "bot/core/reason_text.h"
 
 namespace bot {
 namespace {

@@ -8,8 +8,8 @@
 #include <optional>
 #include <string>
 
-#include "bot/ema.h"
-#include "bot/strategy.h"
+#include "bot/core/ema.h"
+#include "bot/core/strategy.h"
 
 namespace bot {
 

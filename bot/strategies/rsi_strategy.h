@@ -9,8 +9,8 @@
 #include <optional>
 #include <string>
 
-#include "bot/rsi.h"
-#include "bot/strategy.h"
+#include "bot/core/rsi.h"
+#include "bot/core/strategy.h"
 
 namespace bot {
 

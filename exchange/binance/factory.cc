@@ -2,14 +2,14 @@
 
 #include <stdexcept>
 
-#include "exchange/binance/tls.h"
+#include "exchange/net/tls.h"
 
 namespace exchange::binance {
 namespace {
 
-Url must_parse(const std::string& text, bool websocket, const char* key) {
+net::Url must_parse(const std::string& text, bool websocket, const char* key) {
     std::string error;
-    auto url = parse_url(text, websocket, &error);
+    auto url = net::parse_url(text, websocket, &error);
     if (!url) throw std::runtime_error(std::string(key) + ": " + error);
     return *url;
 }
@@ -20,9 +20,9 @@ std::shared_ptr<RestClient> make_rest_client(const config::ExchangeConfig& excha
                                              std::optional<ApiCredentials> credentials,
                                              std::shared_ptr<spdlog::logger> logger,
                                              RestOptions options) {
-    Url url = must_parse(exchange.rest_url, false, "exchange.rest_url");
-    auto tls = url.tls ? make_client_tls_context(exchange.ca_file) : nullptr;
-    return std::make_shared<RestClient>(HttpClient(url, tls, options.timeout), options,
+    net::Url url = must_parse(exchange.rest_url, false, "exchange.rest_url");
+    auto tls = url.tls ? net::make_client_tls_context(exchange.ca_file) : nullptr;
+    return std::make_shared<RestClient>(net::HttpClient(url, tls, options.timeout), options,
                                         std::move(credentials), std::move(logger));
 }
 
@@ -30,8 +30,8 @@ std::unique_ptr<BinanceMarketStream> make_market_stream(const config::Config& co
                                                         std::shared_ptr<spdlog::logger> logger,
                                                         StreamOptions options,
                                                         RestOptions rest_options) {
-    Url url = must_parse(config.exchange.ws_url, true, "exchange.ws_url");
-    auto tls = url.tls ? make_client_tls_context(config.exchange.ca_file) : nullptr;
+    net::Url url = must_parse(config.exchange.ws_url, true, "exchange.ws_url");
+    auto tls = url.tls ? net::make_client_tls_context(config.exchange.ca_file) : nullptr;
     options.default_interval = config.strategy.interval;
     for (const auto& s : config.symbols) options.intervals[s.symbol] = s.strategy.interval;
     auto rest = make_rest_client(config.exchange, std::nullopt, logger, rest_options);

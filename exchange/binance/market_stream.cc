@@ -15,7 +15,7 @@
 #include <thread>
 
 #include "exchange/binance/kline_sequencer.h"
-#include "exchange/binance/reconnect.h"
+#include "exchange/net/reconnect.h"
 #include "exchange/binance/stream_messages.h"
 #include "exchange/clock.h"
 
@@ -39,7 +39,7 @@ std::string lower(std::string s) {
 // Everything lives on one strand of ioc, run by one thread. Handlers capture a plain Impl*: the
 // io_context is a member, so no handler outlives the Impl.
 struct BinanceMarketStream::Impl {
-    Impl(Url url, std::shared_ptr<asio::ssl::context> tls, std::shared_ptr<RestClient> rest,
+    Impl(net::Url url, std::shared_ptr<asio::ssl::context> tls, std::shared_ptr<RestClient> rest,
          StreamOptions options, std::shared_ptr<spdlog::logger> logger)
         : url(std::move(url)),
           tls(std::move(tls)),
@@ -51,12 +51,12 @@ struct BinanceMarketStream::Impl {
 
     // Constant after construction. Declared before ioc: the handlers (and the sockets in them)
     // that ioc destroys last may still refer to the TLS context and the logger.
-    const Url url;
+    const net::Url url;
     const std::shared_ptr<asio::ssl::context> tls;
     const std::shared_ptr<RestClient> rest;
     const StreamOptions options;
     const std::shared_ptr<spdlog::logger> log;
-    Backoff backoff;  // on the strand only
+    net::Backoff backoff;  // on the strand only
     asio::io_context ioc;
     asio::strand<asio::io_context::executor_type> strand;
 
@@ -78,7 +78,7 @@ struct BinanceMarketStream::Impl {
     EventSink sink;
     std::map<std::string, KlineSequencer> symbols;
     std::map<std::string, std::int64_t> resume_marks;  // where each consumer's warm-up ended
-    std::map<std::string, std::shared_ptr<ReconnectingConnection>> connections;  // by stream list
+    std::map<std::string, std::shared_ptr<net::ReconnectingConnection>> connections;  // by stream list
     Clock::time_point last_malformed_log{};
     std::uint64_t malformed_since_log = 0;
 
@@ -97,7 +97,7 @@ struct BinanceMarketStream::Impl {
 
     // REQUIRES: on the strand (all below).
     void apply_symbols(const std::vector<std::string>& wanted);
-    std::shared_ptr<ReconnectingConnection> make_connection(const std::vector<std::string>& group);
+    std::shared_ptr<net::ReconnectingConnection> make_connection(const std::vector<std::string>& group);
     bool handle_message(const std::string& text);  // true: the server asked us to reconnect
     void deliver(const MarketEvent& e);
     // Carries out what a symbol's sequencer answered: deliveries, log lines, back-fill requests.
@@ -153,17 +153,17 @@ void BinanceMarketStream::Impl::apply_symbols(const std::vector<std::string>& wa
     log->info("binance: {} symbol(s) over {} connection(s)", symbols.size(), connections.size());
 }
 
-std::shared_ptr<ReconnectingConnection> BinanceMarketStream::Impl::make_connection(
+std::shared_ptr<net::ReconnectingConnection> BinanceMarketStream::Impl::make_connection(
     const std::vector<std::string>& group) {
     std::string target = url.base_path + "/stream?streams=";
     for (std::size_t i = 0; i < group.size(); ++i) {
         target += (i ? "/" : "") + stream_name(group[i]);
     }
-    ReconnectOptions ro;
+    net::ReconnectOptions ro;
     ro.session.handshake_timeout = options.handshake_timeout;
     ro.silence_timeout = options.silence_timeout;
     ro.max_connection_age = options.max_connection_age;
-    ConnectionEvents events;
+    net::ConnectionEvents events;
     events.on_open = [this, group](bool again) {
         ++open_count;
         if (again) ++reconnects;
@@ -177,7 +177,7 @@ std::shared_ptr<ReconnectingConnection> BinanceMarketStream::Impl::make_connecti
     events.on_down = [this] { --open_count; };
     events.on_message = [this](const std::string& text) { return handle_message(text); };
     events.on_trouble = [this](const std::string& why) { set_error(why); };
-    return std::make_shared<ReconnectingConnection>(strand, url, tls.get(), std::move(target),
+    return std::make_shared<net::ReconnectingConnection>(strand, url, tls.get(), std::move(target),
                                                     group.size(), ro, backoff, std::move(events),
                                                     log);
 }
@@ -251,10 +251,10 @@ void BinanceMarketStream::Impl::fetch_backfill(const std::string& symbol, std::i
     auto it = symbols.find(symbol);
     if (it == symbols.end()) return;
     const std::string interval = it->second.interval();
-    HttpRequest req;
+    net::HttpRequest req;
     req.target =
         klines_target(symbol, interval, from_ms, std::nullopt, static_cast<int>(kBackfillPage));
-    rest->http().async_request(strand, req, [this, symbol, interval, from_ms](HttpOutcome out) {
+    rest->http().async_request(strand, req, [this, symbol, interval, from_ms](net::HttpOutcome out) {
         if (stopped) return;
         auto it = symbols.find(symbol);
         if (it == symbols.end() || !it->second.backfilling()) return;
@@ -288,7 +288,7 @@ void BinanceMarketStream::Impl::resume(const std::string& symbol, std::int64_t o
 
 // ---- BinanceMarketStream ----
 
-BinanceMarketStream::BinanceMarketStream(Url ws_url, std::shared_ptr<asio::ssl::context> tls,
+BinanceMarketStream::BinanceMarketStream(net::Url ws_url, std::shared_ptr<asio::ssl::context> tls,
                                          std::shared_ptr<RestClient> rest, StreamOptions options,
                                          std::shared_ptr<spdlog::logger> logger)
     : impl_(std::make_unique<Impl>(std::move(ws_url), std::move(tls), std::move(rest),

@@ -30,7 +30,7 @@
 #include <vector>
 
 #include "exchange/binance/rest_client.h"
-#include "exchange/binance/url.h"
+#include "exchange/net/url.h"
 #include "exchange/market_stream.h"
 
 namespace exchange::binance {
@@ -49,7 +49,7 @@ struct StreamOptions {
 class BinanceMarketStream : public MarketStream {
 public:
     // tls may be null when ws_url is ws://. rest serves history() and the back-fill.
-    BinanceMarketStream(Url ws_url, std::shared_ptr<boost::asio::ssl::context> tls,
+    BinanceMarketStream(net::Url ws_url, std::shared_ptr<boost::asio::ssl::context> tls,
                         std::shared_ptr<RestClient> rest, StreamOptions options,
                         std::shared_ptr<spdlog::logger> logger);
     ~BinanceMarketStream() override;  // stop()

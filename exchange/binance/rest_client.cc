@@ -63,7 +63,7 @@ std::string RestClient::CallResult::describe() const {
     return s;
 }
 
-RestClient::RestClient(HttpClient http, RestOptions options,
+RestClient::RestClient(net::HttpClient http, RestOptions options,
                        std::optional<ApiCredentials> credentials,
                        std::shared_ptr<spdlog::logger> logger)
     : http_(std::move(http)),
@@ -109,7 +109,7 @@ RestClient::CallResult RestClient::call(const std::string& method, const std::st
     }
     bool resynced = false;
     for (int attempt = 0; attempt < options_.max_attempts; ++attempt) {
-        HttpRequest req;
+        net::HttpRequest req;
         req.method = method;
         std::string query = params;
         if (sign) {

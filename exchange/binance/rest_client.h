@@ -1,4 +1,4 @@
-// Binance REST (/api/v3) over HttpClient: server time and clock offset, exchangeInfo, klines,
+// Binance REST (/api/v3) over net::HttpClient: server time and clock offset, exchangeInfo, klines,
 // and the signed order endpoints with Binance's retry rules:
 //   - 429 / 418: wait Retry-After (or back off exponentially), then retry;
 //   - -1021 (timestamp outside recvWindow): resync the clock once and retry;
@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "exchange/binance/http_client.h"
+#include "exchange/net/http_client.h"
 #include "exchange/binance/parsed.h"
 #include "exchange/binance/rest_messages.h"
 #include "exchange/binance/signing.h"
@@ -37,7 +37,7 @@ struct RestOptions {
     bool test_orders = false;  // POST /api/v3/order/test: validated by Binance, never executed
     // Start-up only: when it turns true, a call in progress (request or retry wait) gives up
     // within about 100 ms with outcome.cancelled set. Empty: calls run to their end.
-    CancelCheck cancelled;
+    net::CancelCheck cancelled;
 };
 
 // Target of a klines request (also used by the stream's asynchronous back-fill).
@@ -60,7 +60,7 @@ struct QueryResult {
 class RestClient {
 public:
     // credentials may be empty (market data only); signed calls then fail with a clear reason.
-    RestClient(HttpClient http, RestOptions options, std::optional<ApiCredentials> credentials,
+    RestClient(net::HttpClient http, RestOptions options, std::optional<ApiCredentials> credentials,
                std::shared_ptr<spdlog::logger> logger);
 
     // Measures the offset of Binance's clock from ours (server - local, ms) and keeps it for
@@ -84,12 +84,12 @@ public:
     [[nodiscard]] QueryResult query_order(const std::string& symbol,
                                           const std::string& client_order_id);
 
-    const HttpClient& http() const { return http_; }
+    const net::HttpClient& http() const { return http_; }
     const RestOptions& options() const { return options_; }
 
 private:
     struct CallResult {
-        HttpOutcome outcome;
+        net::HttpOutcome outcome;
         std::optional<ApiError> api_error;  // the {"code","msg"} of a non-2xx answer
         std::string describe() const;       // a clear one-line reason for logs and results
         bool ok() const { return outcome.response && outcome.response->status / 100 == 2; }
@@ -107,7 +107,7 @@ private:
     void sleep_before_retry(int attempt, std::optional<int> retry_after_s);
 
     // Constant after construction.
-    HttpClient http_;
+    net::HttpClient http_;
     RestOptions options_;
     std::optional<ApiCredentials> credentials_;
     std::shared_ptr<spdlog::logger> log_;

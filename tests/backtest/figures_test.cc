@@ -5,9 +5,9 @@
 #include <cmath>
 #include <vector>
 
-#include "backtest/performance.h"
-#include "backtest/plot_series.h"
-#include "bot/position.h"
+#include "backtest/report/performance.h"
+#include "backtest/report/plot_series.h"
+#include "bot/core/position.h"
 
 using backtest::Candle;
 using backtest::EquityPoint;

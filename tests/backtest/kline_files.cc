@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "backtest/archive_name.h"
+#include "backtest/archive/name.h"
 #include "backtest/utc_time.h"
 #include "support/child_process.h"
 

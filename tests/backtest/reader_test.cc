@@ -6,11 +6,11 @@
 #include <string>
 #include <vector>
 
-#include "backtest/archive_name.h"
-#include "backtest/archive_scan.h"
-#include "backtest/candle_source.h"
-#include "backtest/data_error.h"
-#include "backtest/kline_csv.h"
+#include "backtest/archive/name.h"
+#include "backtest/archive/scan.h"
+#include "backtest/archive/candle_source.h"
+#include "backtest/archive/data_error.h"
+#include "backtest/archive/kline_csv.h"
 #include "backtest/utc_time.h"
 #include "kline_files.h"
 #include "support/temp_dir.h"

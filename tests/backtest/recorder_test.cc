@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "backtest/archive_scan.h"
-#include "backtest/candle_recorder.h"
-#include "backtest/candle_source.h"
+#include "backtest/archive/scan.h"
+#include "backtest/archive/candle_recorder.h"
+#include "backtest/archive/candle_source.h"
 #include "backtest/utc_time.h"
 #include "kline_files.h"
 #include "support/temp_dir.h"

@@ -8,9 +8,9 @@
 #include <string>
 #include <vector>
 
-#include "backtest/report_html.h"
+#include "backtest/report/report_html.h"
 #include "backtest/runner.h"
-#include "backtest/summary.h"
+#include "backtest/report/summary.h"
 #include "backtest/utc_time.h"
 #include "config/loader.h"
 #include "kline_files.h"

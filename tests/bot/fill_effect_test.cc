@@ -2,7 +2,7 @@
 // gained or gave up. Expected values worked by hand.
 #include <catch2/catch.hpp>
 
-#include "bot/position.h"
+#include "bot/core/position.h"
 
 using bot::fill_effect;
 using bot::PositionBook;

@@ -6,8 +6,8 @@
 #include <nlohmann/json.hpp>
 #include <vector>
 
-#include "bot/ema.h"
-#include "bot/rsi.h"
+#include "bot/core/ema.h"
+#include "bot/core/rsi.h"
 
 using bot::Ema;
 using bot::Rsi;

@@ -2,7 +2,7 @@
 // would) share six symbols. The host here records what it is told to trade, so the tests can
 // check that no symbol is ever traded by two keepers at once and that every lease is given up
 // only after its symbol stopped. (tests/integration/postgres_daemon_test.cc runs real daemons.)
-#include "bot/lease_keeper.h"
+#include "bot/leases/lease_keeper.h"
 
 #include <spdlog/sinks/base_sink.h>
 #include <spdlog/spdlog.h>
@@ -16,8 +16,7 @@
 #include <vector>
 
 #include "storage/leases.h"
-#include "storage/pg_client.h"
-#include "storage/pg_schema.h"
+#include "storage/database.h"
 #include "support/pg_server.h"
 
 using bot::LeaseKeeper;
@@ -129,10 +128,10 @@ struct Node {
     std::unique_ptr<LeaseKeeper> keeper;
 };
 
+// Opening the database creates the schema, the leases table included.
 void migrate(const PgServer& server) {
-    auto c = storage::pg::Connection::open(server.url(), {});
-    REQUIRE(c.ok());
-    REQUIRE(storage::pg::migrate(c) == "");
+    storage::Database db(server.url());
+    db.close();
 }
 
 template <class Pred>

@@ -1,4 +1,4 @@
-tradebot_add_test(bot_logic_tests
+tradebot_add_test(bot_core_tests
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/indicators_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/ema_cross_strategy_test.cc
@@ -8,5 +8,5 @@ tradebot_add_test(bot_logic_tests
     ${CMAKE_CURRENT_LIST_DIR}/size_order_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/fill_effect_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/risk_rules_test.cc
-  LIBS bot_logic strategy_plugins
+  LIBS bot_core strategy_plugins
   LABELS unit)

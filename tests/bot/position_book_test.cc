@@ -1,7 +1,7 @@
 // PositionBook accounting against values worked out by hand (see the comments).
 #include <catch2/catch.hpp>
 
-#include "bot/position.h"
+#include "bot/core/position.h"
 
 using bot::PositionBook;
 using config::Decimal;

@@ -6,8 +6,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "bot/trading_bot.h"
-#include "exchange/paper_gateway.h"
+#include "bot/runtime/trading_bot.h"
+#include "exchange/sim/paper_gateway.h"
 #include "runtime_fakes.h"
 #include "storage/database.h"
 #include "support/temp_dir.h"

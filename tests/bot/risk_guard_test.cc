@@ -1,7 +1,7 @@
-// RiskGuard (bot/risk_guard.h): the risk rules as a bot drives them — the halt said once in the
+// RiskGuard (bot/runtime/risk_guard.h): the risk rules as a bot drives them — the halt said once in the
 // log with the contract's wording, a damaged stored state replaced and said, the dropped prices
 // of a full queue applied in their order, a replayed candle, and when the state must be written.
-#include "bot/risk_guard.h"
+#include "bot/runtime/risk_guard.h"
 
 #include <spdlog/sinks/ostream_sink.h>
 #include <spdlog/spdlog.h>

@@ -1,8 +1,8 @@
-// The risk rules (bot/risk_rules.h) on scripted prices and candles: each exit rule, two levels in
+// The risk rules (bot/core/risk_rules.h) on scripted prices and candles: each exit rule, two levels in
 // one candle, a gap through a level, the trailing high across a restart, the daily loss halt at
 // the 00:00 UTC boundary, the cooldown, and the exit quantity's rounding. Every expected value is
 // computed by hand in the comment beside it.
-#include "bot/risk_rules.h"
+#include "bot/core/risk_rules.h"
 
 #include <catch2/catch.hpp>
 #include <optional>

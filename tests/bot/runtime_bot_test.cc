@@ -10,8 +10,8 @@
 #include <thread>
 #include <vector>
 
-#include "bot/trading_bot.h"
-#include "exchange/paper_gateway.h"
+#include "bot/runtime/trading_bot.h"
+#include "exchange/sim/paper_gateway.h"
 #include "runtime_fakes.h"
 #include "storage/database.h"
 #include "storage/reader.h"

@@ -1,10 +1,10 @@
-// The per-symbol event queue's drop policy (bot/event_queue.h).
+// The per-symbol event queue's drop policy (bot/runtime/event_queue.h).
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <thread>
 #include <vector>
 
-#include "bot/event_queue.h"
+#include "bot/runtime/event_queue.h"
 
 using bot::EventQueue;
 using exchange::Kline;

@@ -4,8 +4,8 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
-#include "bot/supervisor.h"
-#include "exchange/paper_gateway.h"
+#include "bot/runtime/supervisor.h"
+#include "exchange/sim/paper_gateway.h"
 #include "runtime_fakes.h"
 #include "storage/database.h"
 #include "support/temp_dir.h"

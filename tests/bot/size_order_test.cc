@@ -1,7 +1,7 @@
 // size_order against quantities worked out by hand (see the comments).
 #include <catch2/catch.hpp>
 
-#include "bot/position.h"
+#include "bot/core/position.h"
 
 using bot::size_order;
 using bot::SizingInput;

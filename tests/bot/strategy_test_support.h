@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "bot/strategy.h"
+#include "bot/core/strategy.h"
 #include "exchange/market_data.h"
 
 namespace bot_test {

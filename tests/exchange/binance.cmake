@@ -1,7 +1,7 @@
 # Binance connectivity: unit tests (signing, parsing, filters) and tests against a local
 # Binance-compatible exchange on loopback (tests/support/fake_binance).
 tradebot_add_test(binance_unit_tests
-  SOURCES binance/signing_test.cc binance/url_test.cc binance/messages_test.cc
+  SOURCES binance/signing_test.cc net_url_test.cc binance/messages_test.cc
           binance/kline_sequencer_test.cc
   LIBS exchange
   LABELS unit)

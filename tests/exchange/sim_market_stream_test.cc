@@ -1,4 +1,4 @@
-#include "exchange/sim_market_stream.h"
+#include "exchange/sim/market_stream.h"
 
 #include <atomic>
 #include <catch2/catch.hpp>
@@ -9,7 +9,7 @@
 #include <thread>
 #include <vector>
 
-#include "exchange/sim_rules.h"
+#include "exchange/sim/rules.h"
 #include "support/wait.h"
 
 using config::Decimal;

@@ -3,8 +3,8 @@
 #include <thread>
 #include <vector>
 
-#include "exchange/paper_gateway.h"
-#include "exchange/sim_rules.h"
+#include "exchange/sim/paper_gateway.h"
+#include "exchange/sim/rules.h"
 
 using config::Decimal;
 using exchange::OrderRequest;

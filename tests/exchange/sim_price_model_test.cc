@@ -2,7 +2,7 @@
 #include <cmath>
 #include <vector>
 
-#include "exchange/price_model.h"
+#include "exchange/sim/price_model.h"
 
 using exchange::sim::backward_seed;
 using exchange::sim::fnv1a64;

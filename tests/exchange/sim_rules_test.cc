@@ -1,4 +1,4 @@
-#include "exchange/sim_rules.h"
+#include "exchange/sim/rules.h"
 
 #include <catch2/catch.hpp>
 

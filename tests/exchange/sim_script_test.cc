@@ -1,7 +1,7 @@
-// The scripted price path of the simulated exchange (TEST ONLY, exchange/sim_script.h): what a
+// The scripted price path of the simulated exchange (TEST ONLY, exchange/sim/script.h): what a
 // script means tick by tick, every malformed line refused with its place, and the sim stream
 // playing it.
-#include "exchange/sim_script.h"
+#include "exchange/sim/script.h"
 
 #include <stdlib.h>
 
@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "exchange/sim_market_stream.h"
+#include "exchange/sim/market_stream.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 

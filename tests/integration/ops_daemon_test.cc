@@ -160,7 +160,7 @@ TEST_CASE("a bot stuck in processing stops the WATCHDOG pings and fails /healthz
     NotifyListener systemd(dir.file("notify"));
     std::uint16_t port = testing_support::free_tcp_port();
     std::string config = write_config(dir, port);
-    // XRPUSDT's thread hangs after 40 events (the test hook in bot/trading_bot.cc); the watchdog
+    // XRPUSDT's thread hangs after 40 events (the test hook in bot/runtime/trading_bot.cc); the watchdog
     // period is 2 s: pings every 1 s, a bot is stuck after 2 s without a turn of its loop.
     ChildProcess daemon(daemon_argv(config),
                         {{"NOTIFY_SOCKET", systemd.address()},

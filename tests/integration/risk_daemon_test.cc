@@ -1,5 +1,5 @@
 // The risk controls end to end: the real tradebotd on the sim exchange with a scripted price path
-// (TEST ONLY: TRADEBOT_TEST_SIM_SCRIPT, exchange/sim_script.h) that crosses a stop-loss and a
+// (TEST ONLY: TRADEBOT_TEST_SIM_SCRIPT, exchange/sim/script.h) that crosses a stop-loss and a
 // trailing stop, with a SIGKILL between entry and exit, after which the restarted daemon still
 // exits at the stops (the trailing one from the high it saw before the kill). And the rules are
 // the same in a backtest: tradebot-backtest replaying the candles the daemon recorded makes the

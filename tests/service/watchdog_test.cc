@@ -7,7 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#include "bot/bot_stats.h"
+#include "bot/runtime/bot_stats.h"
 #include "integration/ops_notify_listener.h"
 #include "support/temp_dir.h"
 

@@ -1,7 +1,7 @@
 // The commit pipeline on its own, through a fake commit function: who leads, how groups form,
 // per-caller results, retry, refusal, sticky failure, close, and lifetimes. The SQLite side is
 // covered by the other storage suites.
-#include "storage/commit_pipeline.h"
+#include "storage/pipeline/commit_pipeline.h"
 
 #include <algorithm>
 #include <atomic>

@@ -13,9 +13,9 @@
 
 #include "storage/errors.h"
 #include "storage/leases.h"
-#include "storage/pg_client.h"
-#include "storage/pg_schema.h"
-#include "storage/pg_writer.h"
+#include "storage/postgres/client.h"
+#include "storage/postgres/schema.h"
+#include "storage/postgres/writer.h"
 #include "support/child_process.h"
 #include "support/pg_server.h"
 #include "support/tcp_relay.h"

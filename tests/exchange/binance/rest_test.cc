@@ -13,13 +13,14 @@
 #include "exchange/binance/factory.h"
 #include "exchange/binance/gateway.h"
 #include "exchange/binance/rest_client.h"
-#include "exchange/binance/tls.h"
+#include "exchange/net/tls.h"
 #include "support/fake_binance/fake_binance.h"
 #include "support/silent_server.h"
 #include "support/temp_dir.h"
 
 using namespace exchange;
 using namespace exchange::binance;
+using namespace exchange::net;
 using config::Decimal;
 
 namespace {

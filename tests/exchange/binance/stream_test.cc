@@ -10,12 +10,13 @@
 #include <mutex>
 
 #include "exchange/binance/market_stream.h"
-#include "exchange/binance/tls.h"
+#include "exchange/net/tls.h"
 #include "support/fake_binance/fake_binance.h"
 #include "support/temp_dir.h"
 
 using namespace exchange;
 using namespace exchange::binance;
+using namespace exchange::net;
 using config::Decimal;
 using fake_binance::FakeBinance;
 
