@@ -421,6 +421,29 @@ TEST_CASE("zips: read, checksum verified, refused when damaged or failing it", "
         CHECK(run_error(source_for(tmp.path() / "ok")) ==
               zip.string() + ":2: row: expected 12 fields, got 2");
     }
+    SECTION("a zip whose header claims more than its period's candles can fill is refused") {
+        // A month of 1m candles is 44640 rows of at most 512 bytes each (and a header): a claim
+        // of 100 MB is a lie, refused before anything is allocated for it.
+        backtest_test::declare_zip_size(zip, 100'000'000);
+        fs::remove(zip.string() + ".CHECKSUM");
+        CHECK(run_error(source_for(tmp.path() / "ok")) ==
+              zip.string() +
+                  ": its header declares 100000000 bytes for BTCUSDT-1m-2024-01.csv, more than "
+                  "a month of 1m candles can fill (22859776 bytes at most); refused");
+    }
+    SECTION("a zip whose header claims less than it holds is refused") {
+        backtest_test::declare_zip_size(zip, 10);
+        fs::remove(zip.string() + ".CHECKSUM");
+        CHECK(run_error(source_for(tmp.path() / "ok")) ==
+              zip.string() + ": BTCUSDT-1m-2024-01.csv inflates to more than the 10 bytes its "
+                             "header declares; refused");
+    }
+    SECTION("a zip whose header claims more than it holds, within the bound, is damaged") {
+        backtest_test::declare_zip_size(zip, static_cast<std::uint32_t>(text.size() + 1000));
+        fs::remove(zip.string() + ".CHECKSUM");
+        CHECK(run_error(source_for(tmp.path() / "ok")) ==
+              zip.string() + ": damaged (the entry ends early)");
+    }
     SECTION("a zip without a csv inside is refused") {
         backtest_test::write_zip(zip, "readme.txt", "x");
         fs::remove(zip.string() + ".CHECKSUM");
