@@ -150,6 +150,10 @@ void reload(const std::string& path, const Args& args, const ApplyConfig& apply,
     } catch (const config::ConfigError& e) {
         log.error("reload rejected: {}; keeping the running config", e.what());
         return;
+    } catch (const std::exception& e) {
+        // Whatever else a reader throws, a reload must never end a running daemon.
+        log.error("reload rejected: {}: {}; keeping the running config", path, e.what());
+        return;
     }
     // --log-level on the command line outranks the file.
     if (args.log_level) next.log.level = *args.log_level;
