@@ -54,7 +54,8 @@ std::string write_text(const TempDir& dir, const std::string& name, const std::s
     return path;
 }
 
-// GET /healthz on a fresh connection, all of it (connect, request, answer) within `deadline`.
+// GET /healthz on a fresh connection, all of it (connect, request, answer) within `deadline`:
+// asynchronous calls, since only those keep a beast::tcp_stream's deadline.
 struct Timed {
     std::optional<unsigned> status;  // nullopt: no answer within the deadline
     double seconds = 0;
@@ -65,22 +66,32 @@ Timed timed_healthz(std::uint16_t port, std::chrono::milliseconds deadline) {
     namespace http = beast::http;
     const auto t0 = Clock::now();
     Timed t;
-    try {
-        boost::asio::io_context ioc;
-        beast::tcp_stream stream(ioc);
-        stream.expires_after(deadline);
-        stream.connect({boost::asio::ip::make_address("127.0.0.1"), port});
-        http::request<http::empty_body> req{http::verb::get, "/healthz", 11};
-        req.set(http::field::host, "127.0.0.1");
-        req.keep_alive(false);
-        http::write(stream, req);
-        beast::flat_buffer buffer;
-        http::response<http::string_body> res;
-        http::read(stream, buffer, res);
-        t.status = res.result_int();
-    } catch (const std::exception& e) {
-        t.error = e.what();
-    }
+    boost::asio::io_context ioc;
+    beast::tcp_stream stream(ioc);
+    http::request<http::empty_body> req{http::verb::get, "/healthz", 11};
+    req.set(http::field::host, "127.0.0.1");
+    req.keep_alive(false);
+    beast::flat_buffer buffer;
+    http::response<http::string_body> res;
+    auto failed = [&](const beast::error_code& ec, const char* what) {
+        if (!ec) return false;
+        t.error = std::string(what) + ": " + ec.message();
+        return true;
+    };
+    stream.expires_after(deadline);
+    stream.async_connect(
+        boost::asio::ip::tcp::endpoint(boost::asio::ip::make_address("127.0.0.1"), port),
+        [&](beast::error_code ec) {
+            if (failed(ec, "connect")) return;
+            http::async_write(stream, req, [&](beast::error_code ec, std::size_t) {
+                if (failed(ec, "write")) return;
+                http::async_read(stream, buffer, res, [&](beast::error_code ec, std::size_t) {
+                    if (failed(ec, "read")) return;
+                    t.status = res.result_int();
+                });
+            });
+        });
+    ioc.run();
     t.seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     return t;
 }
@@ -178,13 +189,14 @@ TEST_CASE("faults: the metrics port under abuse: /healthz answers a fresh client
     }
     const Timed crowded = timed_healthz(port, std::chrono::seconds(1));
     WARN("/healthz with 400 idle connections open: " << crowded.seconds << " s " << crowded.error);
+    // The contract's "within a second": the deadline above; no answer by then fails.
     CHECK(crowded.status == std::optional<unsigned>(200));
     CHECK(open_descriptors(daemon.pid()) < 64);
 
     // The limit lowered to exactly what the daemon holds now: every accept() fails until the
     // server gives a descriptor back.
     const std::size_t held = open_descriptors(daemon.pid());
-    rlimit low{held, 64};
+    rlimit low{std::min<rlim_t>(held, 64), 64};
     REQUIRE(::prlimit(daemon.pid(), RLIMIT_NOFILE, &low, nullptr) == 0);
     for (int i = 0; i < 200; ++i) {
         auto s = std::make_unique<boost::asio::ip::tcp::socket>(ioc);
