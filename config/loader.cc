@@ -240,7 +240,11 @@ json database_to_json(const DatabaseConfig& d) {
     return {{"url", *d.url},
             {"lease_s", d.lease_s},
             {"node", d.node ? json(*d.node) : json(nullptr)},
-            {"busy_timeout_ms", d.busy_timeout_ms}};
+            {"busy_timeout_ms", d.busy_timeout_ms},
+            {"connect_timeout_s", d.connect_timeout_s},
+            {"statement_timeout_ms", d.statement_timeout_ms},
+            {"lock_timeout_ms", d.lock_timeout_ms},
+            {"keepalive_s", d.keepalive_s}};
 }
 
 }  // namespace
