@@ -262,6 +262,9 @@ TEST_CASE("symbols whose leases are lost together stop together, not one drain a
     const bool together = eventually(
         [&] { return a.host.stopping_now() == static_cast<int>(kSymbols.size()); });
     a.host.hold(false);
+    std::string lines;
+    for (const auto& l : sink->lines()) lines += l + "\n";
+    INFO(lines);
     CHECK(together);
     REQUIRE(eventually([&] { return a.host.trading().empty(); }));
     a.keeper->stop(std::chrono::steady_clock::now() + 2s);
