@@ -303,11 +303,11 @@ TEST_CASE("a daemon frozen past its lease is fenced out and, thawed, writes noth
     }
     REQUIRE(frozen_symbols.size() == 3);
 
-    // Frozen with a signal on its way to the server: the network stops delivering host-a's
-    // bytes until one of its writes of a signal is under way, then the process is stopped. Thawed,
-    // that write reaches the server long after host-b took the symbol over: only fencing keeps
-    // it out (without it, it lands behind host-b's rows, which the checks below catch).
-    two.relay.hold();
+    // Frozen with a signal on its way to the server: host-a's network stops delivering at its
+    // next write of a signal, then the process is stopped. Thawed, that write reaches the server
+    // long after host-b took the symbol over: only fencing keeps it out (without it, it lands
+    // behind host-b's rows, which the checks below catch).
+    two.relay.hold_at("insert_signal");
     REQUIRE(eventually([&] { return two.relay.held_contains("insert_signal"); }));
     a->process->signal(SIGSTOP);
     const auto stopped_at = std::chrono::steady_clock::now();

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace testing_support {
 namespace {
@@ -91,6 +92,12 @@ void TcpRelay::hold() {
 
 void TcpRelay::release() { held_.store(false); }
 
+void TcpRelay::hold_at(const std::string& needle) {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    held_from_clients_.clear();
+    hold_at_ = needle;
+}
+
 bool TcpRelay::held_contains(const std::string& needle) const {
     std::lock_guard<std::mutex> lock(held_mu_);
     return held_from_clients_.find(needle) != std::string::npos;
@@ -117,6 +124,15 @@ void TcpRelay::pump(int client, int server) {
         if (p[0].revents) {
             const ssize_t n = ::recv(client, buf, sizeof buf, 0);
             if (n <= 0) break;
+            {
+                std::lock_guard<std::mutex> lock(held_mu_);
+                if (!hold_at_.empty() &&
+                    std::string_view(buf, static_cast<std::size_t>(n)).find(hold_at_) !=
+                        std::string_view::npos) {
+                    hold_at_.clear();
+                    held_.store(true);
+                }
+            }
             if (held_.load()) {
                 to_server.append(buf, static_cast<std::size_t>(n));
                 std::lock_guard<std::mutex> lock(held_mu_);

@@ -32,6 +32,9 @@ public:
     // nothing passes on them either.
     void hold();
     void release();
+    // hold() from the moment a client sends bytes containing `needle`, those bytes included
+    // (a write caught on its way: "insert_signal" is the name of the signal insert).
+    void hold_at(const std::string& needle);
     // Whether the bytes clients sent since hold() contain `needle` (a prepared statement's name
     // such as "insert_signal" shows a write on its way).
     bool held_contains(const std::string& needle) const;
@@ -49,6 +52,7 @@ private:
     std::atomic<bool> held_{false};
     mutable std::mutex held_mu_;
     std::string held_from_clients_;  // Guarded by held_mu_
+    std::string hold_at_;            // Guarded by held_mu_; empty: none
     std::thread acceptor_;
     std::mutex mu_;
     std::vector<std::thread> pumps_;  // Guarded by mu_
