@@ -481,8 +481,8 @@ int run_daemon(const Args& args, config::Config cfg) {
         watchdog.stop();
         notifier.stopping();
         heartbeat.stop();
-        // The bots drain for up to kDrainTimeout; a bot still waiting for storage then gives up, its write
-        // staying queued for the close below.
+        // The bots drain for up to kDrainTimeout; a bot still waiting for storage then gives up,
+        // its write staying queued for the close below.
         supervisor.stop();
         // Every symbol drained: give the leases up at once, so the other daemons take the
         // symbols over now rather than when the leases would have run out.

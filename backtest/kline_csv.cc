@@ -153,7 +153,6 @@ public:
     static bool line_end(char c) { return c == '\n' || c == '\r'; }
 
 private:
-
     void comma(int field, const char* start, const char* what) {
         if (p < end && *p == ',') {
             ++p;
@@ -202,9 +201,8 @@ std::optional<std::size_t> header_fields(std::string_view line) {
     std::size_t fields = 0;
     for (std::size_t start = 0;;) {
         const std::size_t comma = line.find(',', start);
-        const std::string_view field =
-            line.substr(start, comma == std::string_view::npos ? std::string_view::npos
-                                                               : comma - start);
+        const std::string_view field = line.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
         if (!is_column_name(field)) return std::nullopt;
         ++fields;
         if (comma == std::string_view::npos) return fields;

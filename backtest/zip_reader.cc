@@ -35,9 +35,9 @@ EntryBound entry_bound(const ArchiveName& name) {
     // "1M" counts as 30 days here: a 31-day month then holds two, generously.
     const std::int64_t step = config::kline_interval_ms(name.interval).value_or(1000);
     const auto candles = static_cast<std::uint64_t>((period + step - 1) / step);
-    return EntryBound{kMaxHeaderBytes + candles * kMaxRowBytes,
-                      std::string(name.day == 0 ? "a month" : "a day") + " of " + name.interval +
-                          " candles"};
+    return EntryBound{
+        kMaxHeaderBytes + candles * kMaxRowBytes,
+        std::string(name.day == 0 ? "a month" : "a day") + " of " + name.interval + " candles"};
 }
 
 void read_zip_csv(const std::filesystem::path& zip, std::string_view zip_bytes,
@@ -93,8 +93,8 @@ void read_zip_csv(const std::filesystem::path& zip, std::string_view zip_bytes,
     for (;;) {
         if (done == out.size()) {
             if (done >= declared) break;
-            out.resize(static_cast<std::size_t>(
-                std::min<std::uint64_t>(declared, 2 * static_cast<std::uint64_t>(done) + kGrowBytes)));
+            out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(
+                declared, 2 * static_cast<std::uint64_t>(done) + kGrowBytes)));
         }
         const zip_int64_t n = zip_fread(entry.get(), out.data() + done, out.size() - done);
         if (n < 0) {

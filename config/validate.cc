@@ -330,10 +330,9 @@ void parse_database(const json& j, const std::string& path, DatabaseConfig& db) 
     }
     if (db.lock_timeout_ms > db.statement_timeout_ms) {
         // A lock wait longer than the statement may take would never be reached.
-        fail(child(path, "lock_timeout_ms"),
-             "expected at most database.statement_timeout_ms (" +
-                 std::to_string(db.statement_timeout_ms) + "), got " +
-                 std::to_string(db.lock_timeout_ms));
+        fail(child(path, "lock_timeout_ms"), "expected at most database.statement_timeout_ms (" +
+                                                 std::to_string(db.statement_timeout_ms) +
+                                                 "), got " + std::to_string(db.lock_timeout_ms));
     }
     if (const json* v = find(j, "keepalive_s")) {
         db.keepalive_s = get_int32(*v, child(path, "keepalive_s"), 1, 600, "integer 1..600");

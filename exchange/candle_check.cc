@@ -12,8 +12,7 @@ std::optional<CandleFault> check_candle(const config::Decimal& open, const confi
     if (!low.is_positive()) return CandleFault{"low", "a price must be > 0"};
     if (!close.is_positive()) return CandleFault{"close", "a price must be > 0"};
     if (high < low || high < open || high < close) {
-        return CandleFault{"high",
-                           "high " + high.to_string() + " is below the open, close or low"};
+        return CandleFault{"high", "high " + high.to_string() + " is below the open, close or low"};
     }
     if (low > open || low > close) {
         return CandleFault{"low", "low " + low.to_string() + " is above the open or close"};

@@ -44,7 +44,7 @@ public:
     }
 
     struct Ended {
-        std::uint64_t count = 0;            // faults in the burst
+        std::uint64_t count = 0;             // faults in the burst
         std::chrono::milliseconds lasted{};  // from the first to the last
         std::string latest;                  // what the last one was
     };

@@ -106,8 +106,8 @@ private:
         bool closing;
     };
     mutable std::mutex mu_;
-    std::uint64_t next_id_ = 0;                  // Guarded by mu_
-    std::map<std::uint64_t, Entry> entries_;     // Guarded by mu_
+    std::uint64_t next_id_ = 0;               // Guarded by mu_
+    std::map<std::uint64_t, Entry> entries_;  // Guarded by mu_
 };
 
 // What the listener and every session share; lives in MetricsServer::Impl, longer than any of
@@ -167,9 +167,9 @@ private:
         shared_.registry.set(id_, Registry::State::kIdle);
         if (buffer_.size() > 0) return do_read();  // the next request is here already
         stream_.expires_after(shared_.options.idle_timeout);
-        stream_.async_read_some(buffer_.prepare(1024),
-                                beast::bind_front_handler(&Session::on_first_bytes,
-                                                          shared_from_this()));
+        stream_.async_read_some(
+            buffer_.prepare(1024),
+            beast::bind_front_handler(&Session::on_first_bytes, shared_from_this()));
     }
 
     void on_first_bytes(error_code ec, std::size_t n) {
@@ -285,8 +285,7 @@ private:
 // Out of descriptors or memory: retrying at once would only fail again.
 bool out_of_resources(const error_code& ec) {
     return ec == net::error::no_descriptors || ec == net::error::no_buffer_space ||
-           ec == net::error::no_memory ||
-           ec == boost::system::errc::too_many_files_open_in_system;
+           ec == net::error::no_memory || ec == boost::system::errc::too_many_files_open_in_system;
 }
 
 // Accepts connections and gives each its own strand; keeps the cap and backs off on failures.
@@ -365,7 +364,8 @@ private:
         const std::string why = ec.message();
         // Hold fewer connections until the burst is over: the descriptors are the daemon's too.
         const std::size_t open = shared_.registry.open();
-        shared_.cap = std::max<std::size_t>(1, std::min(shared_.cap.load(), open > 1 ? open - 1 : 1));
+        shared_.cap =
+            std::max<std::size_t>(1, std::min(shared_.cap.load(), open > 1 ? open - 1 : 1));
         switch (burst_.note(now, why)) {
             case exchange::FaultBurst::Say::kBegins:
                 shared_.log->warn(
@@ -454,7 +454,8 @@ struct MetricsServer::Impl {
 
 std::size_t connection_cap(std::size_t max_connections, std::uint64_t fd_limit) {
     const std::uint64_t share = std::max<std::uint64_t>(4, fd_limit / 4);
-    return static_cast<std::size_t>(std::min<std::uint64_t>(std::max<std::size_t>(1, max_connections), share));
+    return static_cast<std::size_t>(
+        std::min<std::uint64_t>(std::max<std::size_t>(1, max_connections), share));
 }
 
 ListenAddress parse_listen_address(std::string_view listen) {
@@ -539,7 +540,7 @@ void MetricsServer::start() {
     rlimit fds{};
     const std::uint64_t fd_limit =
         ::getrlimit(RLIMIT_NOFILE, &fds) == 0 && fds.rlim_cur != RLIM_INFINITY ? fds.rlim_cur
-                                                                              : 1u << 20;
+                                                                               : 1u << 20;
     impl->shared.configured_cap = connection_cap(options_.max_connections, fd_limit);
     impl->shared.cap = impl->shared.configured_cap;
     try {

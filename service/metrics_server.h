@@ -48,9 +48,9 @@ namespace service {
 
 // One request as a route handler sees it (transport-independent).
 struct HttpRequest {
-    std::string method;  // "GET", "HEAD"
-    std::string target;  // "/metrics?x=1"
-    std::string path;    // "/metrics"
+    std::string method;                          // "GET", "HEAD"
+    std::string target;                          // "/metrics?x=1"
+    std::string path;                            // "/metrics"
     std::map<std::string, std::string> headers;  // names in lower case
 
     // The header's value, or "" when absent. `name` in lower case.
@@ -95,13 +95,13 @@ struct MetricsServerOptions {
 
 // What the server has seen, for tests and diagnostics.
 struct HttpServerStats {
-    std::size_t open = 0;              // connections open now
-    std::size_t max_open = 0;          // the cap in force (options and the fd limit)
-    std::uint64_t accepted = 0;        // connections accepted
-    std::uint64_t evicted = 0;         // closed to make room (the cap, or out of descriptors)
+    std::size_t open = 0;               // connections open now
+    std::size_t max_open = 0;           // the cap in force (options and the fd limit)
+    std::uint64_t accepted = 0;         // connections accepted
+    std::uint64_t evicted = 0;          // closed to make room (the cap, or out of descriptors)
     std::uint64_t accept_failures = 0;  // accept() errors (EMFILE, ...)
-    std::uint64_t timeouts = 0;        // closed for a slow or silent client
-    std::uint64_t requests = 0;        // requests answered (any status)
+    std::uint64_t timeouts = 0;         // closed for a slow or silent client
+    std::uint64_t requests = 0;         // requests answered (any status)
 };
 
 // "127.0.0.1:9464", "localhost:9464", "[::1]:9464" -> host and port (config::parse_listen, the

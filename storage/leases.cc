@@ -128,8 +128,8 @@ Clock::time_point LeaseStore::deadline_in(std::chrono::milliseconds timeout) con
     const auto own = Clock::now() + timeout;
     const std::int64_t ns = give_up_at_ns_.load();
     if (ns == std::numeric_limits<std::int64_t>::max()) return own;
-    const auto stop =
-        Clock::time_point(std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(ns)));
+    const auto stop = Clock::time_point(
+        std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(ns)));
     return std::min(own, stop);
 }
 
@@ -143,8 +143,7 @@ std::string LeaseStore::connect(Clock::time_point deadline) {
     auto stopped = [this] {
         const std::int64_t ns = give_up_at_ns_.load();
         return ns != std::numeric_limits<std::int64_t>::max() &&
-               std::chrono::duration_cast<std::chrono::nanoseconds>(
-                   Clock::now().time_since_epoch())
+               std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
                        .count() >= ns;
     };
     conn_ = std::make_unique<pg::Connection>(

@@ -8,9 +8,7 @@
 
 namespace storage {
 
-namespace {
-
-}  // namespace
+namespace {}  // namespace
 
 pg::ConnectOptions pg_connect_options(const Options& options, std::string application_name) {
     pg::ConnectOptions o;
@@ -45,8 +43,8 @@ auto PgBackend::read(F&& f) const {
     for (int attempt = 0;; ++attempt) {
         if (!read_conn_.ok()) {
             // A read in progress gives up at a close's deadline too, so no thread waits past it.
-            read_conn_ = pg::Connection::open(url_, options_, writer_.deadline(),
-                                              writer_.interrupt());
+            read_conn_ =
+                pg::Connection::open(url_, options_, writer_.deadline(), writer_.interrupt());
             if (!read_conn_.ok()) {
                 throw std::runtime_error("cannot reach " + name() + ": " + read_conn_.error());
             }

@@ -177,9 +177,12 @@ Connection Connection::open(const std::string& url, const ConnectOptions& option
     std::vector<const char*> keys = {"connect_timeout",     "keepalives",       "keepalives_idle",
                                      "keepalives_interval", "keepalives_count", "tcp_user_timeout",
                                      "application_name"};
-    std::vector<const char*> values = {timeout.c_str(),      "1",
-                                       idle.c_str(),         "1",
-                                       "3",                  user_timeout.c_str(),
+    std::vector<const char*> values = {timeout.c_str(),
+                                       "1",
+                                       idle.c_str(),
+                                       "1",
+                                       "3",
+                                       user_timeout.c_str(),
                                        options.application_name.c_str()};
     if (!server_options.empty()) {
         keys.push_back("options");

@@ -247,9 +247,10 @@ void BinanceMarketStream::Impl::note_malformed(const std::string& why) {
             log->warn("binance: malformed message(s) skipped, a burst begins: {}", why);
             break;
         case FaultBurst::Say::kReminder:
-            log->warn("binance: malformed message(s) skipped: {} in this burst so far ({} s); "
-                      "latest: {}",
-                      malformed_burst.in_burst(), malformed_burst.lasting(now).count() / 1000, why);
+            log->warn(
+                "binance: malformed message(s) skipped: {} in this burst so far ({} s); "
+                "latest: {}",
+                malformed_burst.in_burst(), malformed_burst.lasting(now).count() / 1000, why);
             break;
         case FaultBurst::Say::kNothing:
             break;

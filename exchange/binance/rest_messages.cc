@@ -149,8 +149,8 @@ Parsed<std::vector<Kline>> parse_klines(std::string_view body, const std::string
         if (auto fault = check_candle(k.open, k.high, k.low, k.close, k.volume)) {
             if (refused) {
                 refused->push_back("kline " + symbol + " " + interval +
-                                   " open_time=" + std::to_string(k.open_time_ms) + " (REST): " +
-                                   to_string(*fault));
+                                   " open_time=" + std::to_string(k.open_time_ms) +
+                                   " (REST): " + to_string(*fault));
             }
             continue;
         }

@@ -29,8 +29,8 @@ StreamMessage parse_kline(const json& data) {
     }
     // Read, but impossible (a close below zero, a high below the low): never a market event.
     if (auto fault = check_candle(k.open, k.high, k.low, k.close, k.volume)) {
-        return error("kline " + k.symbol + " " + k.interval + " open_time=" +
-                     std::to_string(k.open_time_ms) + ": " + to_string(*fault));
+        return error("kline " + k.symbol + " " + k.interval +
+                     " open_time=" + std::to_string(k.open_time_ms) + ": " + to_string(*fault));
     }
     return MarketEvent{std::move(k)};
 }

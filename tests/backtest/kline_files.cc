@@ -102,7 +102,8 @@ void write_zip(const fs::path& zip, const std::string& entry, const std::string&
 void declare_zip_size(const fs::path& zip, std::uint32_t uncompressed) {
     std::string bytes = read_file(zip);
     auto put32 = [&](std::size_t at, std::uint32_t v) {
-        for (int i = 0; i < 4; ++i) bytes[at + static_cast<std::size_t>(i)] = static_cast<char>(v >> (8 * i));
+        for (int i = 0; i < 4; ++i)
+            bytes[at + static_cast<std::size_t>(i)] = static_cast<char>(v >> (8 * i));
     };
     // Every local file header (PK\3\4, size at +22) and central directory entry (PK\1\2, size
     // at +24): the two must agree, or libzip refuses the archive as inconsistent.

@@ -435,8 +435,9 @@ TEST_CASE("zips: read, checksum verified, refused when damaged or failing it", "
         backtest_test::declare_zip_size(zip, 10);
         fs::remove(zip.string() + ".CHECKSUM");
         CHECK(run_error(source_for(tmp.path() / "ok")) ==
-              zip.string() + ": BTCUSDT-1m-2024-01.csv inflates to more than the 10 bytes its "
-                             "header declares; refused");
+              zip.string() +
+                  ": BTCUSDT-1m-2024-01.csv inflates to more than the 10 bytes its "
+                  "header declares; refused");
     }
     SECTION("a zip whose header claims more than it holds, within the bound, is damaged") {
         backtest_test::declare_zip_size(zip, static_cast<std::uint32_t>(text.size() + 1000));

@@ -64,7 +64,7 @@ private:
 // still trades it is counted as an overlap.
 struct Market {
     std::mutex mu;
-    std::condition_variable cv;  // with mu: a held stop is released
+    std::condition_variable cv;                  // with mu: a held stop is released
     std::map<std::string, std::string> trading;  // symbol -> host
     int overlaps = 0;
 };
@@ -259,8 +259,8 @@ TEST_CASE("symbols whose leases are lost together stop together, not one drain a
     // goes away, so every lease goes unrenewed at once.
     a.host.hold(true);
     server.stop();
-    const bool together = eventually(
-        [&] { return a.host.stopping_now() == static_cast<int>(kSymbols.size()); });
+    const bool together =
+        eventually([&] { return a.host.stopping_now() == static_cast<int>(kSymbols.size()); });
     a.host.hold(false);
     std::string lines;
     for (const auto& l : sink->lines()) lines += l + "\n";

@@ -138,7 +138,7 @@ TEST_CASE("database.url's deadlines: connect, statement, lock and keepalive, wit
               R"({"url": "postgresql://trader@db/tradebot", "lock_timeout_ms": 6000})")) ==
           "database.lock_timeout_ms: expected at most database.statement_timeout_ms (5000), got "
           "6000");
-    CHECK(error_of(with_database(
-              R"({"url": "postgresql://trader@db/tradebot", "keepalive_s": 0})")) ==
+    CHECK(error_of(
+              with_database(R"({"url": "postgresql://trader@db/tradebot", "keepalive_s": 0})")) ==
           "database.keepalive_s: expected integer 1..600, got number 0");
 }

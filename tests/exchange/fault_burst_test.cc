@@ -1,9 +1,9 @@
 // FaultBurst: a burst of faults is said when it begins, reminded while it lasts and reported
 // when it ends, with how many were in it. The times are passed in: no clock, no sleeping.
+#include "exchange/fault_burst.h"
+
 #include <catch2/catch.hpp>
 #include <chrono>
-
-#include "exchange/fault_burst.h"
 
 using exchange::FaultBurst;
 using namespace std::chrono_literals;

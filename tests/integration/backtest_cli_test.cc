@@ -310,9 +310,10 @@ TEST_CASE("backtest: a damaged first row and CR-only line ends are exit 65, nami
     CHECK(names_in(dir.path()) == std::vector<std::string>{"bt.json", "data"});
 }
 
-TEST_CASE("backtest: a zip whose header lies about its size is exit 65 naming it, within little "
-          "memory",
-          "[backtest][faults]") {
+TEST_CASE(
+    "backtest: a zip whose header lies about its size is exit 65 naming it, within little "
+    "memory",
+    "[backtest][faults]") {
     TempDir dir;
     backtest_it::write_data(dir, {"BTCUSDT"}, 100);
     const std::string config = backtest_it::write_config(dir, {"BTCUSDT"});
@@ -322,10 +323,10 @@ TEST_CASE("backtest: a zip whose header lies about its size is exit 65 naming it
     fs::remove(csv);
     backtest_test::declare_zip_size(zip, 0xF0000000u);  // "4 GB when inflated"
     // Half a gigabyte of address space: believing the header would need eight times that.
-    RunResult r = run({"/bin/sh", "-c",
-                       "ulimit -v 524288 && exec \"$0\" --config \"$1\" --data data", kBacktest,
-                       config},
-                      kLong, {}, dir.path().string());
+    RunResult r =
+        run({"/bin/sh", "-c", "ulimit -v 524288 && exec \"$0\" --config \"$1\" --data data",
+             kBacktest, config},
+            kLong, {}, dir.path().string());
     CHECK(r.exit_code == 65);
     CHECK(r.err ==
           "tradebot-backtest: bad data: data/spot/monthly/klines/BTCUSDT/1m/"
@@ -370,8 +371,8 @@ TEST_CASE("backtest: what killed runs left (*.partial-PID) is removed, a live ru
         "report.html.partial-" + killed_partial.substr(killed_partial.rfind('-') + 1);
     backtest_test::write_file(dir.path() / killed_report, "<html>");
 
-    RunResult r = run_backtest(
-        dir, {"--config", config, "--data", "data", "--db", "results.db", "--report", "report.html"});
+    RunResult r = run_backtest(dir, {"--config", config, "--data", "data", "--db", "results.db",
+                                     "--report", "report.html"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     CHECK(r.err.find("removed " + killed_partial + ", left by a run that no longer runs") !=

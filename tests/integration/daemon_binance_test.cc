@@ -666,10 +666,10 @@ TEST_CASE("daemon binance: impossible candles are refused: never traded, never r
     }
     CHECK(impossible > 0);
     // What the daemon recorded is what it traded on, and the backtest replays it.
-    auto replay = testing_support::run({std::string(TRADEBOT_BIN_DIR) + "/tradebot-backtest",
-                                        "--config", config, "--data", dir.file("recorded"),
-                                        "--db", dir.file("replay.db")},
-                                       kLong, {}, dir.path().string());
+    auto replay = testing_support::run(
+        {std::string(TRADEBOT_BIN_DIR) + "/tradebot-backtest", "--config", config, "--data",
+         dir.file("recorded"), "--db", dir.file("replay.db")},
+        kLong, {}, dir.path().string());
     INFO("backtest:\n" << replay.out << replay.err);
     CHECK(replay.exit_code == 0);
 }

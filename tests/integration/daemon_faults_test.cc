@@ -125,8 +125,7 @@ TEST_CASE("faults: a config number beyond double range is exit 78 naming its key
         "exchange.sim.seed: number 1e400 is out of range (beyond what a double holds)";
     const std::string busy_error =
         "database.busy_timeout_ms: number -1e400 is out of range (beyond what a double holds)";
-    for (const auto& [config, error] :
-         {std::pair{seed, seed_error}, std::pair{busy, busy_error}}) {
+    for (const auto& [config, error] : {std::pair{seed, seed_error}, std::pair{busy, busy_error}}) {
         INFO(config);
         for (const std::vector<std::string>& argv :
              {std::vector<std::string>{kDaemon, "--config", config},
@@ -142,9 +141,10 @@ TEST_CASE("faults: a config number beyond double range is exit 78 naming its key
     CHECK_FALSE(std::filesystem::exists(db_path(dir)));
 }
 
-TEST_CASE("faults: on SIGHUP a config number beyond double range is rejected, the running config "
-          "kept",
-          "[daemon][faults]") {
+TEST_CASE(
+    "faults: on SIGHUP a config number beyond double range is rejected, the running config "
+    "kept",
+    "[daemon][faults]") {
     TempDir dir;
     const json cfg = sim_config(dir, {"BTCUSDT"});
     const std::string config = write_config(dir, cfg);
@@ -164,18 +164,19 @@ TEST_CASE("faults: on SIGHUP a config number beyond double range is rejected, th
     CHECK(terminate(*daemon, kLong) == std::optional<int>(0));
 }
 
-TEST_CASE("faults: the metrics port under abuse: /healthz answers a fresh client within a second, "
-          "with hundreds of idle connections and at the descriptor limit",
-          "[daemon][faults][http]") {
+TEST_CASE(
+    "faults: the metrics port under abuse: /healthz answers a fresh client within a second, "
+    "with hundreds of idle connections and at the descriptor limit",
+    "[daemon][faults][http]") {
     TempDir dir;
     const std::uint16_t port = testing_support::free_tcp_port();
     json cfg = sim_config(dir, {"BTCUSDT", "ETHUSDT"});
     cfg["metrics"] = {{"listen", "127.0.0.1:" + std::to_string(port)}};
     const std::string config = write_config(dir, cfg);
     // A small descriptor limit, as on a crowded host: 64 for everything the daemon opens.
-    ChildProcess daemon({"/bin/sh", "-c", "ulimit -n 64 && exec \"$0\" --config \"$1\"", kDaemon,
-                         config},
-                        {}, dir.path().string());
+    ChildProcess daemon(
+        {"/bin/sh", "-c", "ulimit -n 64 && exec \"$0\" --config \"$1\"", kDaemon, config}, {},
+        dir.path().string());
     REQUIRE(wait_for_log(daemon, "ready:"));
     REQUIRE(timed_healthz(port, std::chrono::seconds(30)).status == std::optional<unsigned>(200));
 
@@ -204,8 +205,8 @@ TEST_CASE("faults: the metrics port under abuse: /healthz answers a fresh client
         idle.push_back(std::move(s));
     }
     const Timed at_limit = timed_healthz(port, std::chrono::seconds(1));
-    WARN("/healthz at the descriptor limit (" << held << "), 600 connections made: "
-                                              << at_limit.seconds << " s " << at_limit.error);
+    WARN("/healthz at the descriptor limit ("
+         << held << "), 600 connections made: " << at_limit.seconds << " s " << at_limit.error);
     CHECK(at_limit.status == std::optional<unsigned>(200));
     // Said once for the burst, not once per failure; still trading meanwhile.
     const std::size_t mark = daemon.stderr_text().size();

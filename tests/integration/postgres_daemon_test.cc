@@ -24,13 +24,13 @@
 #include <vector>
 
 #include "config/decimal.h"
+#include "ops_http_client.h"
 #include "storage/errors.h"
 #include "storage/leases.h"
 #include "storage/pg_reader.h"
 #include "support/child_process.h"
 #include "support/config.h"
 #include "support/daemon.h"
-#include "ops_http_client.h"
 #include "support/pg_server.h"
 #include "support/tcp_relay.h"
 #include "support/temp_dir.h"
@@ -569,9 +569,10 @@ void check_logged_are_stored(const PgServer& server, const std::vector<const Dae
 
 }  // namespace
 
-TEST_CASE("a hung server: writes wait, /healthz says so, SIGTERM still ends the daemon within "
-          "5 s, and nothing acknowledged is lost once the server is back",
-          "[postgres][daemon][faults]") {
+TEST_CASE(
+    "a hung server: writes wait, /healthz says so, SIGTERM still ends the daemon within "
+    "5 s, and nothing acknowledged is lost once the server is back",
+    "[postgres][daemon][faults]") {
     PgServer server;
     TempDir dir;
     const std::uint16_t port = testing_support::free_tcp_port();

@@ -201,7 +201,8 @@ bool eventually(const std::function<bool()>& pred) {
 
 }  // namespace
 
-TEST_CASE("MetricsServer: hundreds of idle connections leave a fresh client served", "[metrics_server]") {
+TEST_CASE("MetricsServer: hundreds of idle connections leave a fresh client served",
+          "[metrics_server]") {
     Fixture f;
     service::MetricsServerOptions o;
     o.max_connections = 32;
@@ -219,7 +220,8 @@ TEST_CASE("MetricsServer: hundreds of idle connections leave a fresh client serv
     CHECK(s.evicted >= 300 - 32);
 }
 
-TEST_CASE("MetricsServer: at the cap the oldest idle connection is closed first", "[metrics_server]") {
+TEST_CASE("MetricsServer: at the cap the oldest idle connection is closed first",
+          "[metrics_server]") {
     Fixture f;
     service::MetricsServerOptions o;
     o.max_connections = 3;
@@ -258,9 +260,10 @@ TEST_CASE("MetricsServer: at the cap the oldest idle connection is closed first"
     CHECK(http_get(server.port(), "/healthz").status == 200);
 }
 
-TEST_CASE("MetricsServer: a request's header must arrive within its time, an idle connection "
-          "within its own",
-          "[metrics_server]") {
+TEST_CASE(
+    "MetricsServer: a request's header must arrive within its time, an idle connection "
+    "within its own",
+    "[metrics_server]") {
     Fixture f;
     service::MetricsServerOptions o;
     o.header_timeout = std::chrono::milliseconds(300);

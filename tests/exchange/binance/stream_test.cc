@@ -551,7 +551,8 @@ TEST_CASE("a kline from the far future is refused: it neither blocks later candl
     auto& [fake, got, stream] = live;
     fake.publish(kline("BTCUSDT", 0, true));
     fake.publish(kline("ETHUSDT", 0, true));
-    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") == 1 && got.closed_count("ETHUSDT") == 1; }));
+    REQUIRE(
+        wait([&] { return got.closed_count("BTCUSDT") == 1 && got.closed_count("ETHUSDT") == 1; }));
     const int rest_before = fake.requests("/api/v3/klines");
     // Ten years ahead of the exchange's clock: no such candle can have opened, let alone closed.
     Kline future = kline("BTCUSDT", 0, true);
@@ -567,7 +568,8 @@ TEST_CASE("a kline from the far future is refused: it neither blocks later candl
         fake.publish(kline("BTCUSDT", i, true));
         fake.publish(kline("ETHUSDT", i, true));
     }
-    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") >= 4 && got.closed_count("ETHUSDT") >= 4; }));
+    REQUIRE(
+        wait([&] { return got.closed_count("BTCUSDT") >= 4 && got.closed_count("ETHUSDT") >= 4; }));
     stream->stop();
     CHECK(got.closed_of("BTCUSDT") == expected_opens(0, 4));
     CHECK(got.closed_of("ETHUSDT") == expected_opens(0, 4));
