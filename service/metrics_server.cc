@@ -85,17 +85,20 @@ public:
     // being answered.
     std::shared_ptr<Session> take_victim() {
         std::lock_guard<std::mutex> lock(mu_);
-        Entry* best = nullptr;
-        for (auto& [id, e] : entries_) {
-            if (e.closing || e.state == State::kAnswering) continue;
-            const bool better = !best || (e.state == State::kIdle && best->state != State::kIdle) ||
-                                (e.state == best->state && e.since < best->since);
-            if (better) best = &e;
+        for (;;) {
+            Entry* best = nullptr;
+            for (auto& [id, e] : entries_) {
+                if (e.closing || e.state == State::kAnswering) continue;
+                const bool better = !best ||
+                                    (e.state == State::kIdle && best->state != State::kIdle) ||
+                                    (e.state == best->state && e.since < best->since);
+                if (better) best = &e;
+            }
+            if (!best) return nullptr;
+            best->closing = true;  // chosen once, whatever follows
+            // A session going away on its own is no room to make: try the next one.
+            if (std::shared_ptr<Session> s = best->session.lock()) return s;
         }
-        if (!best) return nullptr;
-        std::shared_ptr<Session> s = best->session.lock();
-        if (s) best->closing = true;
-        return s;
     }
 
 private:
