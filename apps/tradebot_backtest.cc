@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "backtest/archive/data_error.h"
+#include "backtest/partial_files.h"
 #include "backtest/report/report_html.h"
 #include "backtest/runner.h"
 #include "backtest/report/summary.h"
@@ -154,8 +155,14 @@ Args parse_args(int argc, char** argv) {
 }
 
 // Writes the page under a temporary name and renames it into place, so a reader never sees half.
+// What killed runs left under such names is removed first (backtest/partial_files.h).
 void write_report(const std::string& path, const std::string& html) {
-    const std::string temp = path + ".partial-" + std::to_string(::getpid());
+    for (const std::string& name : backtest::remove_stale_partials(path)) {
+        std::fprintf(stderr, "tradebot-backtest: removed %s, left by a run that no longer runs\n",
+                     name.c_str());
+    }
+    const std::string temp = backtest::partial_path(path).string();
+    const backtest::PartialFileLock lock(temp);
     {
         std::ofstream out(temp, std::ios::binary | std::ios::trunc);
         out << html;

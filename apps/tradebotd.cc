@@ -150,6 +150,10 @@ void reload(const std::string& path, const Args& args, const ApplyConfig& apply,
     } catch (const config::ConfigError& e) {
         log.error("reload rejected: {}; keeping the running config", e.what());
         return;
+    } catch (const std::exception& e) {
+        // Whatever else a reader throws, a reload must never end a running daemon.
+        log.error("reload rejected: {}: {}; keeping the running config", path, e.what());
+        return;
     }
     // --log-level on the command line outranks the file.
     if (args.log_level) next.log.level = *args.log_level;
@@ -162,11 +166,15 @@ void reload(const std::string& path, const Args& args, const ApplyConfig& apply,
     }
 }
 
-// When a stop's database close must give up (SIGTERM, SIGINT, --duration, a storage failure):
-// the bots drain for up to SupervisorOptions::drain_timeout (3 s), the close gets what is left
-// of this, and the last half second of the 5 s a stop may take is for the rest (joining the
-// stream, the last log lines, the process exit).
-constexpr auto kStopBudget = std::chrono::milliseconds(4500);
+// When a stop's database must give up (SIGTERM, SIGINT, --duration, a storage failure): from
+// the signal on nothing of storage waits past this (Database::give_up_at), the bots drain for
+// up to kDrainTimeout, the leases get what is left of a half second, the close gets the rest.
+// The last 1.5 s of the 5 s a stop may take are for what follows on a loaded machine (joining
+// the stream, the last log lines, the process exit): measured, a stop with storage failing ends
+// about 3.6 s after the signal.
+constexpr auto kStopBudget = std::chrono::milliseconds(3500);
+constexpr auto kDrainTimeout = std::chrono::milliseconds(2000);
+constexpr auto kLeaseReleaseBudget = std::chrono::milliseconds(500);
 
 // The pointer printed with every failure to open the database.
 constexpr const char* kOpenHelp =
@@ -277,9 +285,13 @@ int run_daemon(const Args& args, config::Config cfg) {
     }
 
     std::optional<storage::Database> db;
+    storage::Options options;
     try {
-        storage::Options options;
         options.busy_timeout_ms = cfg.database.busy_timeout_ms;
+        options.pg_connect_timeout_s = cfg.database.connect_timeout_s;
+        options.pg_statement_timeout_ms = cfg.database.statement_timeout_ms;
+        options.pg_lock_timeout_ms = cfg.database.lock_timeout_ms;
+        options.pg_keepalive_s = cfg.database.keepalive_s;
         options.logger = service::get_logger("storage");
         db.emplace(shared ? *cfg.database.url : cfg.database.path, options);
     } catch (const storage::OpenError& e) {
@@ -292,7 +304,8 @@ int run_daemon(const Args& args, config::Config cfg) {
     if (shared) {
         db->require_fences(true);
         const std::string node = cfg.database.node.value_or(storage::default_node_name());
-        lease_store.emplace(*cfg.database.url, node, std::chrono::seconds(cfg.database.lease_s));
+        lease_store.emplace(*cfg.database.url, node, std::chrono::seconds(cfg.database.lease_s),
+                            options);
         log->info(
             "leases: node={} lease_s={} renew every {} ms; symbols are shared with the "
             "other daemons on this database",
@@ -323,6 +336,7 @@ int run_daemon(const Args& args, config::Config cfg) {
     // market_data.record_dir: every closed candle the bots act on, for tradebot-backtest.
     std::optional<backtest::CandleRecorder> recorder;
     bot::SupervisorOptions supervisor_options;
+    supervisor_options.drain_timeout = kDrainTimeout;
     supervisor_options.logger = service::get_logger;
     supervisor_options.apply_log_level = [](const std::string& level) {
         if (auto l = service::parse_log_level(level)) service::set_log_level(*l);
@@ -458,20 +472,23 @@ int run_daemon(const Args& args, config::Config cfg) {
         stop = main_loop(args, apply_config, *db, notifier, deadline, *log);
         stopping = true;
         stop_deadline = std::chrono::steady_clock::now() + kStopBudget;
+        // Nothing below waits for storage past the deadline: not a bot's read or write, not the
+        // close (a hung database server never answers by itself).
+        db->give_up_at(*stop_deadline);
         escalation.emplace(log);
         log->info("stopping ({})", stop.reason);
         // systemd stops watching once the stop begins; no ping may follow STOPPING=1.
         watchdog.stop();
         notifier.stopping();
         heartbeat.stop();
-        // The bots drain for up to 3 s; a bot still waiting for storage then gives up, its write
-        // staying queued for the close below.
+        // The bots drain for up to kDrainTimeout; a bot still waiting for storage then gives up,
+        // its write staying queued for the close below.
         supervisor.stop();
         // Every symbol drained: give the leases up at once, so the other daemons take the
         // symbols over now rather than when the leases would have run out.
         if (keeper)
-            keeper->stop(std::min(*stop_deadline, std::chrono::steady_clock::now() +
-                                                      std::chrono::milliseconds(1000)));
+            keeper->stop(
+                std::min(*stop_deadline, std::chrono::steady_clock::now() + kLeaseReleaseBudget));
     }
     ex.stream.reset();
     ex.gateway.reset();

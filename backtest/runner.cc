@@ -16,11 +16,13 @@
 #include <limits>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <stdexcept>
 #include <thread>
 
 #include "backtest/archive/scan.h"
 #include "backtest/archive/data_error.h"
+#include "backtest/partial_files.h"
 #include "backtest/replay/result_writer.h"
 #include "backtest/utc_time.h"
 #include "config/loader.h"
@@ -45,12 +47,15 @@ std::shared_ptr<spdlog::logger> stderr_logger() {
 }
 
 // Removes the temporary database (and SQLite's side files) unless the run got to the rename.
+// Holds its lock meanwhile, and first removes what killed runs left (backtest/partial_files.h).
 class TempDatabase {
 public:
-    explicit TempDatabase(const fs::path& target)
-        : path_(target.parent_path() /
-                (target.filename().string() + ".partial-" + std::to_string(::getpid()))) {
+    TempDatabase(const fs::path& target, spdlog::logger& log) : path_(partial_path(target)) {
+        for (const std::string& name : remove_stale_partials(target)) {
+            log.warn("removed {}, left by a run that no longer runs", name);
+        }
         remove_all();
+        lock_.emplace(path_);
     }
     ~TempDatabase() {
         if (!kept_) remove_all();
@@ -85,6 +90,7 @@ private:
         }
     }
     fs::path path_;
+    std::optional<PartialFileLock> lock_;  // after path_: released once the file is gone
     bool kept_ = false;
 };
 
@@ -213,7 +219,7 @@ BacktestResult run_backtest(const BacktestOptions& options) {
         throw std::runtime_error(options.db_path.string() +
                                  " already exists; refusing to overwrite it");
     }
-    TempDatabase temp(options.db_path);
+    TempDatabase temp(options.db_path, *log);
     // Whatever fails below, storage's cached connection to the temporary file goes before the
     // file does.
     struct CloseStorage {

@@ -23,6 +23,11 @@ struct DatabaseConfig {
     std::optional<std::string> url;
     int lease_s = 15;                 // url only: how long a symbol lease lasts unrenewed
     std::optional<std::string> node;  // url only: this process's name; none: "<hostname>:<pid>"
+    // url only: the deadlines of every PostgreSQL call (docs/reference.md, "database").
+    int connect_timeout_s = 5;        // a connection attempt
+    int statement_timeout_ms = 5000;  // a statement on the server; a call waits 2 s more for it
+    int lock_timeout_ms = 2000;       // a statement waiting for a lock (at most the above)
+    int keepalive_s = 10;             // a peer that stops answering TCP is given up on
 };
 
 struct SimConfig {

@@ -84,18 +84,7 @@ public:
         return true;
     }
 
-private:
-    struct Frame {
-        bool is_object;
-        std::set<std::string> keys;
-        std::string key;    // objects: the key being read
-        std::size_t index;  // arrays: the element being read
-    };
-
-    void element_done() {
-        if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().index;
-    }
-
+    // Where the parser is: the key path of the value being read ("" at the top level).
     std::string path() const {
         std::string p;
         for (const Frame& f : frames_) {
@@ -109,13 +98,40 @@ private:
         return p;
     }
 
+private:
+    struct Frame {
+        bool is_object;
+        std::set<std::string> keys;
+        std::string key;    // objects: the key being read
+        std::size_t index;  // arrays: the element being read
+    };
+
+    void element_done() {
+        if (!frames_.empty() && !frames_.back().is_object) ++frames_.back().index;
+    }
+
     std::vector<Frame> frames_;
 };
 
+// The number nlohmann could not hold, from its message ("... number overflow parsing '1e400'").
+std::string overflowing_number(const json::out_of_range& e) {
+    const std::string what = e.what();
+    const auto open = what.find('\'');
+    const auto close = open == std::string::npos ? open : what.find('\'', open + 1);
+    if (close == std::string::npos) return "number";
+    return "number " + what.substr(open + 1, close - open - 1);
+}
+
 json parse_json(std::string_view text, std::string_view source_name) {
+    DuplicateKeyCheck check;
     try {
-        DuplicateKeyCheck check;
         return json::parse(text.begin(), text.end(), std::ref(check));
+    } catch (const json::out_of_range& e) {
+        // A number beyond double range (1e400): nlohmann throws this while parsing, where the
+        // callback still knows which key the number belongs to.
+        const std::string where = check.path();
+        throw ConfigError(where.empty() ? "(top level)" : where,
+                          overflowing_number(e) + " is out of range (beyond what a double holds)");
     } catch (const json::parse_error& e) {
         std::string detail = parse_error_detail(e);
         // e.byte counts the characters read, the offending one included; at the end of input the
@@ -224,7 +240,11 @@ json database_to_json(const DatabaseConfig& d) {
     return {{"url", *d.url},
             {"lease_s", d.lease_s},
             {"node", d.node ? json(*d.node) : json(nullptr)},
-            {"busy_timeout_ms", d.busy_timeout_ms}};
+            {"busy_timeout_ms", d.busy_timeout_ms},
+            {"connect_timeout_s", d.connect_timeout_s},
+            {"statement_timeout_ms", d.statement_timeout_ms},
+            {"lock_timeout_ms", d.lock_timeout_ms},
+            {"keepalive_s", d.keepalive_s}};
 }
 
 }  // namespace

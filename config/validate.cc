@@ -290,7 +290,9 @@ std::string check_postgres_url(std::string_view url) {
 }
 
 void parse_database(const json& j, const std::string& path, DatabaseConfig& db) {
-    expect_object(j, path, {"path", "busy_timeout_ms", "url", "lease_s", "node"});
+    expect_object(j, path,
+                  {"path", "busy_timeout_ms", "url", "lease_s", "node", "connect_timeout_s",
+                   "statement_timeout_ms", "lock_timeout_ms", "keepalive_s"});
     const json* file = find(j, "path");
     const json* url = find(j, "url");
     if (file && url) {
@@ -310,8 +312,30 @@ void parse_database(const json& j, const std::string& path, DatabaseConfig& db) 
         }
         db.url = text;
     }
-    for (const char* key : {"lease_s", "node"}) {
+    for (const char* key : {"lease_s", "node", "connect_timeout_s", "statement_timeout_ms",
+                            "lock_timeout_ms", "keepalive_s"}) {
         if (find(j, key) && !url) fail(child(path, key), "applies only with database.url");
+    }
+    if (const json* v = find(j, "connect_timeout_s")) {
+        db.connect_timeout_s =
+            get_int32(*v, child(path, "connect_timeout_s"), 1, 300, "integer 1..300");
+    }
+    if (const json* v = find(j, "statement_timeout_ms")) {
+        db.statement_timeout_ms =
+            get_int32(*v, child(path, "statement_timeout_ms"), 100, 600000, "integer 100..600000");
+    }
+    if (const json* v = find(j, "lock_timeout_ms")) {
+        db.lock_timeout_ms =
+            get_int32(*v, child(path, "lock_timeout_ms"), 100, 600000, "integer 100..600000");
+    }
+    if (db.lock_timeout_ms > db.statement_timeout_ms) {
+        // A lock wait longer than the statement may take would never be reached.
+        fail(child(path, "lock_timeout_ms"), "expected at most database.statement_timeout_ms (" +
+                                                 std::to_string(db.statement_timeout_ms) +
+                                                 "), got " + std::to_string(db.lock_timeout_ms));
+    }
+    if (const json* v = find(j, "keepalive_s")) {
+        db.keepalive_s = get_int32(*v, child(path, "keepalive_s"), 1, 600, "integer 1..600");
     }
     if (const json* v = find(j, "lease_s")) {
         db.lease_s = get_int32(*v, child(path, "lease_s"), 2, 3600, "integer 2..3600");

@@ -91,6 +91,10 @@ void Database::require_fences(bool on) {
     if (impl_) impl_->fencing().require_fences(on);
 }
 
+void Database::give_up_at(std::chrono::steady_clock::time_point deadline) {
+    if (impl_) impl_->fencing().give_up_at(deadline);  // the backend's hook, thread-safe
+}
+
 Result<std::int64_t> Database::save_signal(const Signal& s) {
     WriteBatch b;
     b.insert_signal(s);

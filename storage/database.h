@@ -107,6 +107,10 @@ public:
     std::string pragma(const std::string& name) const;
 
     WriterStats writer_stats() const;
+    // A stop is under way and ends at `deadline`: from then on nothing of this database waits
+    // (a commit or a read waiting for its server or for another process's lock gives up, as a
+    // close with that deadline would). Until then everything carries on. Thread-safe.
+    void give_up_at(std::chrono::steady_clock::time_point deadline);
     // Identity of the underlying shared connection (two instances share one iff equal).
     const void* connection_id() const;
 

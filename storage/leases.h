@@ -16,13 +16,16 @@
 // Not thread-safe: one thread (the daemon's lease keeper) uses it.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "storage/options.h"
 #include "storage/status.h"
 
 namespace storage {
@@ -63,9 +66,11 @@ struct Renewal {
 
 class LeaseStore {
 public:
-    // Connects lazily. `lease` is how long an acquisition or renewal lasts. Throws
-    // std::invalid_argument for an empty node or a lease under one second.
-    LeaseStore(std::string url, std::string node, std::chrono::milliseconds lease);
+    // Connects lazily. `lease` is how long an acquisition or renewal lasts; `options` give the
+    // connection's PostgreSQL deadlines (pg_*). Throws std::invalid_argument for an empty node or
+    // a lease under one second.
+    LeaseStore(std::string url, std::string node, std::chrono::milliseconds lease,
+               const Options& options = {});
     ~LeaseStore();
     LeaseStore(const LeaseStore&) = delete;
     LeaseStore& operator=(const LeaseStore&) = delete;
@@ -91,14 +96,23 @@ public:
     // Every lease, by symbol.
     [[nodiscard]] Result<std::vector<LeaseInfo>> list(std::chrono::milliseconds timeout);
 
+    // A stop ends at `deadline`: a call in progress, and every later one, gives up then at the
+    // latest (each call's own timeout still applies). The only method another thread may call.
+    void give_up_at(std::chrono::steady_clock::time_point deadline);
+
 private:
     // REQUIRES: the calling thread owns this object. Connects if needed; "" or the cause.
     std::string connect(std::chrono::steady_clock::time_point deadline);
+    // now + timeout, or the stop's deadline when that comes first.
+    std::chrono::steady_clock::time_point deadline_in(std::chrono::milliseconds timeout) const;
 
     const std::string url_;
     const std::string node_;
     const std::chrono::milliseconds lease_;
+    const Options options_;
     std::unique_ptr<pg::Connection> conn_;
+    // The stop's deadline, steady clock nanoseconds; max: none.
+    std::atomic<std::int64_t> give_up_at_ns_{std::numeric_limits<std::int64_t>::max()};
 };
 
 // The node name used when none is configured: "<hostname>:<pid>".

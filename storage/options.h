@@ -17,6 +17,15 @@ namespace storage {
 // now (and is retried by the pipeline). Also the default of storage::Reader.
 inline constexpr int kDefaultBusyTimeoutMs = 5000;
 
+// PostgreSQL's deadlines (database.url), see Options below.
+inline constexpr int kDefaultPgConnectTimeoutS = 5;
+inline constexpr int kDefaultPgStatementTimeoutMs = 5000;
+inline constexpr int kDefaultPgLockTimeoutMs = 2000;
+inline constexpr int kDefaultPgKeepaliveS = 10;
+// How much longer than statement_timeout a call waits for the server's answer (the cancel's
+// own answer has to travel too).
+inline constexpr int kPgAnswerMarginMs = 2000;
+
 struct Options {
     int busy_timeout_ms = kDefaultBusyTimeoutMs;
     // Most writes gathered into one transaction.
@@ -34,6 +43,14 @@ struct Options {
     // How long closing a connection may keep retrying queued writes (database locked by another
     // process, disk full) before it gives up on them and reports each as kClosed.
     std::chrono::milliseconds close_timeout{10000};
+    // PostgreSQL: the longest a connection attempt may take; the server's statement_timeout and
+    // lock_timeout for every statement; how soon a peer that stops answering TCP is given up on
+    // (keepalives, TCP_USER_TIMEOUT). A call waits at most statement_timeout plus
+    // kPgAnswerMarginMs for the server's answer: a hung server never cancels anything itself.
+    int pg_connect_timeout_s = kDefaultPgConnectTimeoutS;
+    int pg_statement_timeout_ms = kDefaultPgStatementTimeoutMs;
+    int pg_lock_timeout_ms = kDefaultPgLockTimeoutMs;
+    int pg_keepalive_s = kDefaultPgKeepaliveS;
     // Where warnings go (retry episodes). Null: spdlog's default logger.
     std::shared_ptr<spdlog::logger> logger;
 };

@@ -46,7 +46,7 @@ void CandleSource::load(const ArchiveFile& f) {
     std::string_view text = file.bytes();
     if (f.name.zip) {
         if (verify_checksum(f.path, text)) ++stats_.checksums_verified;
-        read_zip_csv(f.path, text, inflated_);
+        read_zip_csv(f.path, text, entry_bound(f.name), inflated_);
         text = inflated_;
     }
     stats_.rows += parse_klines(text, f.path.string(), f.name.begin_ms(), f.name.end_ms(), buffer_);

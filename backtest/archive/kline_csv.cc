@@ -1,10 +1,13 @@
 #include "backtest/archive/kline_csv.h"
 
 #include <cstring>
+#include <optional>
 #include <string>
 
 #include "backtest/archive/data_error.h"
 #include "backtest/utc_time.h"
+#include "config/safe_text.h"
+#include "exchange/candle_check.h"
 
 namespace backtest {
 namespace {
@@ -109,12 +112,37 @@ public:
 
     // The last field (Binance writes "0"): anything up to the end of the line, which it consumes.
     void last(int field) {
-        while (p < end && *p != ',' && *p != '\n') ++p;
+        while (p < end && *p != ',' && !line_end(*p)) ++p;
         if (p < end && *p == ',') {
             fail("row", "more than " + std::to_string(KlineColumns::kCount) + " fields (" +
                             KlineColumns::kNames[field] + " is the last)");
         }
+        end_line();
+    }
+
+    // Consumes the line end at p: LF, CRLF, or a CR as the file's very last byte (a CRLF file
+    // cut before its final LF). A CR followed by anything else is a CR-only line end, which the
+    // archive never writes: refused rather than read as one endless line.
+    void end_line() {
+        if (p < end && *p == '\r') {
+            if (end - p == 1) {
+                ++p;
+                return;
+            }
+            if (p[1] != '\n') {
+                fail("row",
+                     "a line ends with a lone carriage return (CR line ends); expected LF or CRLF");
+            }
+            ++p;
+        }
         if (p < end) ++p;  // the newline
+    }
+
+    // The line at p, up to (not including) its line end.
+    std::string_view rest_of_line() const {
+        const char* e = p;
+        while (e < end && !line_end(*e)) ++e;
+        return std::string_view(p, static_cast<std::size_t>(e - p));
     }
 
     [[noreturn]] void fail(const std::string& field, const std::string& problem) const {
@@ -122,9 +150,9 @@ public:
                         problem);
     }
 
-private:
     static bool line_end(char c) { return c == '\n' || c == '\r'; }
 
+private:
     void comma(int field, const char* start, const char* what) {
         if (p < end && *p == ',') {
             ++p;
@@ -145,13 +173,42 @@ private:
         if (e == start && (start == end || line_end(*start))) fail_count(field);
         std::string text(start, static_cast<std::size_t>(e - start));
         if (text.size() > 40) text = text.substr(0, 40) + "...";
-        fail(KlineColumns::kNames[field], std::string(what) + ", got \"" + text + "\"");
+        // What the file holds may be any bytes: quoted as text, never raw.
+        fail(KlineColumns::kNames[field],
+             std::string(what) + ", got \"" + config::safe_text(text) + "\"");
     }
 
     std::string_view label_;
 };
 
 inline std::int64_t to_ms(std::int64_t t) { return t >= kMicrosecondThreshold ? t / 1000 : t; }
+
+bool is_letter(char c) { return static_cast<unsigned char>((c | 0x20) - 'a') < 26; }
+
+// A column name: a letter first, then letters, digits, '_' or spaces ("open_time", "Close Time").
+bool is_column_name(std::string_view field) {
+    if (field.empty() || !is_letter(field.front())) return false;
+    for (char c : field) {
+        if (!is_letter(c) && !is_digit(c) && c != '_' && c != ' ') return false;
+    }
+    return true;
+}
+
+// A header row: only names, the number of the archive's columns. nullopt when the line is no
+// header at all (it is then read as a row and refused for what is wrong with it); otherwise the
+// number of fields, which must be 12.
+std::optional<std::size_t> header_fields(std::string_view line) {
+    std::size_t fields = 0;
+    for (std::size_t start = 0;;) {
+        const std::size_t comma = line.find(',', start);
+        const std::string_view field = line.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+        if (!is_column_name(field)) return std::nullopt;
+        ++fields;
+        if (comma == std::string_view::npos) return fields;
+        start = comma + 1;
+    }
+}
 
 }  // namespace
 
@@ -162,6 +219,8 @@ std::size_t parse_klines(std::string_view text, std::string_view label,
     const std::size_t before = out.size();
     out.reserve(before + text.size() / 96 + 16);  // rows are longer than 96 bytes
     bool seen_row = false;
+    // A UTF-8 byte order mark (a spreadsheet's export) is no part of the first line.
+    if (text.starts_with("\xEF\xBB\xBF")) in.p += 3;
     while (in.p < in.end) {
         ++in.line;
         in.row = in.p;
@@ -169,11 +228,21 @@ std::size_t parse_klines(std::string_view text, std::string_view label,
             in.p += *in.p == '\n' ? 1 : 2;  // a blank line
             continue;
         }
-        if (!seen_row && !is_digit(*in.p)) {  // a header row
-            seen_row = true;
-            const void* nl = std::memchr(in.p, '\n', static_cast<std::size_t>(in.end - in.p));
-            in.p = nl ? static_cast<const char*>(nl) + 1 : in.end;
-            continue;
+        if (!seen_row && !is_digit(*in.p)) {
+            // The first line may be the archive's header row, and nothing else: a first row
+            // damaged at its start is read as a row below and refused like any other.
+            const std::string_view line = in.rest_of_line();
+            if (const std::optional<std::size_t> fields = header_fields(line)) {
+                if (*fields != static_cast<std::size_t>(KlineColumns::kCount)) {
+                    in.fail("header", "expected the " + std::to_string(KlineColumns::kCount) +
+                                          " column names, got " + std::to_string(*fields) +
+                                          (*fields == 1 ? " field" : " fields"));
+                }
+                seen_row = true;
+                in.p += line.size();
+                in.end_line();
+                continue;
+            }
         }
         seen_row = true;
 
@@ -191,13 +260,9 @@ std::size_t parse_klines(std::string_view text, std::string_view label,
         (void)in.decimal(10);  // taker buy quote volume
         in.last(11);
 
-        if (!c.open.is_positive()) in.fail("open", "a price must be > 0");
-        if (!c.low.is_positive()) in.fail("low", "a price must be > 0");
-        if (c.high < c.low || c.high < c.open || c.high < c.close) {
-            in.fail("high", "high " + c.high.to_string() + " is below the open, close or low");
-        }
-        if (c.low > c.open || c.low > c.close) {
-            in.fail("low", "low " + c.low.to_string() + " is above the open or close");
+        // The same rule as for a candle from the exchange (exchange/candle_check.h).
+        if (auto fault = exchange::check_candle(c.open, c.high, c.low, c.close, c.volume)) {
+            in.fail(fault->field, fault->problem);
         }
         if (c.close_ms < c.open_ms) in.fail("close_time", "before the open time");
         if (c.open_ms < period_begin_ms || c.open_ms >= period_end_ms) {

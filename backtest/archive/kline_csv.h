@@ -1,13 +1,15 @@
 // Parser of the archive's kline CSV. Twelve columns: open time, open, high, low, close, volume,
 // close time, quote volume, trades, taker buy base volume, taker buy quote volume, ignore.
 //
-// Tolerated: a header row (a first line that does not start with a digit), CRLF line ends, blank
-// lines, a missing final newline; open and close times in milliseconds or in microseconds (the
-// archive's spot files from 2025 on), told apart per value by size, so a month may mix them.
-// Refused, with "<label>:<line>: <field>: <problem>": a row without exactly 12 fields, a number
-// that does not parse (or has more than 12 decimals), a negative volume, a price <= 0, a high
-// below the open, close or low, a low above the open or close, a close time before the open time,
-// an open time outside the period the file's name covers.
+// Tolerated: a header row (a first line of twelve column names, "open_time,open,..."; a UTF-8
+// byte order mark before it), CRLF line ends, blank lines, a missing final newline; open and
+// close times in milliseconds or in microseconds (the archive's spot files from 2025 on), told
+// apart per value by size, so a month may mix them.
+// Refused, with "<label>:<line>: <field>: <problem>": a first line that is neither a header nor a
+// row (a damaged first row is never taken for a header), CR-only line ends, a row without exactly
+// 12 fields, a number that does not parse (or has more than 12 decimals), a negative volume, a
+// price <= 0, a high below the open, close or low, a low above the open or close, a close time
+// before the open time, an open time outside the period the file's name covers.
 //
 // The hot loop allocates nothing: it reads the bytes in place and appends to the caller's vector.
 #pragma once

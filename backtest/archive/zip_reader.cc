@@ -2,9 +2,11 @@
 
 #include <zip.h>
 
+#include <algorithm>
 #include <memory>
 
 #include "backtest/archive/data_error.h"
+#include "config/interval.h"
 
 namespace backtest {
 namespace {
@@ -22,9 +24,24 @@ struct EntryCloser {
     void operator()(zip_file_t* f) const { zip_fclose(f); }
 };
 
+// Deflate makes at most about 1032 bytes of one; with what a header may add.
+constexpr std::uint64_t kMaxDeflateRatio = 1100;
+constexpr std::uint64_t kGrowBytes = 1 << 20;
+
 }  // namespace
 
-void read_zip_csv(const std::filesystem::path& zip, std::string_view zip_bytes, std::string& out) {
+EntryBound entry_bound(const ArchiveName& name) {
+    const std::int64_t period = name.end_ms() - name.begin_ms();
+    // "1M" counts as 30 days here: a 31-day month then holds two, generously.
+    const std::int64_t step = config::kline_interval_ms(name.interval).value_or(1000);
+    const auto candles = static_cast<std::uint64_t>((period + step - 1) / step);
+    return EntryBound{
+        kMaxHeaderBytes + candles * kMaxRowBytes,
+        std::string(name.day == 0 ? "a month" : "a day") + " of " + name.interval + " candles"};
+}
+
+void read_zip_csv(const std::filesystem::path& zip, std::string_view zip_bytes,
+                  const EntryBound& bound, std::string& out) {
     auto fail = [&zip](const std::string& what) { return DataError(zip.string() + ": " + what); };
     zip_error_t error;
     zip_error_init(&error);
@@ -55,12 +72,30 @@ void read_zip_csv(const std::filesystem::path& zip, std::string_view zip_bytes, 
         !(st.valid & ZIP_STAT_SIZE)) {
         throw fail(std::string("cannot read the entry: ") + zip_strerror(archive.get()));
     }
+    const std::string entry_name = zip_get_name(archive.get(), static_cast<zip_uint64_t>(csv), 0);
+    const std::uint64_t declared = st.size;
+    if (declared > bound.max_bytes) {
+        throw fail("its header declares " + std::to_string(declared) + " bytes for " + entry_name +
+                   ", more than " + bound.holds + " can fill (" + std::to_string(bound.max_bytes) +
+                   " bytes at most); refused");
+    }
     std::unique_ptr<zip_file_t, EntryCloser> entry(
         zip_fopen_index(archive.get(), static_cast<zip_uint64_t>(csv), 0));
     if (!entry) throw fail(std::string("cannot open the entry: ") + zip_strerror(archive.get()));
-    out.resize(static_cast<std::size_t>(st.size));
+    // Memory follows what inflates, not what the header says: first as much as deflate can make
+    // of the compressed bytes, then doubling up to the declared size.
+    std::uint64_t size = declared;
+    if (st.valid & ZIP_STAT_COMP_SIZE) {
+        size = std::min<std::uint64_t>(size, st.comp_size * kMaxDeflateRatio + kGrowBytes);
+    }
+    out.resize(static_cast<std::size_t>(size));
     std::size_t done = 0;
-    while (done < out.size()) {
+    for (;;) {
+        if (done == out.size()) {
+            if (done >= declared) break;
+            out.resize(static_cast<std::size_t>(std::min<std::uint64_t>(
+                declared, 2 * static_cast<std::uint64_t>(done) + kGrowBytes)));
+        }
         const zip_int64_t n = zip_fread(entry.get(), out.data() + done, out.size() - done);
         if (n < 0) {
             throw fail(std::string("damaged (") + zip_file_strerror(entry.get()) + ")");
@@ -68,10 +103,14 @@ void read_zip_csv(const std::filesystem::path& zip, std::string_view zip_bytes, 
         if (n == 0) throw fail("damaged (the entry ends early)");
         done += static_cast<std::size_t>(n);
     }
-    // Reading past the end makes libzip compare the CRC of what it inflated.
+    // Reading past the end makes libzip compare the CRC of what it inflated; anything it still
+    // gives is more than the header declared.
     char probe;
-    if (zip_fread(entry.get(), &probe, 1) < 0) {
-        throw fail(std::string("damaged (") + zip_file_strerror(entry.get()) + ")");
+    const zip_int64_t more = zip_fread(entry.get(), &probe, 1);
+    if (more < 0) throw fail(std::string("damaged (") + zip_file_strerror(entry.get()) + ")");
+    if (more > 0) {
+        throw fail(entry_name + " inflates to more than the " + std::to_string(declared) +
+                   " bytes its header declares; refused");
     }
 }
 

@@ -16,6 +16,15 @@ std::int64_t ms_between(Clock::time_point a, Clock::time_point b) {
 
 }  // namespace
 
+void SymbolHost::stop_trading_together(const std::vector<std::string>& symbols) {
+    if (symbols.size() == 1) return stop_trading(symbols.front());
+    std::vector<std::thread> stops;
+    for (const auto& sym : symbols) {
+        stops.emplace_back([this, sym] { stop_trading(sym); });
+    }
+    for (auto& t : stops) t.join();
+}
+
 LeaseKeeper::LeaseKeeper(storage::LeaseStore& store, FenceSetter& fences, SymbolHost& host,
                          std::vector<std::string> symbols, LeaseKeeperOptions options)
     : store_(store),
@@ -67,19 +76,28 @@ void LeaseKeeper::run_host() {
         if (host_calls_.empty()) return;  // host_done_: nothing left to do
         HostCall call = std::move(host_calls_.front());
         host_calls_.pop_front();
+        // Stops queued one behind the other go together: their drains overlap.
+        std::vector<std::string> stopping;
+        if (!call.start) {
+            stopping.push_back(call.symbol);
+            while (!host_calls_.empty() && !host_calls_.front().start) {
+                stopping.push_back(std::move(host_calls_.front().symbol));
+                host_calls_.pop_front();
+            }
+        }
         lock.unlock();
         try {
             if (call.start) {
                 host_.start_trading(call.symbol);
             } else {
-                host_.stop_trading(call.symbol);
+                host_.stop_trading_together(stopping);
             }
         } catch (const std::exception& e) {
             log_for(call.symbol)
                 .error("{} trading failed: {}", call.start ? "starting" : "stopping", e.what());
         }
         lock.lock();
-        if (!call.start) stopped_.insert(call.symbol);
+        for (const auto& sym : stopping) stopped_.insert(sym);
         keeper_cv_.notify_all();
         host_cv_.notify_all();  // stop() waits for the calls to run out
     }
@@ -274,14 +292,17 @@ std::string LeaseKeeper::round() {
     }
     for (const auto& sym : candidates) {
         if (need == 0) break;
-        const auto asked = Clock::now();
         auto got = store_.try_acquire(sym, interval_);
         if (!got.is_ok()) return got.status().message();
         if (!got.value()) continue;  // another process holds it
         const storage::HeldLease lease = *got.value();
         fences_.set_fence(sym, lease.epoch);
         std::lock_guard<std::mutex> lock(mu_);
-        held_[sym] = Held{lease, asked, Phase::kTrading};
+        // Counted from this round's renewal, a moment before the lease really began: every
+        // symbol of this process then ages in step, so a failing database stops them in one
+        // round (drained together), never one just under the limit a round late, when its lease
+        // would have no time left to drain in.
+        held_[sym] = Held{lease, sent, Phase::kTrading};
         ++stats_.acquired;
         log_for(sym).info("lease acquired epoch={} node={}", lease.epoch, store_.node());
         post({true, sym});
@@ -303,6 +324,9 @@ void LeaseKeeper::stop(Clock::time_point deadline) {
         stopping_ = true;
         keeper_cv_.notify_all();
     }
+    // A round waiting for a hung database gives up by the deadline, and so does every call
+    // below: the stop keeps its budget.
+    store_.give_up_at(deadline);
     if (keeper_.joinable()) keeper_.join();
     {
         // Everything still traded is drained through the host, then released below.

@@ -19,7 +19,10 @@
 // "warn [SYM] lease lost epoch=N: <why>", "info [SYM] lease released epoch=N".
 //
 // Starting and stopping symbols goes through the host on a thread of its own, so a slow drain
-// (a bot waiting for the database) never delays a renewal.
+// (a bot waiting for the database) never delays a renewal; symbols to stop together (several
+// leases lost in one round) are handed over together and drained side by side. stop() makes the
+// lease calls in flight give up at its deadline (LeaseStore::give_up_at): a hung database never
+// holds a daemon's stop.
 #pragma once
 
 #include <array>
@@ -53,6 +56,11 @@ public:
     // Stops trading `symbol`: returns once its bot has stopped and every write it made is
     // committed or has failed for good.
     virtual void stop_trading(const std::string& symbol) = 0;
+    // Stops trading every one of `symbols` at once: their drains run side by side (each may
+    // wait for a hung database until the drain gives up), so losing many leases costs one
+    // drain, not one per symbol. The default calls stop_trading() for each on a thread of its
+    // own, so it must then be safe to call concurrently.
+    virtual void stop_trading_together(const std::vector<std::string>& symbols);
 };
 
 // Where the keeper sets and clears this process's epoch per symbol (storage::Database).

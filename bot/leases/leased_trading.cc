@@ -28,6 +28,11 @@ void LeasedTrading::stop_trading(const std::string& symbol) {
     supervisor_.stop_symbol(symbol);
 }
 
+void LeasedTrading::stop_trading_together(const std::vector<std::string>& symbols) {
+    std::lock_guard<std::mutex> lock(mu_);
+    supervisor_.stop_symbols(symbols);  // drained side by side
+}
+
 void LeasedTrading::set_fence(const std::string& symbol, std::int64_t epoch) {
     db_.set_fence(symbol, epoch);
 }

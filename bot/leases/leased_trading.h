@@ -26,6 +26,7 @@ public:
 
     void start_trading(const std::string& symbol) override;
     void stop_trading(const std::string& symbol) override;
+    void stop_trading_together(const std::vector<std::string>& symbols) override;
     void set_fence(const std::string& symbol, std::int64_t epoch) override;
     void clear_fence(const std::string& symbol) override;
 

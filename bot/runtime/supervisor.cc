@@ -373,19 +373,25 @@ void Supervisor::start_symbol(const config::SymbolConfig& sc) {
     stream_.set_symbols(symbol_list());
 }
 
-void Supervisor::stop_symbol(const std::string& symbol) {
+void Supervisor::stop_symbol(const std::string& symbol) { stop_symbols({symbol}); }
+
+void Supervisor::stop_symbols(const std::vector<std::string>& symbols) {
     std::lock_guard<std::mutex> lock(control_mu_);
+    const std::set<std::string> going(symbols.begin(), symbols.end());
     std::erase_if(config_.symbols,
-                  [&](const config::SymbolConfig& sc) { return sc.symbol == symbol; });
-    auto it = slots_.find(symbol);
-    if (stopped_ || it == slots_.end()) return;
-    const std::shared_ptr<Slot> slot = it->second;
+                  [&](const config::SymbolConfig& sc) { return going.count(sc.symbol) > 0; });
+    if (stopped_) return;
+    std::vector<std::shared_ptr<Slot>> slots;
+    for (const auto& sym : going) {
+        if (auto it = slots_.find(sym); it != slots_.end()) slots.push_back(it->second);
+    }
+    if (slots.empty()) return;
     {
         std::unique_lock<std::shared_mutex> routes(route_mu_);
-        routes_.erase(symbol);
+        for (const auto& s : slots) routes_.erase(s->settings.symbol.symbol);
     }
-    stop_slots({slot});
-    slots_.erase(symbol);
+    stop_slots(slots);  // every queue closed first, then one drain deadline for them all
+    for (const auto& s : slots) slots_.erase(s->settings.symbol.symbol);
     if (started_) stream_.set_symbols(symbol_list());
 }
 

@@ -107,6 +107,8 @@ public:
     // Stops trading `symbol` (its lease is given up or lost), drained as by stop(): returns once
     // its bot has stopped. No-op if it does not run.
     void stop_symbol(const std::string& symbol);
+    // The same for several symbols at once, drained side by side (one drain_timeout in all).
+    void stop_symbols(const std::vector<std::string>& symbols);
 
     // The config in force (new symbols after a reload, old values for keys not applied).
     config::Config config() const;

@@ -14,10 +14,12 @@
 #include <set>
 #include <thread>
 
+#include "config/interval.h"
 #include "exchange/binance/kline_sequencer.h"
 #include "exchange/net/reconnect.h"
 #include "exchange/binance/stream_messages.h"
 #include "exchange/clock.h"
+#include "exchange/fault_burst.h"
 
 namespace exchange::binance {
 namespace {
@@ -28,6 +30,19 @@ using Clock = std::chrono::steady_clock;
 
 // Rows per REST klines request of a back-fill (Binance's maximum).
 constexpr std::size_t kBackfillPage = 1000;
+
+// How far ahead of the exchange's clock a candle may open, beyond its own length: room for the
+// clock offset's error. A kline opening later than that cannot exist.
+constexpr std::int64_t kFutureSlackMs = 60'000;
+
+// "BTCUSDT 1m open_time=... is ... ahead of the exchange's clock", or "" for a kline that can be.
+std::string future_problem(const Kline& k, std::int64_t exchange_now_ms) {
+    const std::int64_t step = config::longest_kline_ms(k.interval).value_or(0);
+    if (k.open_time_ms <= exchange_now_ms + step + kFutureSlackMs) return {};
+    return "kline " + k.symbol + " " + k.interval + " open_time=" + std::to_string(k.open_time_ms) +
+           ": opens " + std::to_string((k.open_time_ms - exchange_now_ms) / 1000) +
+           " s after the exchange's clock, so it cannot exist";
+}
 
 std::string lower(std::string s) {
     for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -79,8 +94,9 @@ struct BinanceMarketStream::Impl {
     std::map<std::string, KlineSequencer> symbols;
     std::map<std::string, std::int64_t> resume_marks;  // where each consumer's warm-up ended
     std::map<std::string, std::shared_ptr<net::ReconnectingConnection>> connections;  // by stream list
-    Clock::time_point last_malformed_log{};
-    std::uint64_t malformed_since_log = 0;
+    FaultBurst malformed_burst;
+    asio::steady_timer malformed_timer{strand};
+    bool malformed_timer_armed = false;
 
     std::string interval_of(const std::string& symbol) const {
         auto it = options.intervals.find(symbol);
@@ -99,6 +115,9 @@ struct BinanceMarketStream::Impl {
     void apply_symbols(const std::vector<std::string>& wanted);
     std::shared_ptr<net::ReconnectingConnection> make_connection(const std::vector<std::string>& group);
     bool handle_message(const std::string& text);  // true: the server asked us to reconnect
+    // Counts and logs one malformed message (once per burst: its start, reminders, its end).
+    void note_malformed(const std::string& why);
+    void check_malformed_burst();
     void deliver(const MarketEvent& e);
     // Carries out what a symbol's sequencer answered: deliveries, log lines, back-fill requests.
     void follow(const std::string& symbol, SequencerStep step);
@@ -198,6 +217,12 @@ bool BinanceMarketStream::Impl::handle_message(const std::string& text) {
     auto m = parse_stream_message(text);
     if (auto* e = std::get_if<MarketEvent>(&m)) {
         if (auto* k = std::get_if<Kline>(e)) {
+            // A kline from the far future would hold every later candle back behind a gap that
+            // can never be filled: it is refused like any other impossible candle.
+            if (std::string why = future_problem(*k, exchange_now_ms()); !why.empty()) {
+                note_malformed(why);
+                return false;
+            }
             if (auto it = symbols.find(k->symbol); it != symbols.end()) {
                 follow(k->symbol, it->second.on_stream(*k));
             }
@@ -209,17 +234,51 @@ bool BinanceMarketStream::Impl::handle_message(const std::string& text) {
     } else if (std::holds_alternative<ServerShutdown>(m)) {
         return true;
     } else {
-        ++malformed;
-        ++malformed_since_log;
-        auto now = Clock::now();
-        if (now - last_malformed_log >= std::chrono::seconds(10)) {
-            log->warn("binance: {} malformed message(s) skipped; latest: {}", malformed_since_log,
-                      std::get<StreamParseError>(m).what);
-            malformed_since_log = 0;
-            last_malformed_log = now;
-        }
+        note_malformed(std::get<StreamParseError>(m).what);
     }
     return false;
+}
+
+void BinanceMarketStream::Impl::note_malformed(const std::string& why) {
+    ++malformed;
+    const auto now = Clock::now();
+    switch (malformed_burst.note(now, why)) {
+        case FaultBurst::Say::kBegins:
+            log->warn("binance: malformed message(s) skipped, a burst begins: {}", why);
+            break;
+        case FaultBurst::Say::kReminder:
+            log->warn(
+                "binance: malformed message(s) skipped: {} in this burst so far ({} s); "
+                "latest: {}",
+                malformed_burst.in_burst(), malformed_burst.lasting(now).count() / 1000, why);
+            break;
+        case FaultBurst::Say::kNothing:
+            break;
+    }
+    if (malformed_timer_armed) return;
+    // The end of a burst is a moment without messages: a timer notices it.
+    malformed_timer_armed = true;
+    malformed_timer.expires_at(*malformed_burst.check_at());
+    malformed_timer.async_wait([this](error_code ec) {
+        malformed_timer_armed = false;
+        if (!ec && !stopped) check_malformed_burst();
+    });
+}
+
+void BinanceMarketStream::Impl::check_malformed_burst() {
+    if (auto ended = malformed_burst.ended(Clock::now())) {
+        log->info("binance: burst of malformed messages ended: {} skipped in {} s; latest: {}",
+                  ended->count, ended->lasted.count() / 1000, ended->latest);
+        return;
+    }
+    if (auto at = malformed_burst.check_at()) {
+        malformed_timer_armed = true;
+        malformed_timer.expires_at(*at);
+        malformed_timer.async_wait([this](error_code ec) {
+            malformed_timer_armed = false;
+            if (!ec && !stopped) check_malformed_burst();
+        });
+    }
 }
 
 // ---- Back-fill ----
@@ -258,11 +317,13 @@ void BinanceMarketStream::Impl::fetch_backfill(const std::string& symbol, std::i
         if (stopped) return;
         auto it = symbols.find(symbol);
         if (it == symbols.end() || !it->second.backfilling()) return;
+        std::vector<std::string> refused;
         Parsed<std::vector<Kline>> klines =
             out.response && out.response->status == 200
-                ? parse_klines(out.response->body, symbol, interval)
+                ? parse_klines(out.response->body, symbol, interval, &refused)
                 : Parsed<std::vector<Kline>>::fail(
                       out.response ? "HTTP " + std::to_string(out.response->status) : out.error);
+        for (const auto& why : refused) note_malformed(why);
         if (!klines) {
             auto delay = backoff.delay(it->second.note_fetch_failure());
             log->warn("binance: back-fill of {} failed ({}); retrying in {} ms", symbol,
@@ -342,7 +403,14 @@ std::vector<Kline> BinanceMarketStream::history(const std::string& symbol,
                                                 const std::string& interval, int limit) {
     if (limit <= 0) return {};
     // One more than asked: the newest row is usually the still-open candle.
-    auto r = impl_->rest->klines(symbol, interval, std::nullopt, std::nullopt, limit + 1);
+    std::vector<std::string> refused;
+    auto r = impl_->rest->klines(symbol, interval, std::nullopt, std::nullopt, limit + 1, &refused);
+    if (!refused.empty()) {
+        // Counted as malformed like the stream's; said once for the page.
+        impl_->malformed += refused.size();
+        impl_->log->warn("binance: history of {}: {} impossible candle(s) left out; first: {}",
+                         symbol, refused.size(), refused.front());
+    }
     if (!r) {
         impl_->log->warn("binance: history of {} unavailable: {}", symbol, r.error);
         return {};

@@ -209,13 +209,14 @@ RulesResult RestClient::exchange_info(const std::string& symbol) {
 Parsed<std::vector<Kline>> RestClient::klines(const std::string& symbol,
                                               const std::string& interval,
                                               std::optional<std::int64_t> start_ms,
-                                              std::optional<std::int64_t> end_ms, int limit) {
+                                              std::optional<std::int64_t> end_ms, int limit,
+                                              std::vector<std::string>* refused) {
     auto target = klines_target(symbol, interval, start_ms, end_ms, limit);
     auto q = target.find('?');
     auto res = call("GET", target.substr(0, q), target.substr(q + 1), false, true);
     if (!res.ok())
         return Parsed<std::vector<Kline>>::fail("klines " + symbol + ": " + res.describe());
-    return parse_klines(res.outcome.response->body, symbol, interval);
+    return parse_klines(res.outcome.response->body, symbol, interval, refused);
 }
 
 QueryResult RestClient::query_order(const std::string& symbol, const std::string& client_order_id) {

@@ -70,11 +70,13 @@ public:
 
     [[nodiscard]] RulesResult exchange_info(const std::string& symbol);
 
-    // Closed and open klines as Binance returns them, oldest first (closed is left false).
+    // Closed and open klines as Binance returns them, oldest first (closed is left false); rows
+    // whose prices cannot be real are left out and described in `refused` (parse_klines).
     [[nodiscard]] Parsed<std::vector<Kline>> klines(const std::string& symbol,
                                                     const std::string& interval,
                                                     std::optional<std::int64_t> start_ms,
-                                                    std::optional<std::int64_t> end_ms, int limit);
+                                                    std::optional<std::int64_t> end_ms, int limit,
+                                                    std::vector<std::string>* refused = nullptr);
 
     // A MARKET order of exactly `request.quantity` (already rounded and checked by the caller),
     // newClientOrderId = request.client_order_id. Never places it twice (see above).

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exchange/binance/json_fields.h"
+#include "exchange/candle_check.h"
 
 namespace exchange::binance {
 namespace {
@@ -117,7 +118,8 @@ Parsed<SymbolRules> parse_symbol_rules(std::string_view body, const std::string&
 }
 
 Parsed<std::vector<Kline>> parse_klines(std::string_view body, const std::string& symbol,
-                                        const std::string& interval) {
+                                        const std::string& interval,
+                                        std::vector<std::string>* refused) {
     using P = Parsed<std::vector<Kline>>;
     std::string err;
     auto j = parse_json(body, &err);
@@ -144,6 +146,14 @@ Parsed<std::vector<Kline>> parse_klines(std::string_view body, const std::string
             *fields[i] = *d;
         }
         k.event_time_ms = k.close_time_ms;
+        if (auto fault = check_candle(k.open, k.high, k.low, k.close, k.volume)) {
+            if (refused) {
+                refused->push_back("kline " + symbol + " " + interval +
+                                   " open_time=" + std::to_string(k.open_time_ms) +
+                                   " (REST): " + to_string(*fault));
+            }
+            continue;
+        }
         out.push_back(std::move(k));
     }
     return P::ok(std::move(out));

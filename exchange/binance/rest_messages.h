@@ -30,9 +30,12 @@ struct ApiError {
 
 // GET /api/v3/klines: [[openTime,"open","high","low","close","volume",closeTime,...],...].
 // `closed` is left false: REST does not say; the caller decides from closeTime and the clock.
+// A row whose prices cannot be real (exchange/candle_check.h) is left out, and why is appended
+// to `refused` when given; a row that cannot be read fails the whole page.
 [[nodiscard]] Parsed<std::vector<Kline>> parse_klines(std::string_view body,
                                                       const std::string& symbol,
-                                                      const std::string& interval);
+                                                      const std::string& interval,
+                                                      std::vector<std::string>* refused = nullptr);
 
 // POST /api/v3/order (newOrderRespType=FULL) and GET /api/v3/order: status, orderId and, for
 // FULL responses, fills. A GET response carries no fills (use parse_my_trades).

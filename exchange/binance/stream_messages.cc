@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "exchange/binance/json_fields.h"
+#include "exchange/candle_check.h"
 
 namespace exchange::binance {
 namespace {
@@ -25,6 +26,11 @@ StreamMessage parse_kline(const json& data) {
         !get_decimal(kj, "c", &k.close, &err) || !get_decimal(kj, "v", &k.volume, &err) ||
         !get_bool(kj, "x", &k.closed, &err)) {
         return error("kline: " + err);
+    }
+    // Read, but impossible (a close below zero, a high below the low): never a market event.
+    if (auto fault = check_candle(k.open, k.high, k.low, k.close, k.volume)) {
+        return error("kline " + k.symbol + " " + k.interval +
+                     " open_time=" + std::to_string(k.open_time_ms) + ": " + to_string(*fault));
     }
     return MarketEvent{std::move(k)};
 }

@@ -24,7 +24,8 @@ struct ServerShutdown {
     std::int64_t event_time_ms = 0;
 };
 
-// A message that could not be read (bad JSON, missing field, unknown event type).
+// A message that could not be read (bad JSON, missing field, unknown event type), or a kline
+// whose prices cannot be real (exchange/candle_check.h).
 struct StreamParseError {
     std::string what;
 };

@@ -28,10 +28,10 @@
 //    The pipeline calls commit() from one thread at a time; it may be a caller's thread or the
 //    pipeline's own. Row values were checked before (storage/pipeline/row_checks.h).
 //
-// 3. give_up_at(): a close with a deadline is under way. From now on a commit that is waiting
-//    (for a lock, a busy server) must stop waiting once `deadline` has passed and return
-//    kTransient, so the close keeps its deadline. Called from another thread while commit() may
-//    be running.
+// 3. give_up_at(): a close (or a daemon's stop) with a deadline is under way. From now on a
+//    commit that is waiting (for a lock, a busy or hung server) must stop waiting once
+//    `deadline` has passed and return kTransient, and a read must throw, so the close keeps its
+//    deadline. Called from another thread while commit() or a read may be running.
 //
 // 4. Reads: committed data only, callable from any thread while a commit runs (the backend
 //    serialises them with its own writes as its engine needs). They throw std::runtime_error

@@ -8,20 +8,25 @@
 
 namespace storage {
 
-namespace {
+namespace {}  // namespace
 
-pg::ConnectOptions connect_options() {
+pg::ConnectOptions pg_connect_options(const Options& options, std::string application_name) {
     pg::ConnectOptions o;
-    o.application_name = "tradebotd";
+    o.application_name = std::move(application_name);
+    o.connect_timeout_s = std::max(1, options.pg_connect_timeout_s);
+    o.dead_peer_timeout_s = std::max(1, options.pg_keepalive_s);
+    o.statement_timeout_ms = std::max(0, options.pg_statement_timeout_ms);
+    o.lock_timeout_ms = std::max(0, options.pg_lock_timeout_ms);
+    if (o.statement_timeout_ms > 0) {
+        o.answer_timeout = std::chrono::milliseconds(o.statement_timeout_ms + kPgAnswerMarginMs);
+    }
     return o;
 }
 
-}  // namespace
-
 PgBackend::PgBackend(std::string url, const Options& options)
-    : url_(std::move(url)), options_(connect_options()), writer_(url_, options_) {
-    (void)options;  // the pipeline's settings; libpq's come from the URL and the environment
-}
+    : url_(std::move(url)),
+      options_(pg_connect_options(options, "tradebotd")),
+      writer_(url_, options_) {}
 
 PgBackend::~PgBackend() { close(); }
 
@@ -37,7 +42,9 @@ auto PgBackend::read(F&& f) const {
     if (closed_) throw std::logic_error("storage: " + name() + " is closed");
     for (int attempt = 0;; ++attempt) {
         if (!read_conn_.ok()) {
-            read_conn_ = pg::Connection::open(url_, options_);
+            // A read in progress gives up at a close's deadline too, so no thread waits past it.
+            read_conn_ =
+                pg::Connection::open(url_, options_, writer_.deadline(), writer_.interrupt());
             if (!read_conn_.ok()) {
                 throw std::runtime_error("cannot reach " + name() + ": " + read_conn_.error());
             }

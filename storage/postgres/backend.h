@@ -22,6 +22,10 @@
 
 namespace storage {
 
+// libpq's settings for a connection of this process, from the storage options (the deadlines
+// of database.url).
+pg::ConnectOptions pg_connect_options(const Options& options, std::string application_name);
+
 class PgBackend final : public Backend {
 public:
     // Connects, refuses what is not ours, migrates the schema (storage/postgres/schema.h). Throws

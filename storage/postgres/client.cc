@@ -155,25 +155,44 @@ std::vector<const char*> Params::pointers() const {
 }
 
 Connection Connection::open(const std::string& url, const ConnectOptions& options,
-                            std::optional<Clock::time_point> give_up) {
+                            std::optional<Clock::time_point> give_up,
+                            std::function<bool()> interrupt) {
     Connection c;
+    c.answer_timeout_ = options.answer_timeout;
+    c.interrupt_ = std::move(interrupt);
     // Our settings first, the URL after: with expand_dbname the URL's own values override ours.
     const std::string timeout = std::to_string(options.connect_timeout_s);
     const std::string user_timeout = std::to_string(options.dead_peer_timeout_s * 1000);
     const std::string idle = std::to_string(std::max(1, options.dead_peer_timeout_s / 2));
-    const char* keys[] = {"connect_timeout",     "keepalives",       "keepalives_idle",
-                          "keepalives_interval", "keepalives_count", "tcp_user_timeout",
-                          "application_name",    "dbname",           nullptr};
-    const char* values[] = {timeout.c_str(),
-                            "1",
-                            idle.c_str(),
-                            "1",
-                            "3",
-                            user_timeout.c_str(),
-                            options.application_name.c_str(),
-                            url.c_str(),
-                            nullptr};
-    c.conn_.reset(PQconnectStartParams(keys, values, 1));
+    std::string server_options;
+    if (options.statement_timeout_ms > 0) {
+        server_options += "-c statement_timeout=" + std::to_string(options.statement_timeout_ms) +
+                          " -c idle_in_transaction_session_timeout=" +
+                          std::to_string(options.statement_timeout_ms);
+    }
+    if (options.lock_timeout_ms > 0) {
+        if (!server_options.empty()) server_options += ' ';
+        server_options += "-c lock_timeout=" + std::to_string(options.lock_timeout_ms);
+    }
+    std::vector<const char*> keys = {"connect_timeout",     "keepalives",       "keepalives_idle",
+                                     "keepalives_interval", "keepalives_count", "tcp_user_timeout",
+                                     "application_name"};
+    std::vector<const char*> values = {timeout.c_str(),
+                                       "1",
+                                       idle.c_str(),
+                                       "1",
+                                       "3",
+                                       user_timeout.c_str(),
+                                       options.application_name.c_str()};
+    if (!server_options.empty()) {
+        keys.push_back("options");
+        values.push_back(server_options.c_str());
+    }
+    keys.push_back("dbname");
+    values.push_back(url.c_str());
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    c.conn_.reset(PQconnectStartParams(keys.data(), values.data(), 1));
     if (!c.conn_) {
         c.error_ = "out of memory";
         return c;
@@ -199,11 +218,12 @@ Connection Connection::open(const std::string& url, const ConnectOptions& option
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     while (st != PGRES_POLLING_OK && st != PGRES_POLLING_FAILED) {
         const short events = st == PGRES_POLLING_READING ? POLLIN : POLLOUT;
-        if (!wait_socket(c.conn_.get(), events, deadline, {})) {
-            c.error_ = give_up && deadline == *give_up
+        if (!wait_socket(c.conn_.get(), events, deadline, c.interrupt_)) {
+            c.error_ = (give_up && deadline == *give_up) || Clock::now() < deadline
                            ? "gave up connecting to the server (deadline)"
                            : "timed out after " + std::to_string(timeout_s) +
                                  " s connecting to the server";
+            c.conn_.reset();
             return c;
         }
         st = PQconnectPoll(c.conn_.get());
@@ -223,6 +243,13 @@ Connection Connection::open(const std::string& url, const ConnectOptions& option
 
 bool Connection::ok() const { return conn_ && PQstatus(conn_.get()) == CONNECTION_OK; }
 
+std::optional<Clock::time_point> Connection::bounded(
+    std::optional<Clock::time_point> deadline) const {
+    if (answer_timeout_.count() <= 0) return deadline;
+    const auto limit = Clock::now() + answer_timeout_;
+    return deadline && *deadline < limit ? *deadline : limit;
+}
+
 void Connection::reset() { conn_.reset(); }
 
 Result Connection::broken(const std::string& what) {
@@ -234,6 +261,7 @@ Result Connection::broken(const std::string& what) {
 Result Connection::run(const std::function<int(PGconn*)>& send,
                        std::optional<Clock::time_point> deadline) {
     if (!ok()) return broken("not connected");
+    deadline = bounded(deadline);
     PGconn* c = conn_.get();
     if (!send(c)) {
         Result r = broken("sending the statement failed");
@@ -333,6 +361,7 @@ Connection::PipelineOutcome Connection::pipeline(const std::vector<Command>& com
     };
     if (commands.empty()) return out;
     if (!ok()) return fail_rest(broken("not connected").error());
+    deadline = bounded(deadline);
     PGconn* c = conn_.get();
     // Non-blocking while the pipeline is sent: a long pipeline must not block on a full socket
     // while the server is blocked sending us answers we are not reading.

@@ -92,6 +92,17 @@ struct ConnectOptions {
     // A connection whose peer stops answering is declared dead after this long (TCP keepalive
     // and TCP_USER_TIMEOUT), instead of the kernel's many minutes.
     int dead_peer_timeout_s = 10;
+    // Server-side limits on every statement of the connection, 0 for the server's own setting:
+    // statement_timeout cancels a statement that runs longer, lock_timeout one that waits longer
+    // for a lock; a transaction left idle that long (its client frozen mid-way) is ended too, so
+    // it cannot hold a lease row's lock forever. Sent as the connection's "options"; a URL with
+    // its own options= replaces them.
+    int statement_timeout_ms = 0;
+    int lock_timeout_ms = 0;
+    // The longest any call waits for the server's answer when its caller gives no earlier
+    // deadline (0: no limit). A hung server (its processes stopped, a frozen VM) never cancels
+    // a statement, and its kernel keeps the TCP connection alive: only this ends the wait.
+    std::chrono::milliseconds answer_timeout{0};
     std::string application_name = "tradebot";
 };
 
@@ -103,9 +114,11 @@ class Connection {
 public:
     // Connects to `url` (a libpq connection URI). On failure ok() is false and error() says why.
     // The connect timeout (the URL's, else options') bounds the whole attempt, and so does
-    // `deadline` when it comes first.
+    // `deadline` when it comes first; `interrupt`, if set, is asked every 100 ms whether to give
+    // up, and becomes the connection's (set_interrupt).
     static Connection open(const std::string& url, const ConnectOptions& options,
-                           std::optional<Clock::time_point> deadline = {});
+                           std::optional<Clock::time_point> deadline = {},
+                           std::function<bool()> interrupt = {});
 
     Connection() = default;
     bool ok() const;
@@ -115,9 +128,9 @@ public:
     void reset();
 
     // Runs one statement (no parameters: may hold several statements separated by ';', whose
-    // last result is returned). Waits until `deadline`; past it the connection is dropped and the
-    // call fails as kTransient. `interrupt`, if set, is asked every 100 ms whether to give up
-    // early the same way.
+    // last result is returned). Waits until `deadline` (or the answer timeout, whichever comes
+    // first); past it the connection is dropped and the call fails as kTransient. `interrupt`, if
+    // set, is asked every 100 ms whether to give up early the same way.
     Result exec(const std::string& sql, std::optional<Clock::time_point> deadline = {});
     Result exec(const std::string& sql, const Params& params,
                 std::optional<Clock::time_point> deadline = {});
@@ -152,10 +165,13 @@ private:
     // the first error.
     Result run(const std::function<int(PGconn*)>& send, std::optional<Clock::time_point> deadline);
     Result broken(const std::string& what);
+    // `deadline`, or now + the answer timeout when that comes first.
+    std::optional<Clock::time_point> bounded(std::optional<Clock::time_point> deadline) const;
 
     std::unique_ptr<PGconn, ConnDeleter> conn_;
     std::string error_;
     std::function<bool()> interrupt_;
+    std::chrono::milliseconds answer_timeout_{0};
 };
 
 // The SQLSTATE classes and codes worth retrying (server shutting down or starting, connection

@@ -6,6 +6,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "storage/postgres/backend.h"
 #include "storage/postgres/client.h"
 #include "storage/postgres/queries.h"
 
@@ -107,8 +108,9 @@ std::string default_node_name() {
     return std::string(host) + ":" + std::to_string(static_cast<long>(::getpid()));
 }
 
-LeaseStore::LeaseStore(std::string url, std::string node, std::chrono::milliseconds lease)
-    : url_(std::move(url)), node_(std::move(node)), lease_(lease) {
+LeaseStore::LeaseStore(std::string url, std::string node, std::chrono::milliseconds lease,
+                       const Options& options)
+    : url_(std::move(url)), node_(std::move(node)), lease_(lease), options_(options) {
     if (node_.empty()) throw std::invalid_argument("LeaseStore: the node name is empty");
     if (lease_ < std::chrono::seconds(1)) {
         throw std::invalid_argument("LeaseStore: a lease must last at least one second");
@@ -117,13 +119,35 @@ LeaseStore::LeaseStore(std::string url, std::string node, std::chrono::milliseco
 
 LeaseStore::~LeaseStore() = default;
 
+void LeaseStore::give_up_at(Clock::time_point deadline) {
+    give_up_at_ns_.store(
+        std::chrono::duration_cast<std::chrono::nanoseconds>(deadline.time_since_epoch()).count());
+}
+
+Clock::time_point LeaseStore::deadline_in(std::chrono::milliseconds timeout) const {
+    const auto own = Clock::now() + timeout;
+    const std::int64_t ns = give_up_at_ns_.load();
+    if (ns == std::numeric_limits<std::int64_t>::max()) return own;
+    const auto stop = Clock::time_point(
+        std::chrono::duration_cast<Clock::duration>(std::chrono::nanoseconds(ns)));
+    return std::min(own, stop);
+}
+
 std::string LeaseStore::connect(Clock::time_point deadline) {
     if (conn_ && conn_->ok()) return {};
-    pg::ConnectOptions options;
-    options.application_name = "tradebot leases " + node_;
+    pg::ConnectOptions options = pg_connect_options(options_, "tradebot leases " + node_);
     const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
-    options.connect_timeout_s = std::max<int>(1, static_cast<int>(left.count()));
-    conn_ = std::make_unique<pg::Connection>(pg::Connection::open(url_, options));
+    options.connect_timeout_s =
+        std::max<int>(1, std::min<int>(options.connect_timeout_s, static_cast<int>(left.count())));
+    // A stop's deadline set while this waits ends the wait too.
+    auto stopped = [this] {
+        const std::int64_t ns = give_up_at_ns_.load();
+        return ns != std::numeric_limits<std::int64_t>::max() &&
+               std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+                       .count() >= ns;
+    };
+    conn_ = std::make_unique<pg::Connection>(
+        pg::Connection::open(url_, options, deadline, std::move(stopped)));
     if (!conn_->ok()) {
         std::string cause = conn_->error();
         conn_.reset();
@@ -134,7 +158,7 @@ std::string LeaseStore::connect(Clock::time_point deadline) {
 
 Result<Renewal> LeaseStore::renew(const std::vector<HeldLease>& held,
                                   std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = deadline_in(timeout);
     if (std::string cause = connect(deadline); !cause.empty()) return failed("renew", cause);
     std::vector<std::string> symbols;
     std::vector<std::int64_t> epochs;
@@ -190,7 +214,7 @@ Result<Renewal> LeaseStore::renew(const std::vector<HeldLease>& held,
 
 Result<std::optional<HeldLease>> LeaseStore::try_acquire(const std::string& symbol,
                                                          std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = deadline_in(timeout);
     if (std::string cause = connect(deadline); !cause.empty()) return failed("acquire", cause);
     pg::Result r =
         conn_->exec(kAcquire, pg::Params().add(symbol).add(node_).add(lease_.count()), deadline);
@@ -200,7 +224,7 @@ Result<std::optional<HeldLease>> LeaseStore::try_acquire(const std::string& symb
 }
 
 Status LeaseStore::release(const HeldLease& lease, std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = deadline_in(timeout);
     if (std::string cause = connect(deadline); !cause.empty()) return failed("release", cause);
     pg::Result r =
         conn_->exec(kRelease, pg::Params().add(lease.symbol).add(lease.epoch).add(node_), deadline);
@@ -209,7 +233,7 @@ Status LeaseStore::release(const HeldLease& lease, std::chrono::milliseconds tim
 }
 
 Status LeaseStore::leave(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = deadline_in(timeout);
     if (std::string cause = connect(deadline); !cause.empty()) return failed("leave", cause);
     pg::Result r = conn_->exec(kLeave, pg::Params().add(node_), deadline);
     if (!r.ok()) return failed("leave", r.error());
@@ -217,7 +241,7 @@ Status LeaseStore::leave(std::chrono::milliseconds timeout) {
 }
 
 Result<std::vector<LeaseInfo>> LeaseStore::list(std::chrono::milliseconds timeout) {
-    const auto deadline = Clock::now() + timeout;
+    const auto deadline = deadline_in(timeout);
     if (std::string cause = connect(deadline); !cause.empty()) return failed("list", cause);
     try {
         return pg::select_leases(*conn_);

@@ -18,6 +18,8 @@ std::string without_password(const std::string& url) { return pg::redact(url); }
 PgReader::PgReader(const std::string& url) : name_(pg::redact(url)) {
     pg::ConnectOptions options;
     options.application_name = "tradebotctl";
+    // A hung server must not hang the operator's command: no answer within a minute is an error.
+    options.answer_timeout = std::chrono::seconds(60);
     conn_ = std::make_unique<pg::Connection>(pg::Connection::open(url, options));
     if (!conn_->ok()) throw OpenError("cannot read database " + name_ + ": " + conn_->error());
     std::string error;

@@ -19,6 +19,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -56,6 +57,11 @@ public:
 
     const std::string& name() const { return name_; }
 
+    // The close's deadline, if one is set; and, for any connection of this database, a check
+    // that is true once it has passed (Connection::set_interrupt).
+    std::optional<Clock::time_point> deadline() const;
+    std::function<bool()> interrupt() const;
+
 private:
     struct Pending;  // a group whose COMMIT answer was lost
 
@@ -65,7 +71,6 @@ private:
     // `group` it covers and returns how many batches that is, or nullopt on a failure (cause in
     // `error`).
     std::optional<std::size_t> resolve_pending(Group group, GroupOutcome& out, std::string& error);
-    std::optional<Clock::time_point> deadline() const;
 
     // Constant after construction.
     const std::string url_;

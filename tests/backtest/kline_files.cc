@@ -99,6 +99,28 @@ void write_zip(const fs::path& zip, const std::string& entry, const std::string&
     if (zip_close(z) != 0) throw std::runtime_error("zip_close failed for " + zip.string());
 }
 
+void declare_zip_size(const fs::path& zip, std::uint32_t uncompressed) {
+    std::string bytes = read_file(zip);
+    auto put32 = [&](std::size_t at, std::uint32_t v) {
+        for (int i = 0; i < 4; ++i)
+            bytes[at + static_cast<std::size_t>(i)] = static_cast<char>(v >> (8 * i));
+    };
+    // Every local file header (PK\3\4, size at +22) and central directory entry (PK\1\2, size
+    // at +24): the two must agree, or libzip refuses the archive as inconsistent.
+    int patched = 0;
+    for (std::size_t at = 0; at + 46 <= bytes.size(); ++at) {
+        if (bytes.compare(at, 4, "PK\x03\x04") == 0) {
+            put32(at + 22, uncompressed);
+            ++patched;
+        } else if (bytes.compare(at, 4, "PK\x01\x02") == 0) {
+            put32(at + 24, uncompressed);
+            ++patched;
+        }
+    }
+    if (patched != 2) throw std::runtime_error("not a one-entry zip: " + zip.string());
+    write_file(zip, bytes);
+}
+
 void write_checksum(const fs::path& zip) {
     auto r = testing_support::run({"/usr/bin/sha256sum", zip.filename().string()},
                                   std::chrono::seconds(30), {}, zip.parent_path().string());

@@ -32,6 +32,9 @@ std::string read_file(const std::filesystem::path& path);
 // A zip holding one entry `entry` with `content`, written with libzip.
 void write_zip(const std::filesystem::path& zip, const std::string& entry,
                const std::string& content);
+// Rewrites the uncompressed size that the zip's headers declare for its one entry (local header
+// and central directory alike), as a zip crafted to lie about what it expands to.
+void declare_zip_size(const std::filesystem::path& zip, std::uint32_t uncompressed);
 // `<zip>.CHECKSUM` as Binance publishes it, made by running sha256sum in the zip's folder.
 void write_checksum(const std::filesystem::path& zip);
 

@@ -32,6 +32,11 @@ const std::int64_t kFeb2024 = backtest::utc_ms(2024, 2, 1);
 constexpr std::int64_t kMin = INT64_MIN;
 constexpr std::int64_t kMax = INT64_MAX;
 
+// The header row of the archive's files that have one.
+constexpr const char* kHeader =
+    "open_time,open,high,low,close,volume,close_time,quote_volume,count,"
+    "taker_buy_volume,taker_buy_quote_volume,ignore\n";
+
 Decimal dec(const char* s) { return Decimal::from_string(s); }
 
 // Parses `text` as a January 2024 file.
@@ -141,9 +146,7 @@ TEST_CASE("a row: every field read exactly", "[reader]") {
 }
 
 TEST_CASE("tolerated: header, no final newline, CRLF, blank lines", "[reader]") {
-    const std::string header =
-        "open_time,open,high,low,close,volume,close_time,quote_volume,count,"
-        "taker_buy_volume,taker_buy_quote_volume,ignore\n";
+    const std::string header = kHeader;
     CHECK(parse(header + row(0) + row(1)).size() == 2);
     std::string last = row(0) + row(1);
     last.pop_back();  // no newline after the last row
@@ -176,7 +179,7 @@ TEST_CASE("a malformed row names file:line, the field and the problem", "[reader
     const std::string ok = row(0);
     const std::string p = "BTCUSDT-1m-2024-01.csv:";
     // The line number counts the header and blank lines.
-    CHECK(parse_error("open_time,x\n" + ok +
+    CHECK(parse_error(std::string(kHeader) + ok +
                       "\n1704067260000,42000.x,1,1,1,1,1704067319999,0,0,"
                       "0,0,0\n") == p + "4: open: expected a decimal number, got \"42000.x\"");
     CHECK(parse_error(ok + "1704067260000,1,1,1,1,1,1704067319999\n") ==
@@ -210,6 +213,55 @@ TEST_CASE("a malformed row names file:line, the field and the problem", "[reader
               "the file name says");
     CHECK(parse_error("1704067200000,1,1,1,1,1,1704067259999,0,0,0,0,0\nnot,a,row\n") ==
           p + "2: open_time: expected a whole number, got \"not\"");
+}
+
+TEST_CASE("only a real header row is skipped: a damaged first row is an error", "[reader]") {
+    const std::string p = "BTCUSDT-1m-2024-01.csv:";
+    // A first row whose open time lost its first digit to a stray byte is no header: it is a
+    // malformed row, named, never dropped without a word.
+    CHECK(parse_error("O704067200000,1,1,1,1,1,1704067259999,0,0,0,0,0\n" + row(1)) ==
+          p + "1: open_time: expected a whole number, got \"O704067200000\"");
+    CHECK(parse_error(" 1704067200000,1,1,1,1,1,1704067259999,0,0,0,0,0\n" + row(1)) ==
+          p + "1: open_time: expected a whole number, got \" 1704067200000\"");
+    CHECK(parse_error(std::string(3, '\0') + row(0).substr(3) + row(1)) ==
+          p + "1: open_time: expected a whole number, got \"\\x00\\x00\\x00" +
+              row(0).substr(3, 10) + "\"");
+    // Words in the first line, but not the archive's twelve column names.
+    CHECK(parse_error("open_time,x\n" + row(0)) ==
+          p + "1: header: expected the 12 column names, got 2 fields");
+    CHECK(parse_error("garbage\n" + row(0)) ==
+          p + "1: header: expected the 12 column names, got 1 field");
+    // A header is tolerated once, on the first line only.
+    CHECK(parse_error(row(0) + kHeader) ==
+          p + "2: open_time: expected a whole number, got \"open_time\"");
+    // Other spellings of the twelve names are headers too (case, spaces in a name).
+    CHECK(parse("Open Time,Open,High,Low,Close,Volume,Close Time,Quote Volume,Trades,"
+                "Taker Base,Taker Quote,Ignore\r\n" +
+                row(0))
+              .size() == 1);
+    // A UTF-8 byte order mark before the header (a spreadsheet's export) is no damage.
+    CHECK(parse("\xEF\xBB\xBF" + std::string(kHeader) + row(0)).size() == 1);
+}
+
+TEST_CASE("CR-only line ends are bad data, with or without a header", "[reader]") {
+    const std::string p = "BTCUSDT-1m-2024-01.csv:";
+    auto cr_only = [](std::string text) {
+        for (char& c : text) {
+            if (c == '\n') c = '\r';
+        }
+        return text;
+    };
+    const std::string rows = row(0) + row(1) + row(2);
+    CHECK(parse_error(cr_only(kHeader + rows)) ==
+          p + "1: row: a line ends with a lone carriage return (CR line ends); expected LF or "
+              "CRLF");
+    CHECK(parse_error(cr_only(rows)) ==
+          p + "1: row: a line ends with a lone carriage return (CR line ends); expected LF or "
+              "CRLF");
+    // A CR at the very end (a CRLF file cut before its last LF) is no damage.
+    std::string crlf = row(0);
+    crlf.insert(crlf.size() - 1, "\r");
+    CHECK(parse(crlf + crlf.substr(0, crlf.size() - 1)).size() == 2);
 }
 
 TEST_CASE("scan: any depth, archive names only, a missing folder is no data", "[reader]") {
@@ -368,6 +420,30 @@ TEST_CASE("zips: read, checksum verified, refused when damaged or failing it", "
         fs::remove(zip.string() + ".CHECKSUM");
         CHECK(run_error(source_for(tmp.path() / "ok")) ==
               zip.string() + ":2: row: expected 12 fields, got 2");
+    }
+    SECTION("a zip whose header claims more than its period's candles can fill is refused") {
+        // A month of 1m candles is 44640 rows of at most 512 bytes each (and a header): a claim
+        // of 100 MB is a lie, refused before anything is allocated for it.
+        backtest_test::declare_zip_size(zip, 100'000'000);
+        fs::remove(zip.string() + ".CHECKSUM");
+        CHECK(run_error(source_for(tmp.path() / "ok")) ==
+              zip.string() +
+                  ": its header declares 100000000 bytes for BTCUSDT-1m-2024-01.csv, more than "
+                  "a month of 1m candles can fill (22859776 bytes at most); refused");
+    }
+    SECTION("a zip whose header claims less than it holds is refused") {
+        backtest_test::declare_zip_size(zip, 10);
+        fs::remove(zip.string() + ".CHECKSUM");
+        CHECK(run_error(source_for(tmp.path() / "ok")) ==
+              zip.string() +
+                  ": BTCUSDT-1m-2024-01.csv inflates to more than the 10 bytes its "
+                  "header declares; refused");
+    }
+    SECTION("a zip whose header claims more than it holds, within the bound, is damaged") {
+        backtest_test::declare_zip_size(zip, static_cast<std::uint32_t>(text.size() + 1000));
+        fs::remove(zip.string() + ".CHECKSUM");
+        CHECK(run_error(source_for(tmp.path() / "ok")) ==
+              zip.string() + ": damaged (the entry ends early)");
     }
     SECTION("a zip without a csv inside is refused") {
         backtest_test::write_zip(zip, "readme.txt", "x");

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <catch2/catch.hpp>
+#include <condition_variable>
 #include <map>
 #include <mutex>
 #include <set>
@@ -62,6 +63,7 @@ private:
 // still trades it is counted as an overlap.
 struct Market {
     std::mutex mu;
+    std::condition_variable cv;                  // with mu: a held stop is released
     std::map<std::string, std::string> trading;  // symbol -> host
     int overlaps = 0;
 };
@@ -77,9 +79,25 @@ public:
         if (!fences_.count(symbol)) ++unfenced_starts;
     }
     void stop_trading(const std::string& symbol) override {
-        std::lock_guard<std::mutex> lock(market_.mu);
+        std::unique_lock<std::mutex> lock(market_.mu);
+        // A drain that takes a while (a bot waiting for a hung database): held until released.
+        ++stopping;
+        max_stopping = std::max(max_stopping, stopping);
+        market_.cv.notify_all();
+        market_.cv.wait(lock, [&] { return !hold_stops; });
+        --stopping;
         auto it = market_.trading.find(symbol);
         if (it != market_.trading.end() && it->second == name_) market_.trading.erase(it);
+    }
+    // Stops in progress at once, now and at most so far.
+    int stopping_now() {
+        std::lock_guard<std::mutex> lock(market_.mu);
+        return stopping;
+    }
+    void hold(bool on) {
+        std::lock_guard<std::mutex> lock(market_.mu);
+        hold_stops = on;
+        market_.cv.notify_all();
     }
     void set_fence(const std::string& symbol, std::int64_t epoch) override {
         std::lock_guard<std::mutex> lock(market_.mu);
@@ -103,6 +121,9 @@ public:
 
     int unfenced_starts = 0;        // guarded by market_.mu
     int cleared_while_trading = 0;  // guarded by market_.mu
+    int stopping = 0;               // guarded by market_.mu
+    int max_stopping = 0;           // guarded by market_.mu
+    bool hold_stops = false;        // guarded by market_.mu
 
 private:
     const std::string name_;
@@ -222,6 +243,30 @@ TEST_CASE("a keeper that cannot renew stops trading before its leases can run ou
     CHECK(eventually([&] { return sink->has("main@host-a:1 info leases: renewals work again"); }));
     CHECK(a.keeper->stats().held.at("BTCUSDT") == 2);
     a.keeper->stop(std::chrono::steady_clock::now() + 10s);
+}
+
+TEST_CASE("symbols whose leases are lost together stop together, not one drain after another",
+          "[leases][postgres]") {
+    PgServer server;
+    migrate(server);
+    Market market;
+    auto sink = std::make_shared<Lines>();
+    Node a(server, "host-a:1", market, sink);
+    REQUIRE(a.keeper->start() == "");
+    REQUIRE(eventually([&] { return a.host.trading().size() == kSymbols.size(); }));
+    // Every drain takes as long as the test says (bots waiting for a hung database); the server
+    // goes away, so every lease goes unrenewed at once.
+    a.host.hold(true);
+    server.stop();
+    const bool together =
+        eventually([&] { return a.host.stopping_now() == static_cast<int>(kSymbols.size()); });
+    a.host.hold(false);
+    std::string lines;
+    for (const auto& l : sink->lines()) lines += l + "\n";
+    INFO(lines);
+    CHECK(together);
+    REQUIRE(eventually([&] { return a.host.trading().empty(); }));
+    a.keeper->stop(std::chrono::steady_clock::now() + 2s);
 }
 
 TEST_CASE("a lease taken over after it expired is reported lost and its symbol stops",

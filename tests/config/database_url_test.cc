@@ -102,3 +102,43 @@ TEST_CASE("a password in database.url is refused, and the message does not repea
         CHECK(error.find("s3cr3t") == std::string::npos);
     }
 }
+
+TEST_CASE("database.url's deadlines: connect, statement, lock and keepalive, with defaults",
+          "[config][postgres]") {
+    config::Config c =
+        config::parse_config(with_database(R"({"url": "postgresql://trader@db/tradebot"})"));
+    CHECK(c.database.connect_timeout_s == 5);
+    CHECK(c.database.statement_timeout_ms == 5000);
+    CHECK(c.database.lock_timeout_ms == 2000);
+    CHECK(c.database.keepalive_s == 10);
+    config::Config d = config::parse_config(with_database(
+        R"({"url": "postgresql://trader@db/tradebot", "connect_timeout_s": 2,
+            "statement_timeout_ms": 30000, "lock_timeout_ms": 30000, "keepalive_s": 4})"));
+    CHECK(d.database.connect_timeout_s == 2);
+    CHECK(d.database.statement_timeout_ms == 30000);
+    CHECK(d.database.lock_timeout_ms == 30000);
+    CHECK(d.database.keepalive_s == 4);
+    // --check-config shows them, and they read back the same.
+    const nlohmann::json j = config::to_json(d);
+    CHECK(j["database"]["statement_timeout_ms"] == 30000);
+    CHECK(j["database"]["keepalive_s"] == 4);
+    const config::Config back = config::parse_config(j.dump());
+    CHECK(back.database.connect_timeout_s == 2);
+    CHECK(back.database.lock_timeout_ms == 30000);
+
+    CHECK(error_of(with_database(R"({"path": "x.db", "statement_timeout_ms": 1000})")) ==
+          "database.statement_timeout_ms: applies only with database.url");
+    CHECK(error_of(with_database(
+              R"({"url": "postgresql://trader@db/tradebot", "connect_timeout_s": 0})")) ==
+          "database.connect_timeout_s: expected integer 1..300, got number 0");
+    CHECK(error_of(with_database(
+              R"({"url": "postgresql://trader@db/tradebot", "statement_timeout_ms": 50})")) ==
+          "database.statement_timeout_ms: expected integer 100..600000, got number 50");
+    CHECK(error_of(with_database(
+              R"({"url": "postgresql://trader@db/tradebot", "lock_timeout_ms": 6000})")) ==
+          "database.lock_timeout_ms: expected at most database.statement_timeout_ms (5000), got "
+          "6000");
+    CHECK(error_of(
+              with_database(R"({"url": "postgresql://trader@db/tradebot", "keepalive_s": 0})")) ==
+          "database.keepalive_s: expected integer 1..600, got number 0");
+}

@@ -278,3 +278,22 @@ TEST_CASE("Bad market_data sections", "[config]") {
          "market_data.dir: unknown key"},
     });
 }
+
+TEST_CASE("A number beyond double range names its key path", "[config]") {
+    // nlohmann refuses such a number while parsing (an exception of its own, not a parse
+    // error): it must still be a ConfigError naming where it is, never an abort.
+    check_all({
+        {R"({"symbols": ["BTCUSDT"], "exchange": {"sim": {"seed": 1e400}}})",
+         "exchange.sim.seed: number 1e400 is out of range (beyond what a double holds)"},
+        {R"({"symbols": ["BTCUSDT"], "database": {"busy_timeout_ms": -1e400}})",
+         "database.busy_timeout_ms: number -1e400 is out of range (beyond what a double holds)"},
+        {R"({"symbols": ["BTCUSDT", {"symbol": "ETHUSDT", "strategy": {"fast": 2e999}}]})",
+         "symbols[1].strategy.fast: number 2e999 is out of range (beyond what a double holds)"},
+        {R"({"symbols": [1E+400]})",
+         "symbols[0]: number 1E+400 is out of range (beyond what a double holds)"},
+        {R"(1e400)", "(top level): number 1e400 is out of range (beyond what a double holds)"},
+    });
+    // Large but finite numbers are ordinary values, refused (or not) by the key's own rule.
+    CHECK(error_of(R"({"symbols": ["BTCUSDT"], "exchange": {"sim": {"seed": 1e300}}})") ==
+          std::string("exchange.sim.seed: expected integer >= 0, got number 1e+300"));
+}

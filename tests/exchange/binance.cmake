@@ -2,7 +2,7 @@
 # Binance-compatible exchange on loopback (tests/support/fake_binance).
 tradebot_add_test(binance_unit_tests
   SOURCES binance/signing_test.cc net_url_test.cc binance/messages_test.cc
-          binance/kline_sequencer_test.cc
+          binance/kline_sequencer_test.cc fault_burst_test.cc
   LIBS exchange
   LABELS unit)
 

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -277,4 +278,107 @@ TEST_CASE("backtest: SIGTERM stops it with 143 and leaves no database", "[backte
     INFO(bt.stderr_text());
     CHECK(code == 143);
     CHECK(names_in(dir.path()) == std::vector<std::string>{"bt.json", "data", "zipped"});
+}
+
+TEST_CASE("backtest: a damaged first row and CR-only line ends are exit 65, naming file:line",
+          "[backtest][faults]") {
+    TempDir dir;
+    backtest_it::write_data(dir, {"BTCUSDT"}, 100);
+    const std::string config = backtest_it::write_config(dir, {"BTCUSDT"});
+    const fs::path file = dir.path() / "data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01.csv";
+    const std::string text = backtest_test::read_file(file);
+    const std::string name = "data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01.csv";
+
+    // The first row's open time lost its first digit: read as a row, refused, never dropped.
+    backtest_test::write_file(file, "x" + text.substr(1));
+    RunResult r = run_backtest(dir, {"--config", config, "--data", "data"});
+    CHECK(r.exit_code == 65);
+    CHECK(r.err.find("tradebot-backtest: bad data: " + name + ":1: open_time: ") == 0);
+
+    // The archive's header, then every line ended by a lone CR: bad data, not "no data".
+    std::string cr_only =
+        "open_time,open,high,low,close,volume,close_time,quote_volume,count,taker_buy_volume,"
+        "taker_buy_quote_volume,ignore\n" +
+        text;
+    std::replace(cr_only.begin(), cr_only.end(), '\n', '\r');
+    backtest_test::write_file(file, cr_only);
+    RunResult cr = run_backtest(dir, {"--config", config, "--data", "data"});
+    CHECK(cr.exit_code == 65);
+    CHECK(cr.err == "tradebot-backtest: bad data: " + name +
+                        ":1: row: a line ends with a lone carriage return (CR line ends); "
+                        "expected LF or CRLF\n");
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"bt.json", "data"});
+}
+
+TEST_CASE(
+    "backtest: a zip whose header lies about its size is exit 65 naming it, within little "
+    "memory",
+    "[backtest][faults]") {
+    TempDir dir;
+    backtest_it::write_data(dir, {"BTCUSDT"}, 100);
+    const std::string config = backtest_it::write_config(dir, {"BTCUSDT"});
+    const fs::path csv = dir.path() / "data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01.csv";
+    const fs::path zip = csv.parent_path() / "BTCUSDT-1m-2024-01.zip";
+    backtest_test::write_zip(zip, csv.filename().string(), backtest_test::read_file(csv));
+    fs::remove(csv);
+    backtest_test::declare_zip_size(zip, 0xF0000000u);  // "4 GB when inflated"
+    // Half a gigabyte of address space: believing the header would need eight times that.
+    RunResult r =
+        run({"/bin/sh", "-c", "ulimit -v 524288 && exec \"$0\" --config \"$1\" --data data",
+             kBacktest, config},
+            kLong, {}, dir.path().string());
+    CHECK(r.exit_code == 65);
+    CHECK(r.err ==
+          "tradebot-backtest: bad data: data/spot/monthly/klines/BTCUSDT/1m/"
+          "BTCUSDT-1m-2024-01.zip: its header declares 4026531840 bytes for "
+          "BTCUSDT-1m-2024-01.csv, more than a month of 1m candles can fill (22859776 bytes at "
+          "most); refused\n");
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"bt.json", "data"});
+}
+
+TEST_CASE("backtest: what killed runs left (*.partial-PID) is removed, a live run's is not",
+          "[backtest][faults]") {
+    TempDir dir;
+    backtest_it::write_data(dir, {"BTCUSDT"}, 100);
+    const std::string config = backtest_it::write_config(dir, {"BTCUSDT"});
+    // A run killed with SIGKILL: it gets no chance to remove its temporary database. (Its
+    // checksum is a FIFO nobody writes, so it is surely under way, holding the file, when killed.)
+    const fs::path csv = dir.path() / "data/spot/monthly/klines/BTCUSDT/1m/BTCUSDT-1m-2024-01.csv";
+    const fs::path zip = dir.path() / "zipped/BTCUSDT-1m-2024-01.zip";
+    backtest_test::write_zip(zip, csv.filename().string(), backtest_test::read_file(csv));
+    REQUIRE(::mkfifo((zip.string() + ".CHECKSUM").c_str(), 0600) == 0);
+    std::string killed_partial;
+    {
+        ChildProcess bt({kBacktest, "--config", config, "--data", "zipped", "--db", "results.db"},
+                        {}, dir.path().string());
+        killed_partial = "results.db.partial-" + std::to_string(bt.pid());
+        const auto deadline = std::chrono::steady_clock::now() + kLong;
+        while (!fs::exists(dir.path() / killed_partial) && bt.running() &&
+               std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        }
+        REQUIRE(fs::exists(dir.path() / killed_partial));
+        bt.signal(SIGKILL);
+        CHECK(bt.wait_for(kLong) == 128 + SIGKILL);
+    }
+    REQUIRE(fs::exists(dir.path() / killed_partial));
+    // Another run's files beside them: this process is alive, so its file is no leftover.
+    const std::string live_partial = "results.db.partial-" + std::to_string(::getpid());
+    backtest_test::write_file(dir.path() / live_partial, "in use");
+    // A report a killed run was writing.
+    backtest_test::write_file(dir.path() / (killed_partial + "-wal"), "");
+    const std::string killed_report =
+        "report.html.partial-" + killed_partial.substr(killed_partial.rfind('-') + 1);
+    backtest_test::write_file(dir.path() / killed_report, "<html>");
+
+    RunResult r = run_backtest(dir, {"--config", config, "--data", "data", "--db", "results.db",
+                                     "--report", "report.html"});
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(r.err.find("removed " + killed_partial + ", left by a run that no longer runs") !=
+          std::string::npos);
+    CHECK(r.err.find("removed " + killed_report + ", left by a run that no longer runs") !=
+          std::string::npos);
+    CHECK(names_in(dir.path()) == std::vector<std::string>{"bt.json", "data", "report.html",
+                                                           "results.db", live_partial, "zipped"});
 }

@@ -7,4 +7,4 @@ tradebot_add_test(daemon_binance_tests
   LIBS fake_binance storage strategy_plugins config nlohmann_json::nlohmann_json
   LABELS integration
   TIMEOUT 300)
-add_dependencies(daemon_binance_tests tradebotd)
+add_dependencies(daemon_binance_tests tradebotd tradebot-backtest)

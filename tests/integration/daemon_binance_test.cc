@@ -584,3 +584,92 @@ TEST_CASE("daemon binance: a dropped stream reconnects and back-fills, garbage i
         for (const auto& o : r.orders(sym, 100000)) CHECK(o.status == "FILLED");
     }
 }
+
+TEST_CASE("daemon binance: impossible candles are refused: never traded, never recorded",
+          "[daemon][binance][integration][candle]") {
+    TempDir dir;
+    FakeBinance fake;
+    const Scenario market = make_scenario(30);
+    install(fake, market);
+    // A broken candle in the REST history, in place of a real one: the warm-up leaves it out
+    // (the history is flat, so the indicators do not miss it).
+    {
+        Kline broken = market.history.at("BTCUSDT").at(kHistoryCandles / 2);
+        broken.close = dec("-5");
+        broken.low = dec("-6");
+        fake.add_history(broken);
+    }
+    auto cfg = binance_config(dir, fake, "paper");
+    cfg["market_data"] = {{"record_dir", dir.file("recorded")}};
+    const std::string config = write_config(dir, cfg);
+    auto daemon = start_daemon(dir, config);
+    bool ready = wait_ready(*daemon, fake);
+    INFO("stderr:\n" << daemon->stderr_text());
+    REQUIRE(ready);
+
+    std::map<std::string, std::vector<SignalKey>> expected;
+    std::map<std::string, std::size_t> counts;
+    for (const auto& s : kSymbols) {
+        expected[s] = expected_signals(market, s, market.live_candles());
+        counts[s] = expected[s].size();
+    }
+    // Live: before every third real candle, impossible ones of the same open time, as a hostile
+    // or broken peer would send them. Were one taken, it would take the real candle's place.
+    std::vector<Kline> script;
+    std::size_t impossible = 0;
+    for (std::size_t i = 0; i < market.live_candles(); ++i) {
+        for (const auto& [sym, ks] : market.live) {
+            const Kline& real = ks.at(i);
+            if (i % 3 == 1) {
+                Kline below_zero = real;
+                below_zero.close = dec("-5");
+                below_zero.low = dec("-6");
+                Kline inverted = real;
+                std::swap(inverted.high, inverted.low);
+                inverted.high = inverted.high - dec(markets().front().unit);
+                Kline outside = real;
+                outside.close = real.high + real.high;
+                for (const Kline& k : {below_zero, inverted, outside}) script.push_back(k);
+                impossible += 3;
+            }
+            script.push_back(real);
+        }
+    }
+    fake.play(script, std::chrono::milliseconds(5));
+    bool done =
+        wait_for_db(db_path(dir), [&](const storage::Reader& r) { return all_decided(r, counts); });
+    INFO("stderr:\n" << daemon->stderr_text());
+    REQUIRE(done);
+    const auto total = static_cast<std::int64_t>(market.live_candles());
+    REQUIRE(daemon->wait_until_output(
+        [&](const std::string& e) {
+            for (const auto& s : kSymbols) {
+                if (max_closed(e, s) < total) return false;
+            }
+            return true;
+        },
+        kLong, true));
+    auto code = terminate(*daemon);
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
+
+    const std::string err = daemon->stderr_text();
+    CHECK(contains(err, "malformed message(s) skipped, a burst begins: kline "));
+    CHECK(contains(err, "history of BTCUSDT: 1 impossible candle(s) left out"));
+    storage::Reader r(db_path(dir));
+    for (const auto& sym : kSymbols) {
+        INFO(sym);
+        CHECK(max_closed(err, sym) == total);  // each real candle once, no impossible one
+        CHECK(recorded_signals(r, sym) == expected[sym]);
+        for (const auto& s : r.signals(sym, 100000)) CHECK(std::stod(s.price) > 0);
+        for (const auto& f : r.fills(sym, 100000)) CHECK(dec(f.price).is_positive());
+    }
+    CHECK(impossible > 0);
+    // What the daemon recorded is what it traded on, and the backtest replays it.
+    auto replay = testing_support::run(
+        {std::string(TRADEBOT_BIN_DIR) + "/tradebot-backtest", "--config", config, "--data",
+         dir.file("recorded"), "--db", dir.file("replay.db")},
+        kLong, {}, dir.path().string());
+    INFO("backtest:\n" << replay.out << replay.err);
+    CHECK(replay.exit_code == 0);
+}

@@ -3,7 +3,8 @@
 // disk), a second signal during a stop, a damaged file, corruption found mid-run, SIGTERM during
 // a Binance start-up that never answers, configs that are not files, a restart within the sim's
 // minute, credentials in a URL. The real binary, real SQLite files, real signals and sockets.
-// Deadlines bound hangs; elapsed times are printed for the record, never asserted.
+// Deadlines bound hangs; elapsed times are printed for the record and asserted only against the
+// contract's own deadline (a stop within 5 s).
 #include <signal.h>
 #include <sqlite3.h>
 #include <sys/stat.h>
@@ -178,6 +179,7 @@ TEST_CASE("failsafe: SIGTERM while another process holds the write lock stops cl
     REQUIRE(code.has_value());
     CHECK(*code == 0);
     WARN("stop with the write lock held elsewhere took " << took << " s (the contract: 5 s)");
+    CHECK(took < 5.0);  // the contract's own deadline; the daemon aims at 3.5 s
     const std::string err = daemon->stderr_text();
     CHECK(contains(err, "stopping (SIGTERM)"));
     CHECK(contains(err, "all bots stopped"));
@@ -202,6 +204,7 @@ TEST_CASE("failsafe: SIGTERM on a full disk stops cleanly and counts what it lef
     REQUIRE(code.has_value());
     CHECK(*code == 0);
     WARN("stop on a full disk took " << took << " s (the contract: 5 s)");
+    CHECK(took < 5.0);  // the contract's own deadline; the daemon aims at 3.5 s
     const std::string err = daemon->stderr_text();
     // The bots were waiting for storage: the stop abandoned them, and the close could not
     // commit what they had queued. Said, counted, and left for the next start.

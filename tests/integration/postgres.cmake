@@ -1,7 +1,7 @@
 # Several real tradebotd processes on one real PostgreSQL server the tests start (label
 # "postgres"), and tradebotctl on it.
 tradebot_add_test(postgres_daemon_tests SOURCES postgres_daemon_test.cc
-                  LIBS storage config nlohmann_json::nlohmann_json
+                  LIBS storage config nlohmann_json::nlohmann_json Boost::headers
                   LABELS integration postgres TIMEOUT 300)
 if(TARGET postgres_daemon_tests)
   add_dependencies(postgres_daemon_tests tradebotd tradebotctl)

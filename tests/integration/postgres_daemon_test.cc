@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "config/decimal.h"
+#include "ops_http_client.h"
 #include "storage/errors.h"
 #include "storage/leases.h"
 #include "storage/pg_reader.h"
@@ -31,6 +32,7 @@
 #include "support/config.h"
 #include "support/daemon.h"
 #include "support/pg_server.h"
+#include "support/tcp_relay.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -38,6 +40,7 @@ using config::Decimal;
 using nlohmann::json;
 using testing_support::ChildProcess;
 using testing_support::PgServer;
+using testing_support::TcpRelay;
 using testing_support::TempDir;
 using namespace std::chrono_literals;
 
@@ -84,10 +87,19 @@ struct DumpLogsOnFailure {
     }
 };
 
-// Each daemon gets its own node name in its own config, so the lease rows say who is who.
-std::unique_ptr<Daemon> start(const TempDir& dir, const PgServer& server, const std::string& node) {
+// A URL to the server through `relay` (plain, so the relay can see the protocol's messages).
+std::string url_through(const TcpRelay& relay) {
+    return "postgresql://tradebot@127.0.0.1:" + std::to_string(relay.port()) +
+           "/tradebot?sslmode=disable&gssencmode=disable";
+}
+
+// Each daemon gets its own node name in its own config, so the lease rows say who is who. With
+// a relay, its every connection goes through it.
+std::unique_ptr<Daemon> start(const TempDir& dir, const PgServer& server, const std::string& node,
+                              const TcpRelay* relay = nullptr) {
     json cfg = pg_config(server);
     cfg["database"]["node"] = node;
+    if (relay) cfg["database"]["url"] = url_through(*relay);
     return std::make_unique<Daemon>(dir, write_config(dir, cfg, node + ".json"), node);
 }
 
@@ -127,6 +139,8 @@ std::set<std::string> symbols_with_fills(const PgServer& server) {
 
 // Two daemons, host-a and host-b, on one fresh server: constructed once they hold three
 // symbols each and every symbol has fills. Their logs go to stderr if a REQUIRE fails.
+// host-a's connections go through `relay` (a network that can stop delivering), host-b's
+// straight to the server.
 struct TwoDaemons {
     TwoDaemons() {
         REQUIRE(eventually([&] { return split_evenly(server, "host-a", "host-b"); }));
@@ -136,7 +150,8 @@ struct TwoDaemons {
 
     PgServer server;
     TempDir dir;
-    std::unique_ptr<Daemon> a = start(dir, server, "host-a");
+    TcpRelay relay{server.port()};
+    std::unique_ptr<Daemon> a = start(dir, server, "host-a", &relay);
     std::unique_ptr<Daemon> b = start(dir, server, "host-b");
     DumpLogsOnFailure dump{{a.get(), b.get()}};
 };
@@ -275,7 +290,7 @@ TEST_CASE("two daemons share six symbols, both trade, and a SIGKILLed one's symb
 }
 
 TEST_CASE("a daemon frozen past its lease is fenced out and, thawed, writes nothing more",
-          "[postgres][daemon]") {
+          "[postgres][daemon][fencing]") {
     TwoDaemons two;
     auto [server, dir, a, b] = two.parts();  // references into `two`
     // host-a's symbols, and the epoch it holds each at: 1, or more if host-b held it first.
@@ -288,6 +303,12 @@ TEST_CASE("a daemon frozen past its lease is fenced out and, thawed, writes noth
     }
     REQUIRE(frozen_symbols.size() == 3);
 
+    // Frozen with a signal on its way to the server: host-a's network stops delivering at its
+    // next write of a signal, then the process is stopped. Thawed, that write reaches the server
+    // long after host-b took the symbol over: only fencing keeps it out (without it, it lands
+    // behind host-b's rows, which the checks below catch).
+    two.relay.hold_at("insert_signal");
+    REQUIRE(eventually([&] { return two.relay.held_contains("insert_signal"); }));
     a->process->signal(SIGSTOP);
     const auto stopped_at = std::chrono::steady_clock::now();
     REQUIRE(eventually([&] { return holders(server)["host-b"].size() == kSymbols.size(); }));
@@ -299,6 +320,7 @@ TEST_CASE("a daemon frozen past its lease is fenced out and, thawed, writes noth
         eventually([&] { return logged_signals(b->log().substr(b_log_at_takeover)).size() >= 2; }));
 
     const std::size_t a_log_at_thaw = a->log().size();
+    two.relay.release();
     a->process->signal(SIGCONT);
     for (const auto& sym : frozen_symbols) {
         REQUIRE(eventually([&] {
@@ -515,4 +537,116 @@ TEST_CASE("compose's postgres profile: a server and two daemon replicas, no pass
     CHECK(resolved.at("database").at("url") == "postgresql://tradebot@postgres:5432/tradebot");
     CHECK(resolved.at("database").at("lease_s") == 15);
     CHECK(resolved.at("metrics").at("listen") == "0.0.0.0:9464");
+}
+
+namespace {
+
+// Orders still PENDING or UNKNOWN: none may be left once a daemon has started and stopped.
+std::vector<std::string> unsettled_orders(const PgServer& server) {
+    std::vector<std::string> out;
+    for (const auto& o : storage::PgReader(server.url()).orders("", 0)) {
+        if (o.status == "PENDING" || o.status == "UNKNOWN") out.push_back(o.client_order_id);
+    }
+    return out;
+}
+
+// Every signal a daemon logged as committed is in the database (it may hold more: a group whose
+// commit landed after the daemon had given up on it).
+void check_logged_are_stored(const PgServer& server, const std::vector<const Daemon*>& daemons) {
+    std::map<std::int64_t, std::string> stored;
+    for (const auto& s : storage::PgReader(server.url()).signals("", 0)) stored[s.id] = s.symbol;
+    std::size_t logged = 0;
+    for (const auto* d : daemons) {
+        for (const auto& [id, sym] : logged_signals(d->log())) {
+            INFO("signal id " << id << " logged by " << d->name << " for " << sym);
+            CHECK(stored.count(id) == 1);
+            if (stored.count(id)) CHECK(stored.at(id) == sym);
+            ++logged;
+        }
+    }
+    CHECK(logged > 0);
+}
+
+}  // namespace
+
+TEST_CASE(
+    "a hung server: writes wait, /healthz says so, SIGTERM still ends the daemon within "
+    "5 s, and nothing acknowledged is lost once the server is back",
+    "[postgres][daemon][faults]") {
+    PgServer server;
+    TempDir dir;
+    const std::uint16_t port = testing_support::free_tcp_port();
+    json cfg = pg_config(server);
+    cfg["database"]["lease_s"] = 15;  // the default: renewals in flight for up to 5 s
+    cfg["database"]["node"] = "host-a";
+    cfg["metrics"] = {{"listen", "127.0.0.1:" + std::to_string(port)}};
+    const std::string config = write_config(dir, cfg, "a.json");
+    auto a = std::make_unique<Daemon>(dir, config, "host-a");
+    DumpLogsOnFailure dump{{a.get()}};
+    REQUIRE(eventually([&] { return holders(server)["host-a"].size() == kSymbols.size(); }));
+    REQUIRE(eventually([&] { return logged_signals(a->log()).size() >= 3; }));
+    CHECK(testing_support::http_get(port, "/healthz").status == 200);
+
+    // Every server process stopped: connections stay open, nothing answers.
+    server.freeze();
+    const auto frozen_at = std::chrono::steady_clock::now();
+    std::string health;
+    REQUIRE(eventually([&] {
+        const auto r = testing_support::http_get(port, "/healthz");
+        health = r.body;
+        return r.status == 503 && r.body.find("storage stalled") != std::string::npos;
+    }));
+    WARN("/healthz said `" << health.substr(0, health.find('\n')) << "` "
+                           << seconds_since(frozen_at) << " s after the server hung");
+
+    const auto t0 = std::chrono::steady_clock::now();
+    a->process->signal(SIGTERM);
+    const auto code = a->process->wait_for(kLong);
+    const double took = seconds_since(t0);
+    WARN("SIGTERM with the server hung: the daemon exited after " << took << " s");
+    REQUIRE(code.has_value());
+    CHECK(*code == 0);
+    CHECK(took < 5.0);  // the contract's "a clean stop finishes within 5 s"
+    const std::string log = a->log();
+    CHECK(log.find("could not be committed before the stop deadline") != std::string::npos);
+    CHECK(log.find("stopping (SIGTERM)") != std::string::npos);
+
+    // Back again: what the daemon said it committed is there, and a new start settles the rest.
+    server.thaw();
+    check_logged_are_stored(server, {a.get()});
+    auto again = std::make_unique<Daemon>(dir, config, "host-a again");
+    DumpLogsOnFailure dump_again{{again.get()}};
+    REQUIRE(eventually([&] { return logged_signals(again->log()).size() >= 2; }));
+    again->process->signal(SIGTERM);
+    REQUIRE(again->process->wait_for(kLong) == 0);
+    check_logged_are_stored(server, {a.get(), again.get()});
+    check_positions_match_fills(server);
+    CHECK(unsettled_orders(server).empty());
+}
+
+TEST_CASE("a server killed just after COMMITs it never answered: every group lands exactly once",
+          "[postgres][daemon][faults]") {
+    PgServer server;
+    TempDir dir;
+    TcpRelay relay(server.port());
+    auto a = start(dir, server, "host-a", &relay);
+    DumpLogsOnFailure dump{{a.get()}};
+    REQUIRE(eventually([&] { return logged_signals(a->log()).size() >= 3; }));
+    for (int crash = 1; crash <= 3; ++crash) {
+        INFO("crash " << crash);
+        // The server commits a group; its answer never reaches the daemon; then the server dies.
+        relay.drop_next_commit_answer();
+        REQUIRE(eventually([&] { return relay.dropped() == crash; }));
+        server.kill();
+        server.start();
+        // The daemon carries on: it asked the server whether that group committed (its commit
+        // token) before writing anything again.
+        const std::size_t seen = logged_signals(a->log()).size();
+        REQUIRE(eventually([&] { return logged_signals(a->log()).size() >= seen + 2; }));
+    }
+    a->process->signal(SIGTERM);
+    REQUIRE(a->process->wait_for(kLong) == 0);
+    // Applied twice, a group would leave rows the daemon never logged, or a second fill.
+    check_logged_equals_stored(server, {a.get()});
+    check_positions_match_fills(server);
 }

@@ -344,8 +344,62 @@ void PgServer::wait_ready(std::chrono::seconds timeout) {
     }
 }
 
+std::vector<pid_t> PgServer::processes() const {
+    std::vector<pid_t> out;
+    if (pid_ <= 0) return out;
+    out.push_back(pid_);
+    std::error_code ec;
+    for (fs::directory_iterator it("/proc", ec), end; !ec && it != end; it.increment(ec)) {
+        const std::string name = it->path().filename().string();
+        if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+        // /proc/PID/stat: "pid (comm) state ppid ..."; comm may hold spaces, so after the ')'.
+        const std::string stat = read_file(it->path() / "stat");
+        const auto close = stat.rfind(')');
+        if (close == std::string::npos) continue;
+        std::istringstream rest(stat.substr(close + 1));
+        std::string state;
+        long ppid = 0;
+        rest >> state >> ppid;
+        if (ppid == pid_) out.push_back(static_cast<pid_t>(std::stol(name)));
+    }
+    return out;
+}
+
+void PgServer::freeze() {
+    if (pid_ <= 0 || frozen_) return;
+    // The postmaster first, so that it starts no process that would escape.
+    ::kill(pid_, SIGSTOP);
+    for (pid_t p : processes()) ::kill(p, SIGSTOP);
+    frozen_ = true;
+}
+
+void PgServer::thaw() {
+    if (!frozen_) return;
+    for (pid_t p : processes()) ::kill(p, SIGCONT);
+    frozen_ = false;
+}
+
+void PgServer::kill() {
+    if (pid_ <= 0) return;
+    const std::vector<pid_t> all = processes();
+    for (pid_t p : all) ::kill(p, SIGKILL);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    // The backends were the postmaster's children; once they are gone nothing holds the data
+    // folder's shared memory, and a start recovers from the WAL.
+    const auto deadline = Clock::now() + std::chrono::seconds(30);
+    for (pid_t p : all) {
+        while (p != pid_ && ::kill(p, 0) == 0 && Clock::now() < deadline) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+    }
+    pid_ = -1;
+    frozen_ = false;
+}
+
 void PgServer::stop() {
     if (pid_ <= 0) return;
+    thaw();
     ::kill(pid_, SIGINT);  // fast shutdown: clients disconnected, data kept
     const auto deadline = Clock::now() + std::chrono::seconds(30);
     int status = 0;

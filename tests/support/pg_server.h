@@ -17,6 +17,7 @@
 #include <chrono>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 namespace testing_support {
 
@@ -45,6 +46,16 @@ public:
         start();
     }
 
+    // A hung server: every one of its processes stopped (SIGSTOP), connections left open. Its
+    // kernel still accepts connections and acknowledges what clients send; nothing answers.
+    // thaw() lets them run on (SIGCONT). stop() and the destructor thaw first.
+    void freeze();
+    void thaw();
+    bool frozen() const { return frozen_; }
+    // A crash: every server process killed at once (SIGKILL), nothing shut down. start() then
+    // runs crash recovery on the same data.
+    void kill();
+
     // Runs SQL as the superuser on `database` (default: the server's own); throws naming the
     // statement on failure. Returns the first column of the first row ("" if none).
     std::string query(const std::string& sql, const std::string& database = {}) const;
@@ -56,6 +67,8 @@ public:
 private:
     void launch();
     void wait_ready(std::chrono::seconds timeout);
+    // The postmaster and every process it started (backends, background workers).
+    std::vector<pid_t> processes() const;
 
     std::filesystem::path dir_;  // owned by the server's user: data/, the socket, server.log
     std::string database_;
@@ -64,6 +77,7 @@ private:
     gid_t gid_ = 0;
     int port_ = 0;
     pid_t pid_ = -1;
+    bool frozen_ = false;
 };
 
 }  // namespace testing_support

@@ -11,6 +11,7 @@
 #include <cstring>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace testing_support {
 namespace {
@@ -83,19 +84,62 @@ void TcpRelay::accept_loop() {
     }
 }
 
+void TcpRelay::hold() {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    held_from_clients_.clear();
+    held_.store(true);
+}
+
+void TcpRelay::release() { held_.store(false); }
+
+void TcpRelay::hold_at(const std::string& needle) {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    held_from_clients_.clear();
+    hold_at_ = needle;
+}
+
+bool TcpRelay::held_contains(const std::string& needle) const {
+    std::lock_guard<std::mutex> lock(held_mu_);
+    return held_from_clients_.find(needle) != std::string::npos;
+}
+
 void TcpRelay::pump(int client, int server) {
     std::string from_server;  // bytes not yet forwarded: parsed one message at a time
+    std::string to_server;    // what a client sent while held
     char buf[16384];
     for (;;) {
+        const bool held = held_.load();
+        if (!held && !to_server.empty()) {
+            if (!write_all(server, to_server.data(), to_server.size())) break;
+            to_server.clear();
+        }
         pollfd p[3] = {{client, POLLIN, 0}, {server, POLLIN, 0}, {stop_pipe_[0], POLLIN, 0}};
-        if (::poll(p, 3, -1) < 0) {
+        // While held, look at the flag now and then; what the server sends waits in its socket.
+        if (held) p[1].events = 0;
+        if (::poll(p, 3, held ? 20 : -1) < 0) {
             if (errno == EINTR) continue;
             break;
         }
         if (p[2].revents) break;
         if (p[0].revents) {
             const ssize_t n = ::recv(client, buf, sizeof buf, 0);
-            if (n <= 0 || !write_all(server, buf, static_cast<std::size_t>(n))) break;
+            if (n <= 0) break;
+            {
+                std::lock_guard<std::mutex> lock(held_mu_);
+                if (!hold_at_.empty() &&
+                    std::string_view(buf, static_cast<std::size_t>(n)).find(hold_at_) !=
+                        std::string_view::npos) {
+                    hold_at_.clear();
+                    held_.store(true);
+                }
+            }
+            if (held_.load()) {
+                to_server.append(buf, static_cast<std::size_t>(n));
+                std::lock_guard<std::mutex> lock(held_mu_);
+                held_from_clients_.append(buf, static_cast<std::size_t>(n));
+                continue;
+            }
+            if (!write_all(server, buf, static_cast<std::size_t>(n))) break;
         }
         if (p[1].revents) {
             const ssize_t n = ::recv(server, buf, sizeof buf, 0);

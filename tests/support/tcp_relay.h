@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -25,6 +26,19 @@ public:
     // How many COMMIT answers were dropped so far.
     int dropped() const { return dropped_.load(); }
 
+    // A network that stops delivering (a partition, a frozen switch): while held, nothing is
+    // passed on in either direction, every connection stays open, and what arrives is kept in
+    // order; release() delivers it and carries on. New connections are accepted meanwhile but
+    // nothing passes on them either.
+    void hold();
+    void release();
+    // hold() from the moment a client sends bytes containing `needle`, those bytes included
+    // (a write caught on its way: "insert_signal" is the name of the signal insert).
+    void hold_at(const std::string& needle);
+    // Whether the bytes clients sent since hold() contain `needle` (a prepared statement's name
+    // such as "insert_signal" shows a write on its way).
+    bool held_contains(const std::string& needle) const;
+
 private:
     void accept_loop();
     void pump(int client, int server);
@@ -35,6 +49,10 @@ private:
     int port_ = 0;
     std::atomic<bool> drop_commit_{false};
     std::atomic<int> dropped_{0};
+    std::atomic<bool> held_{false};
+    mutable std::mutex held_mu_;
+    std::string held_from_clients_;  // Guarded by held_mu_
+    std::string hold_at_;            // Guarded by held_mu_; empty: none
     std::thread acceptor_;
     std::mutex mu_;
     std::vector<std::thread> pumps_;  // Guarded by mu_

@@ -14,10 +14,12 @@ namespace {
 
 Decimal D(const char* s) { return Decimal::from_string(s); }
 
+// Binance's documented example, but for its low: the documentation's "l": "0.0015" lies above
+// the open of 0.0010, a candle no exchange can send (and which the stream refuses).
 const char* kKlineCombined = R"({"stream":"bnbbtc@kline_1m","data":{
   "e": "kline", "E": 1672515782136, "s": "BNBBTC",
   "k": {"t": 1672515780000, "T": 1672515839999, "s": "BNBBTC", "i": "1m", "f": 100, "L": 200,
-        "o": "0.0010", "c": "0.0020", "h": "0.0025", "l": "0.0015", "v": "1000", "n": 100,
+        "o": "0.0010", "c": "0.0020", "h": "0.0025", "l": "0.0009", "v": "1000", "n": 100,
         "x": false, "q": "1.0000", "V": "500", "Q": "0.500", "B": "123456"}}})";
 
 }  // namespace
@@ -34,7 +36,7 @@ TEST_CASE("combined-stream kline", "[messages]") {
     CHECK(k.open == D("0.0010"));
     CHECK(k.close == D("0.0020"));
     CHECK(k.high == D("0.0025"));
-    CHECK(k.low == D("0.0015"));
+    CHECK(k.low == D("0.0009"));
     CHECK(k.volume == D("1000"));
     CHECK_FALSE(k.closed);
 }
@@ -254,4 +256,42 @@ TEST_CASE("orders are rounded to the step and checked against the filters", "[ga
     auto big = check_order(r, D("5"), D("30000"), &q);  // notional 150000
     REQUIRE(big);
     CHECK(big->find("maxNotional") != std::string::npos);
+}
+
+TEST_CASE("klines whose prices cannot be real are parse errors naming the field", "[messages]") {
+    auto with = [](const char* o, const char* h, const char* l, const char* c, const char* v) {
+        return std::string(R"({"e":"kline","E":1,"s":"BTCUSDT","k":{"t":1700000000000,)") +
+               R"("T":1700000059999,"s":"BTCUSDT","i":"1m","o":")" + o + R"(","h":")" + h +
+               R"(","l":")" + l + R"(","c":")" + c + R"(","v":")" + v + R"(","x":true}})";
+    };
+    auto error_of = [](const std::string& text) {
+        auto m = parse_stream_message(text);
+        const auto* e = std::get_if<StreamParseError>(&m);
+        return e ? e->what : std::string("(accepted)");
+    };
+    const std::string at = "kline BTCUSDT 1m open_time=1700000000000: ";
+    CHECK(error_of(with("100", "110", "90", "-5", "1")) == at + "close: a price must be > 0");
+    CHECK(error_of(with("0", "110", "90", "100", "1")) == at + "open: a price must be > 0");
+    CHECK(error_of(with("100", "90", "110", "100", "1")) ==
+          at + "high: high 90 is below the open, close or low");
+    CHECK(error_of(with("100", "110", "90", "111", "1")) ==
+          at + "high: high 110 is below the open, close or low");
+    CHECK(error_of(with("100", "110", "95", "94", "1")) ==
+          at + "low: low 95 is above the open or close");
+    CHECK(error_of(with("100", "110", "90", "100", "-1")) == at + "volume: a volume must be >= 0");
+    CHECK(error_of(with("100", "110", "90", "100", "0")) == "(accepted)");
+    CHECK(error_of(with("100", "100", "100", "100", "1")) == "(accepted)");
+
+    // REST rows: an impossible one is left out and described, the page is kept.
+    std::vector<std::string> refused;
+    auto page = parse_klines(
+        R"([[1700000000000,"100","110","90","-5","1",1700000059999],
+            [1700000060000,"100","110","90","105","1",1700000119999]])",
+        "BTCUSDT", "1m", &refused);
+    REQUIRE(page);
+    REQUIRE(page.value->size() == 1);
+    CHECK(page.value->front().open_time_ms == 1700000060000);
+    CHECK(refused == std::vector<std::string>{
+                         "kline BTCUSDT 1m open_time=1700000000000 (REST): close: a price must "
+                         "be > 0"});
 }

@@ -456,3 +456,124 @@ TEST_CASE("a played price series arrives whole and in order", "[stream]") {
     stream->stop();
     CHECK(got.closed_of("BTCUSDT") == expected_opens(0, 30));
 }
+
+namespace {
+
+// Kline `i` of `symbol` with its prices replaced: (open, high, low, close).
+Kline priced(const std::string& symbol, int i, bool closed, const char* open, const char* high,
+             const char* low, const char* close) {
+    Kline k = kline(symbol, i, closed);
+    k.open = Decimal::from_string(open);
+    k.high = Decimal::from_string(high);
+    k.low = Decimal::from_string(low);
+    k.close = Decimal::from_string(close);
+    return k;
+}
+
+// Candles no exchange can send: each must be refused wherever it comes from.
+std::vector<Kline> impossible_candles(const std::string& symbol, int i, bool closed) {
+    return {
+        priced(symbol, i, closed, "100", "110", "90", "-5"),   // a close below zero
+        priced(symbol, i, closed, "100", "110", "90", "0"),    // a close of zero
+        priced(symbol, i, closed, "0", "110", "90", "100"),    // an open of zero
+        priced(symbol, i, closed, "100", "110", "-6", "100"),  // a low below zero
+        priced(symbol, i, closed, "100", "90", "110", "100"),  // the high below the low
+        priced(symbol, i, closed, "100", "110", "90", "111"),  // a close above the high
+        priced(symbol, i, closed, "100", "110", "90", "89"),   // a close below the low
+        priced(symbol, i, closed, "120", "110", "90", "100"),  // an open above the high
+    };
+}
+
+std::int64_t now_ms() {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+}
+
+}  // namespace
+
+TEST_CASE("candles with impossible prices on the stream are refused and counted, never delivered",
+          "[stream][candle]") {
+    LiveStream live({"BTCUSDT"});
+    auto& [fake, got, stream] = live;
+    fake.publish(kline("BTCUSDT", 0, true));
+    // Before the real candle 1, impossible ones of the same open time: none may take its place.
+    const auto bad = impossible_candles("BTCUSDT", 1, true);
+    for (const auto& k : bad) fake.publish(k);
+    const auto bad_updates = impossible_candles("BTCUSDT", 2, false);
+    for (const auto& k : bad_updates) fake.publish(k);
+    fake.publish(kline("BTCUSDT", 1, true));
+    fake.publish(kline("BTCUSDT", 2, false));
+    fake.publish(kline("BTCUSDT", 2, true));
+    REQUIRE(wait([&] { return got.closed_count("BTCUSDT") >= 3; }));
+    stream->stop();
+    CHECK(got.closed_of("BTCUSDT") == expected_opens(0, 3));
+    CHECK(got.updates["BTCUSDT"] == 1);  // only the real update of candle 2
+    CHECK(stream->stats().malformed == bad.size() + bad_updates.size());
+}
+
+TEST_CASE("candles with impossible prices from REST are refused: history and back-fill",
+          "[stream][candle]") {
+    SECTION("the warm-up history skips them and counts them") {
+        FakeBinance fake;
+        for (int i = 0; i < 6; ++i) {
+            fake.add_history(i == 3 ? priced("BTCUSDT", i, true, "100", "110", "90", "-5")
+                                    : kline("BTCUSDT", i, true));
+        }
+        auto stream = make_stream(fake, test_options());
+        auto h = stream->history("BTCUSDT", "1m", 10);
+        std::vector<std::int64_t> opens;
+        for (const auto& k : h) opens.push_back(k.open_time_ms);
+        CHECK(opens == std::vector<std::int64_t>{kBase, kBase + 60'000, kBase + 120'000,
+                                                 kBase + 240'000, kBase + 300'000});
+        for (const auto& k : h) CHECK(k.close.is_positive());
+        CHECK(stream->stats().malformed == 1);
+    }
+    SECTION("a back-fill page skips them: the hole is passed over like a missing candle") {
+        LiveStream live({"BTCUSDT"});
+        auto& [fake, got, stream] = live;
+        for (int i = 0; i < 2; ++i) fake.publish(kline("BTCUSDT", i, true));
+        REQUIRE(wait([&] { return got.closed_count("BTCUSDT") == 2; }));
+        // Candles 2 and 3 closed while nobody listened; candle 2 as REST serves it is impossible.
+        fake.add_history(priced("BTCUSDT", 2, true, "0", "110", "90", "100"));
+        fake.add_history(kline("BTCUSDT", 3, true));
+        fake.publish(kline("BTCUSDT", 4, true));  // a gap: back-fill from candle 2
+        REQUIRE(wait([&] { return got.closed_count("BTCUSDT") >= 4; }));
+        stream->stop();
+        CHECK(got.closed_of("BTCUSDT") ==
+              std::vector<std::int64_t>{kBase, kBase + 60'000, kBase + 180'000, kBase + 240'000});
+        CHECK(stream->stats().malformed >= 1);
+    }
+}
+
+TEST_CASE("a kline from the far future is refused: it neither blocks later candles nor polls REST",
+          "[stream][candle]") {
+    LiveStream live({"BTCUSDT", "ETHUSDT"});
+    auto& [fake, got, stream] = live;
+    fake.publish(kline("BTCUSDT", 0, true));
+    fake.publish(kline("ETHUSDT", 0, true));
+    REQUIRE(
+        wait([&] { return got.closed_count("BTCUSDT") == 1 && got.closed_count("ETHUSDT") == 1; }));
+    const int rest_before = fake.requests("/api/v3/klines");
+    // Ten years ahead of the exchange's clock: no such candle can have opened, let alone closed.
+    Kline future = kline("BTCUSDT", 0, true);
+    future.open_time_ms = now_ms() + 10LL * 365 * 24 * 3600 * 1000;
+    future.open_time_ms -= future.open_time_ms % 60'000;
+    future.close_time_ms = future.open_time_ms + 59'999;
+    fake.publish(future);
+    Kline future_update = future;
+    future_update.closed = false;
+    fake.publish(future_update);
+    // The candles after it are delivered at once: no back-fill holds them.
+    for (int i = 1; i < 4; ++i) {
+        fake.publish(kline("BTCUSDT", i, true));
+        fake.publish(kline("ETHUSDT", i, true));
+    }
+    REQUIRE(
+        wait([&] { return got.closed_count("BTCUSDT") >= 4 && got.closed_count("ETHUSDT") >= 4; }));
+    stream->stop();
+    CHECK(got.closed_of("BTCUSDT") == expected_opens(0, 4));
+    CHECK(got.closed_of("ETHUSDT") == expected_opens(0, 4));
+    CHECK(stream->stats().malformed == 2);
+    CHECK(fake.requests("/api/v3/klines") == rest_before);
+}
