@@ -25,6 +25,7 @@
 #include "backtest/runner.h"
 #include "backtest/report/summary.h"
 #include "backtest/utc_time.h"
+#include "bot/strategies/builtin.h"
 #include "config/loader.h"
 
 namespace {
@@ -211,8 +212,9 @@ int main(int argc, char** argv) {
     }
 
     backtest::BacktestOptions options;
+    options.strategies = bot::builtin_strategies();
     try {
-        options.config = config::load_config_file(args.config);
+        options.config = config::load_config_file(args.config, options.strategies.specs());
     } catch (const config::ConfigError& e) {
         return fail(kExitConfig, std::string("invalid config: ") + e.what());
     }

@@ -27,6 +27,7 @@
 #include "apps/cli/command_line.h"
 #include "apps/ctl/format.h"
 #include "bot/core/risk_state.h"
+#include "bot/strategies/builtin.h"
 #include "config/loader.h"
 #include "storage/pg_reader.h"
 #include "storage/reader.h"
@@ -334,7 +335,8 @@ int run(const CommandLine& cl) {
     int busy_timeout_ms = 5000;
     if (cl.config) {
         try {
-            auto config = config::load_config_file(*cl.config);
+            // The whole config is validated, strategies included, as tradebotd would.
+            auto config = config::load_config_file(*cl.config, bot::builtin_strategies().specs());
             path = config.database.url.value_or(config.database.path);
             busy_timeout_ms = config.database.busy_timeout_ms;
         } catch (const config::ConfigError& e) {

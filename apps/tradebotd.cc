@@ -28,6 +28,7 @@
 #include "bot/leases/leased_trading.h"
 #include "bot/runtime/supervisor.h"
 #include "bot/runtime/trading_bot.h"
+#include "bot/strategies/builtin.h"
 #include "config/config.h"
 #include "config/loader.h"
 #include "config/text.h"
@@ -145,7 +146,7 @@ void reload(const std::string& path, const Args& args, const ApplyConfig& apply,
     log.info("SIGHUP: re-reading {}", path);
     config::Config next;
     try {
-        next = config::load_config_file(path);
+        next = config::load_config_file(path, bot::builtin_strategies().specs());
         exchange::check_exchange_config(next);
     } catch (const config::ConfigError& e) {
         log.error("reload rejected: {}; keeping the running config", e.what());
@@ -323,6 +324,10 @@ int run_daemon(const Args& args, config::Config cfg) {
     // market_data.record_dir: every closed candle the bots act on, for tradebot-backtest.
     std::optional<backtest::CandleRecorder> recorder;
     bot::SupervisorOptions supervisor_options;
+    supervisor_options.strategy_factory =
+        [strategies = bot::builtin_strategies()](const config::StrategyConfig& c) {
+            return bot::make_strategy(strategies, c);
+        };
     supervisor_options.logger = service::get_logger;
     supervisor_options.apply_log_level = [](const std::string& level) {
         if (auto l = service::parse_log_level(level)) service::set_log_level(*l);
@@ -527,7 +532,7 @@ int main(int argc, char** argv) {
 
     config::Config cfg;
     try {
-        cfg = config::load_config_file(args.config_path);
+        cfg = config::load_config_file(args.config_path, bot::builtin_strategies().specs());
         exchange::check_exchange_config(cfg);
     } catch (const config::ConfigError& e) {
         std::fprintf(stderr, "tradebotd: invalid config: %s\n", e.what());

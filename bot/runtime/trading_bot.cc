@@ -60,12 +60,11 @@ std::optional<std::uint64_t> test_hang_after(const std::string& symbol) {
 
 TradingBot::TradingBot(BotSettings settings, BotDeps deps)
     : settings_(std::move(settings)), deps_(std::move(deps)), book_(settings_.symbol.symbol) {
-    if (!deps_.db || !deps_.stream || !deps_.gateway || !deps_.stats || !deps_.log) {
+    if (!deps_.db || !deps_.stream || !deps_.gateway || !deps_.stats || !deps_.log ||
+        !deps_.strategy_factory) {
         throw std::invalid_argument("TradingBot: missing dependency");
     }
-    const StrategyFactory& factory = deps_.strategy_factory;
-    strategy_ =
-        factory ? factory(settings_.symbol.strategy) : make_strategy(settings_.symbol.strategy);
+    strategy_ = deps_.strategy_factory(settings_.symbol.strategy);
     if (!strategy_) throw std::invalid_argument("TradingBot: strategy factory returned null");
 }
 
@@ -124,7 +123,7 @@ storage::Result<storage::WriteResult> TradingBot::commit(storage::WriteBatch bat
 
 std::string TradingBot::describe_strategy() const {
     const auto& s = settings_.symbol.strategy;
-    return config::describe(s) + " " + s.interval;
+    return strategy_->describe() + " " + s.interval;
 }
 
 void TradingBot::start() {
@@ -192,7 +191,7 @@ void TradingBot::warm_up(bool& restored, std::optional<std::int64_t> stored_last
             "stored strategy state (candle {}) is ahead of the market clock (newest "
             "candle {}); warming up afresh",
             *stored_last, history.back().open_time_ms);
-        strategy_ = deps_.strategy_factory ? deps_.strategy_factory(s) : make_strategy(s);
+        strategy_ = deps_.strategy_factory(s);
         restored = false;
         last_candle_open_ms_ = 0;
     }

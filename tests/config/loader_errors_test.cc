@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "support/config.h"
 
 namespace {
 
@@ -16,7 +17,7 @@ struct BadConfig {
 
 std::string error_of(const char* text) {
     try {
-        config::parse_config(text);
+        testing_support::parse_config(text);
     } catch (const config::ConfigError& e) {
         return e.what();
     }
@@ -34,7 +35,7 @@ void check_all(const std::vector<BadConfig>& cases) {
 
 TEST_CASE("ConfigError exposes the key path and the problem separately", "[config]") {
     try {
-        config::parse_config(R"({"symbols": ["BTCUSDT"], "log": {"level": "loud"}})");
+        testing_support::parse_config(R"({"symbols": ["BTCUSDT"], "log": {"level": "loud"}})");
         FAIL("accepted");
     } catch (const config::ConfigError& e) {
         CHECK(e.key_path() == "log.level");

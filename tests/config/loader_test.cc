@@ -98,7 +98,7 @@ void write_file(const std::string& path, const std::string& text) {
 }  // namespace
 
 TEST_CASE("A minimal config gets every default", "[config]") {
-    Config c = config::parse_config(R"({"symbols": ["BTCUSDT"]})");
+    Config c = testing_support::parse_config(R"({"symbols": ["BTCUSDT"]})");
     CHECK(c.database.path == "storage/bot_state.db");
     CHECK(c.database.busy_timeout_ms == 5000);
     CHECK(c.exchange.name == "sim");
@@ -127,7 +127,7 @@ TEST_CASE("A minimal config gets every default", "[config]") {
 }
 
 TEST_CASE("The documented example parses with XRPUSDT on rsi", "[config]") {
-    Config c = config::parse_config(kSpecExample);
+    Config c = testing_support::parse_config(kSpecExample);
     REQUIRE(c.symbols.size() == 3);
     CHECK(c.symbols[0].symbol == "BTCUSDT");
     CHECK(c.symbols[1].symbol == "ETHUSDT");
@@ -146,7 +146,7 @@ TEST_CASE("The documented example parses with XRPUSDT on rsi", "[config]") {
 }
 
 TEST_CASE("Every value is taken as given", "[config]") {
-    Config c = config::parse_config(R"({
+    Config c = testing_support::parse_config(R"({
       "database": { "path": "/var/lib/tradebot/state.db", "busy_timeout_ms": 0 },
       "exchange": { "name": "binance", "ws_url": "ws://127.0.0.1:18443",
                     "rest_url": "http://[::1]:18080/prefix", "ca_file": "/etc/ssl/ca.pem",
@@ -181,14 +181,14 @@ TEST_CASE("Every value is taken as given", "[config]") {
 
     for (const char* listen : {"localhost:1", "[::1]:9464", "0.0.0.0:65535"}) {
         INFO(listen);
-        Config m = config::parse_config(
+        Config m = testing_support::parse_config(
             std::string(R"({"symbols": ["BTCUSDT"], "metrics": {"listen": ")") + listen + "\"}}");
         CHECK(m.metrics.listen == std::optional<std::string>(listen));
     }
 }
 
 TEST_CASE("Per-symbol overrides merge over the default strategy", "[config]") {
-    Config c = config::parse_config(R"({
+    Config c = testing_support::parse_config(R"({
       "strategy": { "interval": "5m", "fast": 5, "slow": 30 },
       "symbols": [
         "BTCUSDT",
@@ -226,7 +226,7 @@ TEST_CASE("Per-symbol overrides merge over the default strategy", "[config]") {
 }
 
 TEST_CASE("Overrides of a default rsi strategy", "[config]") {
-    Config c = config::parse_config(R"({
+    Config c = testing_support::parse_config(R"({
       "strategy": { "name": "rsi", "period": 7, "oversold": "20.5", "overbought": 80 },
       "symbols": [
         { "symbol": "BTCUSDT", "strategy": { "overbought": "90" } },
@@ -255,12 +255,12 @@ TEST_CASE("Every file in config/examples loads", "[config]") {
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (entry.path().extension() != ".json") continue;
         INFO(entry.path().string());
-        CHECK_NOTHROW(config::load_config_file(entry.path().string()));
+        CHECK_NOTHROW(testing_support::load_config_file(entry.path().string()));
         loaded.push_back(entry.path().filename().string());
     }
     CHECK(loaded.size() >= 2);
 
-    Config sim = config::load_config_file((dir / "sim.json").string());
+    Config sim = testing_support::load_config_file((dir / "sim.json").string());
     CHECK(sim.exchange.name == "sim");
     CHECK(sim.database.path == "storage/bot_state.db");
     CHECK(sim.log.heartbeat_s == 10);
@@ -270,9 +270,9 @@ TEST_CASE("Every file in config/examples loads", "[config]") {
     CHECK(sim.symbols[2].symbol == "XRPUSDT");
     CHECK(sim.symbols[2].strategy.name == "rsi");
     // sim.json is the documented example.
-    check_config_equal(sim, config::parse_config(kSpecExample));
+    check_config_equal(sim, testing_support::parse_config(kSpecExample));
 
-    Config binance = config::load_config_file((dir / "binance-paper.json").string());
+    Config binance = testing_support::load_config_file((dir / "binance-paper.json").string());
     CHECK(binance.exchange.name == "binance");
     CHECK(binance.trading.mode == "paper");
     REQUIRE(binance.symbols.size() == 3);
@@ -306,7 +306,7 @@ TEST_CASE("A repeated key is refused rather than silently overridden", "[config]
     CHECK(error_of(R"({"symbols": ["BTCUSDT"], "symbols": ["ETHUSDT"]})") ==
           "symbols: duplicate key");
     // The same key in sibling objects is fine.
-    CHECK_NOTHROW(config::parse_config(
+    CHECK_NOTHROW(testing_support::parse_config(
         R"({"symbols": [{"symbol": "BTCUSDT"}, {"symbol": "ETHUSDT", "strategy": {"fast": 3}}],
             "strategy": {"fast": 4}})"));
 }
@@ -315,14 +315,14 @@ TEST_CASE("load_config_file names the file when it cannot be read or parsed", "[
     testing_support::TempDir tmp;
     std::string missing = tmp.file("missing.json");
     try {
-        config::load_config_file(missing);
+        testing_support::load_config_file(missing);
         FAIL("accepted");
     } catch (const config::ConfigError& e) {
         CHECK(std::string(e.what()) == missing + ": cannot read: No such file or directory");
         CHECK(e.key_path() == missing);
     }
     try {
-        config::load_config_file(tmp.path().string());
+        testing_support::load_config_file(tmp.path().string());
         FAIL("accepted");
     } catch (const config::ConfigError& e) {
         CHECK(std::string(e.what()) == tmp.path().string() + ": cannot read: Is a directory");
@@ -333,7 +333,7 @@ TEST_CASE("load_config_file names the file when it cannot be read or parsed", "[
     // quote is column 33).
     write_file(bad, "{\n  \"symbols\": [\"BTCUSDT\" \"ETHUSDT\"]\n}\n");
     try {
-        config::load_config_file(bad);
+        testing_support::load_config_file(bad);
         FAIL("accepted");
     } catch (const config::ConfigError& e) {
         CHECK(std::string(e.what()) ==
@@ -344,7 +344,7 @@ TEST_CASE("load_config_file names the file when it cannot be read or parsed", "[
 
     std::string good = tmp.file("good.json");
     write_file(good, R"({"symbols": ["ETHUSDT"], "log": {"level": "warn"}})");
-    Config c = config::load_config_file(good);
+    Config c = testing_support::load_config_file(good);
     CHECK(c.symbols.at(0).symbol == "ETHUSDT");
     CHECK(c.log.level == "warn");
 }
@@ -376,7 +376,7 @@ TEST_CASE("to_json writes the resolved config in the input layout", "[config]") 
       "metrics": { "listen": null },
       "market_data": { "record_dir": null }
     })");
-    CHECK(config::to_json(config::parse_config(kSpecExample)) == expected);
+    CHECK(config::to_json(testing_support::parse_config(kSpecExample)) == expected);
 }
 
 TEST_CASE("to_json round-trips through parse_config", "[config]") {
@@ -405,23 +405,24 @@ TEST_CASE("to_json round-trips through parse_config", "[config]") {
                                                              "cooldown_candles": null } } ]
              })",
          }) {
-        Config original = config::parse_config(text);
+        Config original = testing_support::parse_config(text);
         json resolved = config::to_json(original);
         INFO(resolved.dump(2));
-        check_config_equal(config::parse_config(resolved.dump()), original);
+        check_config_equal(testing_support::parse_config(resolved.dump()), original);
         // And the resolved form is a fixed point.
-        CHECK(config::to_json(config::parse_config(resolved.dump())) == resolved);
+        CHECK(config::to_json(testing_support::parse_config(resolved.dump())) == resolved);
     }
 }
 
 TEST_CASE("market_data.record_dir names the folder candles are recorded in", "[config]") {
-    CHECK_FALSE(config::parse_config(R"({"symbols": ["BTCUSDT"]})").market_data.record_dir);
-    CHECK_FALSE(config::parse_config(R"({"symbols": ["BTCUSDT"], "market_data": {}})")
-                    .market_data.record_dir);
     CHECK_FALSE(
-        config::parse_config(R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": null}})")
-            .market_data.record_dir);
-    Config c = config::parse_config(
+        testing_support::parse_config(R"({"symbols": ["BTCUSDT"]})").market_data.record_dir);
+    CHECK_FALSE(testing_support::parse_config(R"({"symbols": ["BTCUSDT"], "market_data": {}})")
+                    .market_data.record_dir);
+    CHECK_FALSE(testing_support::parse_config(
+                    R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": null}})")
+                    .market_data.record_dir);
+    Config c = testing_support::parse_config(
         R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": "data/recorded"}})");
     CHECK(c.market_data.record_dir == std::optional<std::string>("data/recorded"));
     CHECK(config::to_json(c)["market_data"]["record_dir"] == "data/recorded");
