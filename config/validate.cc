@@ -355,7 +355,7 @@ void parse_exchange(const json& j, const std::string& path, ExchangeConfig& ex) 
     }
     if (const json* sim = find(j, "sim")) {
         std::string sim_path = child(path, "sim");
-        expect_object(*sim, sim_path, {"seed", "tick_ms"});
+        expect_object(*sim, sim_path, {"seed", "tick_ms", "script"});
         if (const json* v = find(*sim, "seed")) {
             if (!v->is_number_unsigned())
                 fail_expected(child(sim_path, "seed"), "integer >= 0", *v);
@@ -364,6 +364,16 @@ void parse_exchange(const json& j, const std::string& path, ExchangeConfig& ex) 
         if (const json* v = find(*sim, "tick_ms")) {
             ex.sim.tick_ms =
                 get_int32(*v, child(sim_path, "tick_ms"), 1, 60000, "integer 1..60000");
+        }
+        if (const json* v = find(*sim, "script")) {
+            if (v->is_null()) {
+                ex.sim.script.reset();
+            } else if (v->is_string() && !v->get<std::string>().empty() &&
+                       v->get<std::string>().find('\0') == std::string::npos) {
+                ex.sim.script = v->get<std::string>();
+            } else {
+                fail_expected(child(sim_path, "script"), "null or a file name", *v);
+            }
         }
     }
 }

@@ -113,6 +113,10 @@ TEST_CASE("Bad database and exchange sections", "[config]") {
          "exchange.sim.tick_ms: expected integer 1..60000, got number 0"},
         {R"({"symbols": ["BTCUSDT"], "exchange": {"sim": {"tick_ms": 60001}}})",
          "exchange.sim.tick_ms: expected integer 1..60000, got number 60001"},
+        {R"({"symbols": ["BTCUSDT"], "exchange": {"sim": {"script": 5}}})",
+         "exchange.sim.script: expected null or a file name, got number 5"},
+        {R"({"symbols": ["BTCUSDT"], "exchange": {"sim": {"script": ""}}})",
+         "exchange.sim.script: expected null or a file name, got \"\""},
     });
 }
 

@@ -70,6 +70,7 @@ void check_config_equal(const Config& a, const Config& b) {
     CHECK(a.exchange.ca_file == b.exchange.ca_file);
     CHECK(a.exchange.sim.seed == b.exchange.sim.seed);
     CHECK(a.exchange.sim.tick_ms == b.exchange.sim.tick_ms);
+    CHECK(a.exchange.sim.script == b.exchange.sim.script);
     CHECK(a.trading.mode == b.trading.mode);
     CHECK(a.trading.quote_per_trade == b.trading.quote_per_trade);
     CHECK(a.trading.max_position_quote == b.trading.max_position_quote);
@@ -107,6 +108,7 @@ TEST_CASE("A minimal config gets every default", "[config]") {
     CHECK_FALSE(c.exchange.ca_file.has_value());
     CHECK(c.exchange.sim.seed == 42);
     CHECK(c.exchange.sim.tick_ms == 50);
+    CHECK_FALSE(c.exchange.sim.script);
     CHECK(c.trading.mode == "paper");
     CHECK(c.trading.quote_per_trade == d("100"));
     CHECK(c.trading.max_position_quote == d("1000"));
@@ -150,7 +152,8 @@ TEST_CASE("Every value is taken as given", "[config]") {
       "database": { "path": "/var/lib/tradebot/state.db", "busy_timeout_ms": 0 },
       "exchange": { "name": "binance", "ws_url": "ws://127.0.0.1:18443",
                     "rest_url": "http://[::1]:18080/prefix", "ca_file": "/etc/ssl/ca.pem",
-                    "sim": { "seed": 18446744073709551615, "tick_ms": 60000 } },
+                    "sim": { "seed": 18446744073709551615, "tick_ms": 60000,
+                             "script": "scenarios/crash.txt" } },
       "trading": { "mode": "live", "quote_per_trade": "25.5", "max_position_quote": "25.50",
                    "fee_rate": "0" },
       "strategy": { "interval": "1M", "fast": 1, "slow": 2 },
@@ -166,6 +169,7 @@ TEST_CASE("Every value is taken as given", "[config]") {
     CHECK(c.exchange.ca_file == std::optional<std::string>("/etc/ssl/ca.pem"));
     CHECK(c.exchange.sim.seed == 18446744073709551615ULL);
     CHECK(c.exchange.sim.tick_ms == 60000);
+    CHECK(c.exchange.sim.script == std::optional<std::string>("scenarios/crash.txt"));
     CHECK(c.trading.mode == "live");
     CHECK(c.trading.quote_per_trade == d("25.5"));
     CHECK(c.trading.max_position_quote == d("25.5"));  // equal to the trade size is allowed
@@ -354,7 +358,7 @@ TEST_CASE("to_json writes the resolved config in the input layout", "[config]") 
       "database": { "path": "storage/bot_state.db", "busy_timeout_ms": 5000 },
       "exchange": { "name": "sim", "ws_url": "wss://stream.binance.com:9443",
                     "rest_url": "https://api.binance.com", "ca_file": null,
-                    "sim": { "seed": 42, "tick_ms": 50 } },
+                    "sim": { "seed": 42, "tick_ms": 50, "script": null } },
       "trading": { "mode": "paper", "quote_per_trade": "100", "max_position_quote": "1000",
                    "fee_rate": "0.001" },
       "strategy": { "name": "ema_cross", "interval": "1m", "fast": 9, "slow": 21 },
@@ -386,7 +390,7 @@ TEST_CASE("to_json round-trips through parse_config", "[config]") {
              R"({
                "database": { "path": "x.db", "busy_timeout_ms": 1 },
                "exchange": { "name": "binance", "ws_url": "ws://127.0.0.1:1", "rest_url": "http://localhost:2",
-                             "ca_file": "/ca.pem", "sim": { "seed": 0, "tick_ms": 1 } },
+                             "ca_file": "/ca.pem", "sim": { "seed": 0, "tick_ms": 1, "script": "s.txt" } },
                "trading": { "mode": "live", "quote_per_trade": "0.00000001", "max_position_quote": "12345678.123456789012",
                             "fee_rate": "0.099999999999" },
                "strategy": { "name": "rsi", "interval": "1w", "period": 2, "oversold": "0.000000000001",
