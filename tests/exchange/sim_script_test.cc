@@ -1,17 +1,17 @@
 // The scripted price path of the simulated exchange (exchange.sim.script, exchange/sim/script.h):
 // what a script means tick by tick, every malformed line refused with its place, the sim stream
 // playing it, and a script that cannot be read refused as a config error naming the key.
-#include "exchange/sim/script.h"
-
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
 #include "config/loader.h"
 #include "exchange/factory.h"
 #include "exchange/sim/market_stream.h"
+#include "exchange/sim/script.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -113,7 +113,8 @@ TEST_CASE("sim script: a script that cannot be read or parsed is a config error 
         FAIL("a missing script was accepted");
     } catch (const config::ConfigError& e) {
         CHECK(e.key_path() == "exchange.sim.script");
-        CHECK(e.problem() == "cannot read " + dir.file("missing.txt") + ": No such file or directory");
+        CHECK(e.problem() ==
+              "cannot read " + dir.file("missing.txt") + ": No such file or directory");
     }
     const std::string bad = dir.file("bad.txt");
     std::ofstream(bad) << "BTCUSDT 100\nETHUSDT -5\n";
@@ -122,8 +123,8 @@ TEST_CASE("sim script: a script that cannot be read or parsed is a config error 
         (void)exchange::make_exchange(cfg);
         FAIL("a malformed script was accepted");
     } catch (const config::ConfigError& e) {
-        CHECK(std::string(e.what()) == "exchange.sim.script: " + bad +
-                                           ":2: expected a price > 0 or PRICExN, got \"-5\"");
+        CHECK(std::string(e.what()) ==
+              "exchange.sim.script: " + bad + ":2: expected a price > 0 or PRICExN, got \"-5\"");
     }
     // A readable script builds the exchange.
     const std::string good = dir.file("good.txt");
@@ -132,4 +133,17 @@ TEST_CASE("sim script: a script that cannot be read or parsed is a config error 
     exchange::Exchange ex = exchange::make_exchange(cfg);
     CHECK(ex.stream);
     CHECK(ex.gateway);
+}
+
+TEST_CASE("sim script: the shipped scenario is a valid script its example config names",
+          "[sim_script]") {
+    const std::string root = TRADEBOT_SOURCE_DIR;
+    const auto script =
+        exchange::sim::read_price_script(root + "/config/examples/scenario-crash.txt");
+    CHECK(script.price("BTCUSDT", 0) == Decimal::from_int(60000));
+    CHECK(script.price("BTCUSDT", 1000000) == Decimal::from_int(58000));  // ends on the crash
+    CHECK_FALSE(script.price("ETHUSDT", 0));
+    std::ifstream in(root + "/config/examples/sim-scenario.json");
+    const nlohmann::json cfg = nlohmann::json::parse(in);
+    CHECK(cfg["exchange"]["sim"]["script"] == "config/examples/scenario-crash.txt");
 }
