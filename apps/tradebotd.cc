@@ -4,7 +4,6 @@
 // Signals are blocked here before any thread starts and taken with sigtimedwait() by the daemon
 // object (service/daemon.h) on the main thread, so no handler ever runs inside business code.
 // main() only: the object graph, its start-up and its stop sequence live in service/.
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <cerrno>
@@ -166,14 +165,8 @@ int run_daemon(const Args& args, config::Config cfg, bot::StrategyCatalog strate
 }  // namespace
 
 int main(int argc, char** argv) {
-    // Before any thread exists, so every thread inherits the mask and only sigtimedwait()
-    // in the main loop ever takes these signals.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    // Before any thread exists, so every thread inherits the mask.
+    service::block_daemon_signals();
 
     Args args;
     try {
@@ -218,10 +211,7 @@ int main(int argc, char** argv) {
         return kExitConfig;
     }
 
-    service::LogOptions log_options;
-    log_options.format = service::log_format_for(cfg.log.format);
-    log_options.level = service::parse_log_level(cfg.log.level).value_or(spdlog::level::info);
-    service::init_logging(log_options);
+    service::init_logging(service::log_options_for(cfg.log));
 
     try {
         return run_daemon(args, std::move(cfg), std::move(strategies));

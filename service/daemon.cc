@@ -36,6 +36,27 @@ std::string join_symbols(const config::Config& cfg) {
 
 }  // namespace
 
+sigset_t daemon_signals() {
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    return signals;
+}
+
+void block_daemon_signals() {
+    const sigset_t signals = daemon_signals();
+    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+}
+
+LogOptions log_options_for(const config::LogConfig& log) {
+    LogOptions options;
+    options.format = log_format_for(log.format);
+    options.level = parse_log_level(log.level).value_or(spdlog::level::info);
+    return options;
+}
+
 Daemon::Daemon(config::Config config, DaemonOptions options)
     : config_(std::move(config)),
       options_(std::move(options)),
@@ -208,11 +229,7 @@ void Daemon::reload() {
 }
 
 StopRequest Daemon::run() {
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
+    const sigset_t signals = daemon_signals();
     for (;;) {
         auto tick = kLoopTick;
         if (deadline_) {

@@ -21,6 +21,8 @@
 // first thread starts (before open()), and calls the steps from its main thread.
 #pragma once
 
+#include <signal.h>
+
 #include <atomic>
 #include <chrono>
 #include <functional>
@@ -34,6 +36,7 @@
 #include "config/config.h"
 #include "exchange/factory.h"
 #include "service/heartbeat.h"
+#include "service/log_setup.h"
 #include "service/metrics_server.h"
 #include "service/sd_notify.h"
 #include "service/state_store.h"
@@ -65,6 +68,16 @@ struct StopRequest {
     std::string reason;   // "SIGTERM", "--duration elapsed", "storage failed for good"
     bool failed = false;  // the stop is a failure (storage failed for good): kFailed
 };
+
+// SIGTERM, SIGINT and SIGHUP: what run() takes.
+sigset_t daemon_signals();
+// Blocks daemon_signals() in the calling thread and so in every thread started after it: call it
+// first in main(), before any thread exists, so that only run() (and the start-up and stop
+// watches, service/stop_signals.h) ever takes them and no handler runs inside business code.
+void block_daemon_signals();
+// The log set-up (service/log_setup.h) the config's `log` section asks for (an unknown level:
+// info).
+LogOptions log_options_for(const config::LogConfig& log);
 
 struct DaemonOptions {
     // The strategies configs are parsed with and the bots' strategies made from.

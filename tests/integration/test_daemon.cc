@@ -14,7 +14,6 @@
 // Otherwise it is tradebotd: `test_tradebotd --config FILE [--hang-when FILE] [--max-new-pages N]`,
 // the same signals, log lines and exit statuses (0 clean stop, 1 failure, 64 bad command line, 78
 // invalid config).
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -143,13 +142,7 @@ Args parse_args(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-    // As tradebotd: before any thread exists, so only the daemon's main loop takes these.
-    sigset_t signals;
-    sigemptyset(&signals);
-    sigaddset(&signals, SIGTERM);
-    sigaddset(&signals, SIGINT);
-    sigaddset(&signals, SIGHUP);
-    pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+    service::block_daemon_signals();  // as tradebotd: before any thread exists
 
     Args args;
     try {
@@ -174,10 +167,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "test_tradebotd: invalid config: %s\n", e.what());
         return cli::kExitConfig;
     }
-    service::LogOptions log_options;
-    log_options.format = service::log_format_for(cfg.log.format);
-    log_options.level = service::parse_log_level(cfg.log.level).value_or(spdlog::level::info);
-    service::init_logging(log_options);
+    service::init_logging(service::log_options_for(cfg.log));
 
     service::DaemonOptions options;
     options.strategies = std::move(strategies);
