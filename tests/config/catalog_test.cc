@@ -87,7 +87,7 @@ TEST_CASE("catalog: names, parameters and rules are the catalog's, nothing else"
                  catalog) == "symbols[0].strategy.depth: expected integer >= 2, got number 1");
 }
 
-TEST_CASE("catalog: a name is taken once; an empty catalog parses nothing", "[config]") {
+TEST_CASE("catalog: a name is taken once, and an empty catalog parses nothing", "[config]") {
     config::StrategyCatalog catalog = test_catalog();
     CHECK_THROWS_AS(catalog.add({"pit", {kDepth}, {}}), std::logic_error);
     CHECK(catalog.names().size() == 2);

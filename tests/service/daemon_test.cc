@@ -151,7 +151,7 @@ TEST_CASE("daemon: a second daemon on the same file is refused at open, naming t
     CHECK(second.open() == service::Outcome::kFailed);
 }
 
-TEST_CASE("daemon: a stop signal ends run() with its name; the store follows the config",
+TEST_CASE("daemon: a stop signal ends run() with its name, and the store follows the config",
           "[daemon]") {
     BlockedSignals blocked;
     TempDir dir;
