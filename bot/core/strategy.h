@@ -111,7 +111,7 @@ using StrategyMaker = std::function<std::unique_ptr<Strategy>(const config::Stra
 class StrategyCatalog {
 public:
     // Adds a strategy. The first one added is the default (the strategy of a config that names
-    // none). Throws std::logic_error when the name is taken.
+    // none). Throws std::logic_error when the name is taken or `make` is empty.
     StrategyCatalog& add(config::StrategySpec spec, StrategyMaker make);
     // Adds plug-in T: T::spec() and T(const config::StrategyConfig&).
     template <class T>
