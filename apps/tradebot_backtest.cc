@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <unistd.h>
 
-#include <boost/program_options.hpp>
 #include <cstdio>
 #include <exception>
 #include <filesystem>
@@ -20,51 +19,63 @@
 #include <string>
 #include <vector>
 
+#include "apps/cli/command_line.h"
 #include "backtest/archive/data_error.h"
 #include "backtest/partial_files.h"
 #include "backtest/report/report_html.h"
-#include "backtest/runner.h"
 #include "backtest/report/summary.h"
+#include "backtest/runner.h"
 #include "backtest/utc_time.h"
+#include "bot/strategies/builtin.h"
 #include "config/loader.h"
 
 namespace {
 
 namespace fs = std::filesystem;
-namespace po = boost::program_options;
-
-constexpr int kExitOk = 0;
-constexpr int kExitFatal = 1;
-constexpr int kExitUsage = 64;    // EX_USAGE
+using cli::kExitConfig;
+using cli::kExitOk;
+using cli::kExitUsage;
+using cli::UsageError;
+constexpr int kExitFatal = cli::kExitFailure;
 constexpr int kExitData = 65;     // EX_DATAERR
 constexpr int kExitNoInput = 66;  // EX_NOINPUT
-constexpr int kExitConfig = 78;   // EX_CONFIG
 
 constexpr const char* kUsage =
     "usage: tradebot-backtest --config FILE --data DIR [--from YYYY-MM-DD] [--to YYYY-MM-DD]\n"
     "                         [--db PATH] [--report FILE.html] [--json]\n"
     "       tradebot-backtest --help | --version\n";
 
-constexpr const char* kHelp =
+constexpr const char* kAbout =
     "tradebot-backtest: replays kline files (Binance's public archive, or what tradebotd\n"
     "recorded) through tradebot's own strategies, risk rules, sizing, filters, paper fills\n"
-    "and fees.\n"
-    "\n"
-    "  --config FILE      tradebotd config: its symbols, strategy, trading and risk apply\n"
-    "  --data DIR         folder holding <SYMBOL>-<interval>-<YYYY-MM>[-<DD>].csv|.zip files,\n"
-    "                     at any depth (a .CHECKSUM beside a zip is verified)\n"
-    "  --from YYYY-MM-DD  first day replayed (UTC; default: the first candle)\n"
-    "  --to YYYY-MM-DD    last day replayed, inclusive (UTC; default: the last candle)\n"
-    "  --db PATH          results database (default backtest.db); never overwritten\n"
-    "  --report FILE      an HTML page with the equity curve and each symbol's trades\n"
-    "  --json             print the summary as one JSON document instead of a table\n"
-    "\n"
+    "and fees.\n";
+
+constexpr const char* kAfterOptions =
     "Exit status: 0 ok, 64 bad command line, 65 bad data, 66 no data, 78 invalid config,\n"
     "1 other errors.\n";
 
-struct UsageError {
-    std::string message;
-};
+cli::po::options_description option_table() {
+    namespace po = cli::po;
+    auto o = cli::options("Options");
+    o.add_options()                                                                      //
+        ("config", po::value<std::string>()->value_name("FILE"),                         //
+         "tradebotd config: its symbols, strategy, trading and risk apply")              //
+        ("data", po::value<std::string>()->value_name("DIR"),                            //
+         "folder of <SYMBOL>-<interval>-<YYYY-MM>[-<DD>].csv|.zip files, at any depth "  //
+         "(a .CHECKSUM beside a zip is verified)")                                       //
+        ("from", po::value<std::string>()->value_name("YYYY-MM-DD"),                     //
+         "first day replayed (UTC; default: the first candle)")                          //
+        ("to", po::value<std::string>()->value_name("YYYY-MM-DD"),                       //
+         "last day replayed, inclusive (UTC; default: the last candle)")                 //
+        ("db", po::value<std::string>()->value_name("PATH"),                             //
+         "results database (default backtest.db); never overwritten")                    //
+        ("report", po::value<std::string>()->value_name("FILE"),                         //
+         "an HTML page with the equity curve and each symbol's trades")                  //
+        ("json", "print the summary as one JSON document instead of a table")            //
+        ("version", "print the version")                                                 //
+        ("help,h", "this text");
+    return o;
+}
 
 struct Args {
     std::string config;
@@ -80,76 +91,42 @@ struct Args {
 
 std::int64_t date_arg(const std::string& name, const std::string& text) {
     auto ms = backtest::parse_date(text);
-    if (!ms) throw UsageError{"--" + name + ": expected a date YYYY-MM-DD, got '" + text + "'"};
+    if (!ms) throw UsageError("--" + name + ": expected a date YYYY-MM-DD, got '" + text + "'");
     return *ms;
 }
 
 Args parse_args(int argc, char** argv) {
-    po::options_description options;
-    options.add_options()                     //
-        ("config", po::value<std::string>())  //
-        ("data", po::value<std::string>())    //
-        ("from", po::value<std::string>())    //
-        ("to", po::value<std::string>())      //
-        ("db", po::value<std::string>())      //
-        ("report", po::value<std::string>())  //
-        ("json", po::bool_switch())           //
-        ("help,h", po::bool_switch())         //
-        ("version", po::bool_switch())        //
-        ("unexpected", po::value<std::vector<std::string>>());
-    po::variables_map vm;
-    try {
-        // No abbreviations: every option is spelled out. Arguments that are no option's value
-        // are gathered, to be named in the error below.
-        po::positional_options_description rest;
-        rest.add("unexpected", -1);
-        po::store(po::command_line_parser(argc, argv)
-                      .options(options)
-                      .positional(rest)
-                      .style(po::command_line_style::default_style &
-                             ~po::command_line_style::allow_guessing)
-                      .run(),
-                  vm);
-        po::notify(vm);
-    } catch (const po::error& e) {
-        throw UsageError{e.what()};
-    }
-    if (vm.count("unexpected")) {
-        throw UsageError{"unexpected argument '" +
-                         vm["unexpected"].as<std::vector<std::string>>().front() + "'"};
-    }
+    const cli::po::variables_map vm = cli::parse(argc, argv, option_table());
     Args a;
-    a.help = vm["help"].as<bool>();
-    a.version = vm["version"].as<bool>();
-    a.json = vm["json"].as<bool>();
+    a.help = vm.count("help") > 0;
+    a.version = vm.count("version") > 0;
+    a.json = vm.count("json") > 0;
     if (a.help || a.version) return a;
     auto text = [&](const char* name) -> std::optional<std::string> {
         if (!vm.count(name)) return std::nullopt;
-        std::string v = vm[name].as<std::string>();
-        if (v.empty()) throw UsageError{std::string("--") + name + " needs a value"};
-        return v;
+        return cli::nonempty(vm, name);
     };
     auto config = text("config");
     auto data = text("data");
-    if (!config) throw UsageError{"--config FILE is required"};
-    if (!data) throw UsageError{"--data DIR is required"};
+    if (!config) throw UsageError("--config FILE is required");
+    if (!data) throw UsageError("--data DIR is required");
     a.config = *config;
     a.data = *data;
     if (auto v = text("from")) a.from_ms = date_arg("from", *v);
     if (auto v = text("to")) a.to_ms = date_arg("to", *v) + backtest::kMsPerDay;
     if (a.from_ms && a.to_ms && *a.from_ms >= *a.to_ms) {
-        throw UsageError{"--from " + *text("from") + " is after --to " + *text("to")};
+        throw UsageError("--from " + *text("from") + " is after --to " + *text("to"));
     }
     if (auto v = text("db")) a.db = *v;
     a.report = text("report");
     std::error_code ec;
     if (fs::exists(a.db, ec) || fs::is_symlink(a.db, ec)) {
-        throw UsageError{"--db " + a.db +
+        throw UsageError("--db " + a.db +
                          ": already exists; a backtest never overwrites a database (remove it or "
-                         "choose another path)"};
+                         "choose another path)");
     }
     if (a.report && fs::is_directory(*a.report, ec)) {
-        throw UsageError{"--report " + *a.report + ": is a folder; expected a file name"};
+        throw UsageError("--report " + *a.report + ": is a folder; expected a file name");
     }
     return a;
 }
@@ -204,12 +181,11 @@ int main(int argc, char** argv) {
     try {
         args = parse_args(argc, argv);
     } catch (const UsageError& e) {
-        std::fprintf(stderr, "tradebot-backtest: %s\n%s", e.message.c_str(), kUsage);
+        std::fprintf(stderr, "tradebot-backtest: %s\n%s", e.what(), kUsage);
         return kExitUsage;
     }
     if (args.help) {
-        std::fputs(kHelp, stdout);
-        std::fputs(kUsage, stdout);
+        std::cout << kAbout << "\n" << kUsage << "\n" << option_table() << "\n" << kAfterOptions;
         return kExitOk;
     }
     if (args.version) {
@@ -218,8 +194,9 @@ int main(int argc, char** argv) {
     }
 
     backtest::BacktestOptions options;
+    options.strategies = bot::builtin_strategies();
     try {
-        options.config = config::load_config_file(args.config);
+        options.config = config::load_config_file(args.config, options.strategies.specs());
     } catch (const config::ConfigError& e) {
         return fail(kExitConfig, std::string("invalid config: ") + e.what());
     }

@@ -35,6 +35,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -45,7 +46,9 @@
 #include <tuple>
 #include <vector>
 
+#include "apps/cli/command_line.h"
 #include "backtest/bench.h"
+#include "bot/strategies/builtin.h"
 #include "storage/database.h"
 #include "storage/pg_reader.h"
 
@@ -540,63 +543,105 @@ private:
     int bulk_rows_;
 };
 
-int usage(const char* argv0, int code) {
-    std::fprintf(code == 0 ? stdout : stderr,
-                 "usage: %s storage [--rows-per-thread N] [--bulk-rows N] "
-                 "[--dir DIR | --db PATH|URL]\n"
-                 "       %s backtest [--days N] [--dir DIR] [--backtest PATH]\n",
-                 argv0, argv0);
-    return code;
+constexpr const char* kUsage =
+    "usage: tradebot-bench storage [--rows-per-thread N] [--bulk-rows N] [--dir DIR | --db "
+    "PATH|URL]\n"
+    "       tradebot-bench backtest [--days N] [--dir DIR] [--backtest PATH]\n"
+    "       tradebot-bench --help | --version\n";
+
+constexpr const char* kAfterOptions =
+    "Prints one `name value unit` line per figure, then all of them as one JSON object.\n"
+    "Exit status: 0 ok, 64 bad command line, 1 a step failed.\n";
+
+cli::po::options_description option_table() {
+    namespace po = cli::po;
+    auto o = cli::options("Options");
+    o.add_options()                                                                     //
+        ("rows-per-thread", po::value<std::string>()->value_name("N"),                  //
+         "storage: signals each thread writes per design (default 10000)")              //
+        ("bulk-rows", po::value<std::string>()->value_name("N"),                        //
+         "storage: rows of the bulk-limit baseline (default 200000)")                   //
+        ("db", po::value<std::string>()->value_name("PATH|URL"),                        //
+         "storage: a folder for the SQLite files, or a postgresql:// URL")              //
+        ("dir", po::value<std::string>()->value_name("DIR"),                            //
+         "where the files go (default: a fresh temporary folder, removed afterwards)")  //
+        ("days", po::value<std::string>()->value_name("N"),                             //
+         "backtest: days of 1m candles per symbol (default 120)")                       //
+        ("backtest", po::value<std::string>()->value_name("PATH"),                      //
+         "backtest: the tradebot-backtest timed (default: the one beside this)")        //
+        ("version", "print the version")                                                //
+        ("help,h", "this text");
+    return o;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    if (argc < 2) return usage(argv[0], 64);
-    std::string what = argv[1];
-    if (what == "--help" || what == "-h") return usage(argv[0], 0);
-    if (what == "backtest") return backtest::run_backtest_bench(argc - 1, argv + 1);
-    if (what != "storage") {
-        std::fprintf(stderr, "unknown benchmark \"%s\"\n", what.c_str());
-        return usage(argv[0], 64);
-    }
+struct StorageArgs {
     int rows_per_thread = 10000;
     int bulk_rows = 200000;
-    std::string dir;
-    for (int i = 2; i < argc; ++i) {
-        std::string a = argv[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= argc) {
-                std::fprintf(stderr, "%s needs a value\n", a.c_str());
-                std::exit(64);
-            }
-            return argv[++i];
-        };
-        auto positive = [&](const std::string& v) {
-            char* end = nullptr;
-            long n = std::strtol(v.c_str(), &end, 10);
-            if (end == v.c_str() || *end != '\0' || n <= 0 || n > 100000000) {
-                std::fprintf(stderr, "%s: expected a positive integer, got \"%s\"\n", a.c_str(),
-                             v.c_str());
-                std::exit(64);
-            }
-            return static_cast<int>(n);
-        };
-        if (a == "--rows-per-thread") {
-            rows_per_thread = positive(value());
-        } else if (a == "--bulk-rows") {
-            bulk_rows = positive(value());
-        } else if (a == "--dir" || a == "--db") {
-            if (!dir.empty()) {
-                std::fprintf(stderr, "give one of --dir and --db, once\n");
-                return 64;
-            }
-            dir = value();
-        } else {
-            std::fprintf(stderr, "unknown option \"%s\"\n", a.c_str());
-            return usage(argv[0], 64);
+    std::string dir;  // a folder or a postgresql:// URL; empty: a fresh temporary folder
+};
+
+struct Args {
+    bool help = false;
+    bool version = false;
+    std::string benchmark;  // "storage" | "backtest"
+    StorageArgs storage;
+    backtest::BacktestBenchOptions backtest;
+};
+
+Args parse_args(int argc, char** argv) {
+    cli::po::positional_options_description positional;
+    positional.add("benchmark", 1).add("operands", -1);
+    auto options = option_table();
+    options.add_options()("benchmark", cli::po::value<std::string>())(
+        "operands", cli::po::value<std::vector<std::string>>());
+    const cli::po::variables_map vm = cli::parse(argc, argv, options, &positional);
+
+    Args a;
+    a.help = vm.count("help") > 0;
+    a.version = vm.count("version") > 0;
+    if (a.help || a.version) return a;
+    if (!vm.count("benchmark")) throw cli::UsageError("which benchmark? give storage or backtest");
+    a.benchmark = vm["benchmark"].as<std::string>();
+    if (a.benchmark != "storage" && a.benchmark != "backtest") {
+        throw cli::UsageError("unknown benchmark '" + a.benchmark + "'");
+    }
+    if (vm.count("operands")) {
+        throw cli::UsageError("unexpected argument '" +
+                              vm["operands"].as<std::vector<std::string>>().front() + "'");
+    }
+    // Each benchmark takes its own options; one meant for the other is a mistake to say.
+    const std::vector<std::string> storage_only = {"rows-per-thread", "bulk-rows", "db"};
+    const std::vector<std::string> backtest_only = {"days", "backtest"};
+    for (const auto& name : a.benchmark == "storage" ? backtest_only : storage_only) {
+        if (vm.count(name)) {
+            throw cli::UsageError("--" + name + " is not an option of tradebot-bench " +
+                                  a.benchmark);
         }
     }
+    if (a.benchmark == "storage") {
+        if (vm.count("rows-per-thread")) {
+            a.storage.rows_per_thread = cli::whole_number(vm, "rows-per-thread", 1, 100000000);
+        }
+        if (vm.count("bulk-rows")) {
+            a.storage.bulk_rows = cli::whole_number(vm, "bulk-rows", 1, 100000000);
+        }
+        if (vm.count("dir") && vm.count("db")) {
+            throw cli::UsageError("--dir and --db exclude each other: give one");
+        }
+        if (vm.count("dir")) a.storage.dir = cli::nonempty(vm, "dir");
+        if (vm.count("db")) a.storage.dir = cli::nonempty(vm, "db");
+    } else {
+        if (vm.count("days")) a.backtest.days = cli::whole_number(vm, "days", 1, 3650);
+        if (vm.count("dir")) a.backtest.dir = cli::nonempty(vm, "dir");
+        if (vm.count("backtest")) a.backtest.backtest_binary = cli::nonempty(vm, "backtest");
+    }
+    return a;
+}
+
+int run_storage_bench(const StorageArgs& args) {
+    const int rows_per_thread = args.rows_per_thread;
+    const int bulk_rows = args.bulk_rows;
+    std::string dir = args.dir;
     const bool postgres = storage::is_postgres_url(dir);
     bool own_dir = dir.empty();
     if (own_dir) {
@@ -607,10 +652,10 @@ int main(int argc, char** argv) {
         }
         dir = tmpl;
     }
-    std::fprintf(stderr,
-                 "tradebot-bench storage: %d rows per thread, %d bulk rows, in %s, %u cores\n",
-                 rows_per_thread, bulk_rows, postgres ? storage::without_password(dir).c_str() : dir.c_str(),
-                 std::thread::hardware_concurrency());
+    std::fprintf(
+        stderr, "tradebot-bench storage: %d rows per thread, %d bulk rows, in %s, %u cores\n",
+        rows_per_thread, bulk_rows, postgres ? storage::without_password(dir).c_str() : dir.c_str(),
+        std::thread::hardware_concurrency());
     std::vector<Figure> figures;
     {
         std::optional<Place> place;
@@ -629,4 +674,33 @@ int main(int argc, char** argv) {
     std::printf("%s\n", j.dump().c_str());
     if (own_dir) fs::remove_all(dir);
     return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Args args;
+    try {
+        args = parse_args(argc, argv);
+    } catch (const cli::UsageError& e) {
+        std::fprintf(stderr, "tradebot-bench: %s\n%s", e.what(), kUsage);
+        return cli::kExitUsage;
+    }
+    if (args.help) {
+        std::cout << "tradebot-bench: throughput figures, each against a baseline measured in the "
+                     "same run.\n\n"
+                  << kUsage << "\n"
+                  << option_table() << "\n"
+                  << kAfterOptions;
+        return cli::kExitOk;
+    }
+    if (args.version) {
+        std::printf("tradebot-bench %s\n", TRADEBOT_VERSION);
+        return cli::kExitOk;
+    }
+    if (args.benchmark == "backtest") {
+        args.backtest.strategies = bot::builtin_strategies();
+        return backtest::run_backtest_bench(args.backtest);
+    }
+    return run_storage_bench(args.storage);
 }

@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -27,6 +26,7 @@
 #include "apps/cli/command_line.h"
 #include "apps/ctl/format.h"
 #include "bot/core/risk_state.h"
+#include "bot/strategies/builtin.h"
 #include "config/loader.h"
 #include "storage/pg_reader.h"
 #include "storage/reader.h"
@@ -95,17 +95,6 @@ cli::po::options_description option_table() {
     return o;
 }
 
-int parse_limit(const std::string& text) {
-    int value = 0;
-    const char* end = text.data() + text.size();
-    auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (ec != std::errc() || ptr != end || value < 1 || value > kMaxLimit) {
-        throw UsageError("--limit: expected a whole number from 1 to " + std::to_string(kMaxLimit) +
-                         ", got '" + text + "'");
-    }
-    return value;
-}
-
 // Options may come before or after the command ("--db x signals --json" and
 // "signals --db x --json" both work), as `--opt value` or `--opt=value`; "--" ends the options
 // so that a DEST starting with '-' can still be named.
@@ -124,7 +113,7 @@ CommandLine parse_command_line(int argc, char** argv) {
     if (vm.count("db")) cl.db = cli::nonempty(vm, "db");
     if (vm.count("config")) cl.config = cli::nonempty(vm, "config");
     if (vm.count("symbol")) cl.symbol = cli::nonempty(vm, "symbol");
-    if (vm.count("limit")) cl.limit = parse_limit(cli::nonempty(vm, "limit"));
+    if (vm.count("limit")) cl.limit = cli::whole_number(vm, "limit", 1, kMaxLimit);
     if (cl.help || cl.version) return cl;
 
     if (!vm.count("command")) throw UsageError("no command given");
@@ -334,7 +323,8 @@ int run(const CommandLine& cl) {
     int busy_timeout_ms = 5000;
     if (cl.config) {
         try {
-            auto config = config::load_config_file(*cl.config);
+            // The whole config is validated, strategies included, as tradebotd would.
+            auto config = config::load_config_file(*cl.config, bot::builtin_strategies().specs());
             path = config.database.url.value_or(config.database.path);
             busy_timeout_ms = config.database.busy_timeout_ms;
         } catch (const config::ConfigError& e) {

@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -164,8 +165,8 @@ private:
 
 // The replay (files, bots, figures) without storage, symbols in parallel as a backtest runs them.
 double replay_only(const fs::path& data, const fs::path& scratch, const std::string& config_text,
-                   std::uint64_t expected) {
-    const config::Config cfg = config::parse_config(config_text);
+                   const bot::StrategyCatalog& strategies, std::uint64_t expected) {
+    const config::Config cfg = config::parse_config(config_text, strategies.specs());
     const std::vector<ArchiveFile> all = scan_archive(data);
     storage::Database db((scratch / "replay-only.db").string());  // empty: nothing to resume
     NullSink sink;
@@ -179,6 +180,7 @@ double replay_only(const fs::path& data, const fs::path& scratch, const std::str
     for (const auto& sc : cfg.symbols) {
         pool.emplace_back([&, sc] {
             SymbolJob job;
+            job.strategies = &strategies;
             job.symbol = sc;
             job.trading = cfg.trading;
             job.from_ms = INT64_MIN;
@@ -294,38 +296,19 @@ std::pair<double, std::string> run_child(const std::vector<std::string>& argv) {
     return {secs, text};
 }
 
-int usage(int code) {
-    std::fprintf(code == 0 ? stdout : stderr,
-                 "usage: tradebot-bench backtest [--days N] [--dir DIR] [--backtest PATH]\n");
-    return code;
-}
-
 }  // namespace
 
-int run_backtest_bench(int argc, char** argv) {
-    int days = 120;
-    std::string dir;
-    std::string binary;
-    {
+int run_backtest_bench(const BacktestBenchOptions& options) {
+    const int days = options.days;
+    if (days < 1 || days > 3650) {
+        throw std::invalid_argument("backtest bench: days must be 1..3650");
+    }
+    std::string dir = options.dir.string();
+    std::string binary = options.backtest_binary.string();
+    if (binary.empty()) {
         std::error_code ec;
         const fs::path self = fs::read_symlink("/proc/self/exe", ec);
         binary = (self.parent_path() / "tradebot-backtest").string();
-    }
-    for (int i = 1; i < argc; ++i) {
-        const std::string a = argv[i];
-        if (a == "--help" || a == "-h") return usage(0);
-        if (i + 1 >= argc) return usage(64);
-        const std::string v = argv[++i];
-        if (a == "--days") {
-            days = std::atoi(v.c_str());
-            if (days <= 0 || days > 3650) return usage(64);
-        } else if (a == "--dir") {
-            dir = v;
-        } else if (a == "--backtest") {
-            binary = v;
-        } else {
-            return usage(64);
-        }
     }
     const bool own_dir = dir.empty();
     if (own_dir) {
@@ -367,7 +350,7 @@ int run_backtest_bench(int argc, char** argv) {
                      static_cast<unsigned long long>(candles), out.c_str());
         return 1;
     }
-    const double replay_rate = replay_only(data, root, config_text, candles);
+    const double replay_rate = replay_only(data, root, config_text, options.strategies, candles);
     const auto [rows, storage_secs] = storage_only(db, root);
 
     const double backtest_rate = static_cast<double>(candles) / secs;

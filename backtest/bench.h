@@ -15,10 +15,25 @@
 // figure, then all of them as one JSON object on the last line.
 #pragma once
 
+#include <filesystem>
+
+#include "bot/core/strategy.h"
+
 namespace backtest {
 
-// argv[0] is "backtest"; options: --days N (default 120), --dir DIR (default a fresh temporary
-// folder, removed afterwards), --backtest PATH (default: tradebot-backtest beside this binary).
-int run_backtest_bench(int argc, char** argv);
+struct BacktestBenchOptions {
+    int days = 120;  // of 1m candles per symbol, 1..3650
+    // Where the files and databases go; empty: a fresh temporary folder, removed afterwards.
+    std::filesystem::path dir;
+    // The binary timed as a child process; empty: tradebot-backtest beside this binary.
+    std::filesystem::path backtest_binary;
+    // What the bench's config (ema_cross 9/21) is parsed with for the in-process replay.
+    bot::StrategyCatalog strategies;
+};
+
+// Runs the bench and prints its figures on stdout (progress and failures on stderr). Returns
+// the process's exit status: 0, or 1 when a step failed (said on stderr). Throws
+// std::invalid_argument for days outside 1..3650.
+int run_backtest_bench(const BacktestBenchOptions& options);
 
 }  // namespace backtest

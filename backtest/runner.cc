@@ -197,6 +197,7 @@ BacktestResult run_backtest(const BacktestOptions& options) {
                                           ": its quote asset is not one tradebot knows");
         }
         SymbolJob job;
+        job.strategies = &options.strategies;
         job.symbol = sc;
         job.trading = cfg.trading;
         job.from_ms = from;

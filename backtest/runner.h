@@ -18,6 +18,7 @@
 #include "backtest/report/performance.h"
 #include "backtest/report/plot_series.h"
 #include "backtest/replay/replay.h"
+#include "bot/core/strategy.h"
 #include "config/config.h"
 
 namespace spdlog {
@@ -28,6 +29,8 @@ namespace backtest {
 
 struct BacktestOptions {
     config::Config config;  // symbols, strategy, trading, risk apply; not exchange, database
+    // The strategies `config` was parsed with (bot::builtin_strategies() in tradebot-backtest).
+    bot::StrategyCatalog strategies;
     std::filesystem::path data_dir;
     std::optional<std::int64_t> from_ms;  // first candle's open time, inclusive
     std::optional<std::int64_t> to_ms;    // exclusive

@@ -33,6 +33,12 @@ struct DatabaseConfig {
 struct SimConfig {
     std::uint64_t seed = 42;
     int tick_ms = 50;  // wall-clock milliseconds between simulated trades
+    // A price script (exchange/sim/script.h) replacing the random walk of the symbols it names,
+    // to try the risk rules on a scenario; none: every symbol walks. Relative: to the working
+    // directory.
+    std::optional<std::string> script;
+
+    friend bool operator==(const SimConfig&, const SimConfig&) = default;
 };
 
 struct ExchangeConfig {

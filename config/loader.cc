@@ -145,11 +145,11 @@ json parse_json(std::string_view text, std::string_view source_name) {
     }
 }
 
-// Every parameter of the strategy (defaults filled in): integers as numbers, decimals as exact
-// strings.
+// Every parameter of the strategy (the loader filled in the defaults): integers as numbers,
+// decimals as exact strings.
 json strategy_to_json(const StrategyConfig& s) {
     json j = {{"name", s.name}, {"interval", s.interval}};
-    for (const auto& [key, value] : with_defaults(s).params) {
+    for (const auto& [key, value] : s.params) {
         if (const int* i = std::get_if<int>(&value)) {
             j[key] = *i;
         } else {
@@ -173,8 +173,9 @@ json to_json(const RiskConfig& r) {
             {"cooldown_candles", r.cooldown_candles}};
 }
 
-Config parse_config(std::string_view json_text, std::string_view source_name) {
-    return detail::config_from_json(parse_json(json_text, source_name));
+Config parse_config(std::string_view json_text, const StrategyCatalog& strategies,
+                    std::string_view source_name) {
+    return detail::config_from_json(parse_json(json_text, source_name), strategies);
 }
 
 namespace {
@@ -190,7 +191,7 @@ const char* file_kind(mode_t mode) {
 
 }  // namespace
 
-Config load_config_file(const std::string& path) {
+Config load_config_file(const std::string& path, const StrategyCatalog& strategies) {
     // POSIX read rather than ifstream: ifstream hides errno (ENOENT, EACCES, EISDIR), which is
     // the part of the message the operator needs.
     auto unreadable = [&path](int err) {
@@ -229,7 +230,7 @@ Config load_config_file(const std::string& path) {
         // The file may grow while it is read: the limit holds for what is read, too.
         if (text.size() > kMaxConfigBytes) throw too_large(text.size());
     }
-    return parse_config(text, path);
+    return parse_config(text, strategies, path);
 }
 
 namespace {
@@ -263,7 +264,10 @@ nlohmann::json to_json(const Config& c) {
           {"ws_url", c.exchange.ws_url},
           {"rest_url", c.exchange.rest_url},
           {"ca_file", c.exchange.ca_file ? json(*c.exchange.ca_file) : json(nullptr)},
-          {"sim", {{"seed", c.exchange.sim.seed}, {"tick_ms", c.exchange.sim.tick_ms}}}}},
+          {"sim",
+           {{"seed", c.exchange.sim.seed},
+            {"tick_ms", c.exchange.sim.tick_ms},
+            {"script", c.exchange.sim.script ? json(*c.exchange.sim.script) : json(nullptr)}}}}},
         {"trading",
          {{"mode", c.trading.mode},
           {"quote_per_trade", c.trading.quote_per_trade.to_string()},

@@ -35,9 +35,11 @@ private:
 // Parses and validates config text. Syntax errors are reported as
 // "<source_name>: invalid JSON at line L column C: <detail>", pointing at the last character the
 // parser read (the end of the offending token); columns count characters, from 1.
-// Every section is optional and defaults to config.h's values, except `symbols`.
-// Throws ConfigError.
-Config parse_config(std::string_view json_text, std::string_view source_name = "config");
+// Every section is optional and defaults to config.h's values, except `symbols`; `strategy`
+// objects name a strategy of `strategies` (whose first one is the default) and take its
+// parameters. Throws ConfigError.
+Config parse_config(std::string_view json_text, const StrategyCatalog& strategies,
+                    std::string_view source_name = "config");
 
 // The largest config file load_config_file reads (1 MiB): a real one is a few KiB.
 inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
@@ -45,12 +47,13 @@ inline constexpr std::size_t kMaxConfigBytes = 1024 * 1024;
 // Reads and parses a config file. Only a regular file of at most kMaxConfigBytes is read; a
 // FIFO, a device (/dev/zero), a directory, a larger file or an unreadable one is a ConfigError
 // naming the path and what it is. Throws ConfigError.
-Config load_config_file(const std::string& path);
+Config load_config_file(const std::string& path, const StrategyCatalog& strategies);
 
-// The fully resolved config in the input's key layout: every default filled in, every symbol as
+// The fully resolved config in the input's key layout: every default filled in (as the loader
+// fills them: each strategy's parameters are printed as `c` holds them), every symbol as
 // {"symbol": .., "strategy": {..}, "risk": {..}} with its effective strategy (only that
 // strategy's parameters) and its effective risk rules (every key, null when off), money and
-// thresholds as exact decimal strings. parse_config(to_json(c).dump()) equals c.
+// thresholds as exact decimal strings. parse_config(to_json(c).dump(), strategies) equals c.
 nlohmann::json to_json(const Config& c);
 // One set of risk rules in that form (every key, null when off): what --check-config shows for
 // each symbol and tradebot-backtest's JSON summary repeats.

@@ -7,104 +7,134 @@
 namespace config {
 namespace {
 
-// Constructed on first use, so a strategy registering itself from a static object in another
-// translation unit never finds it unbuilt.
-std::vector<StrategySpec>& catalog() {
-    static std::vector<StrategySpec> specs;
-    return specs;
+std::string integer_rule(int min, int max) {
+    if (max != INT_MAX) return "integer " + std::to_string(min) + ".." + std::to_string(max);
+    if (min == 1) return "integer > 0";
+    return "integer >= " + std::to_string(min);
 }
 
-const ParamSpec* find_param(const StrategySpec& spec, std::string_view name) {
-    for (const ParamSpec& p : spec.params) {
-        if (p.name == name) return &p;
-    }
-    return nullptr;
+// The value of `key` in `c`, or nullptr.
+const ParamValue* find_value(const StrategyConfig& c, std::string_view key) {
+    auto it = c.params.find(std::string(key));
+    return it == c.params.end() ? nullptr : &it->second;
 }
 
-// The value of `key` in `c`, or its default; throws naming the key when there is neither.
-const ParamValue& param_or_default(const StrategyConfig& c, const std::string& key) {
-    if (auto it = c.params.find(key); it != c.params.end()) return it->second;
-    if (const StrategySpec* spec = find_strategy_spec(c.name)) {
-        if (const ParamSpec* p = find_param(*spec, key)) return p->default_value;
-    }
-    throw std::invalid_argument("strategy " + c.name + " has no parameter \"" + key + "\"");
+[[noreturn]] void wrong_kind(const StrategyConfig& c, std::string_view key, bool want_integer) {
+    throw std::invalid_argument(
+        "strategy " + c.name + ": parameter \"" + std::string(key) +
+        (want_integer ? "\" is a decimal, not an integer" : "\" is an integer, not a decimal"));
+}
+
+[[noreturn]] void no_such(const StrategyConfig& c, std::string_view key) {
+    throw std::invalid_argument("strategy " + c.name + " has no parameter \"" + std::string(key) +
+                                "\"");
+}
+
+int as_integer(const StrategyConfig& c, std::string_view key, const ParamValue& v) {
+    if (const int* i = std::get_if<int>(&v)) return *i;
+    wrong_kind(c, key, true);
+}
+
+Decimal as_decimal(const StrategyConfig& c, std::string_view key, const ParamValue& v) {
+    if (const Decimal* d = std::get_if<Decimal>(&v)) return *d;
+    wrong_kind(c, key, false);
 }
 
 }  // namespace
 
-ParamSpec integer_param(std::string name, int default_value, int min, int max) {
-    ParamSpec p;
-    p.name = std::move(name);
-    p.kind = ParamSpec::Kind::kInteger;
-    p.default_value = default_value;
-    p.min_int = min;
-    p.max_int = max;
-    if (max != INT_MAX) {
-        p.expected = "integer " + std::to_string(min) + ".." + std::to_string(max);
-    } else if (min == 1) {
-        p.expected = "integer > 0";
-    } else {
-        p.expected = "integer >= " + std::to_string(min);
-    }
-    return p;
+ParamSpec::ParamSpec(const IntParam& p)
+    : name(p.name),
+      kind(Kind::kInteger),
+      default_value(p.default_value),
+      min_int(p.min),
+      max_int(p.max),
+      expected(integer_rule(p.min, p.max)) {}
+
+ParamSpec::ParamSpec(const DecimalParam& p)
+    : name(p.name),
+      kind(Kind::kDecimal),
+      default_value(Decimal::from_string(p.default_value)),
+      above(Decimal::from_string(p.above)),
+      below(Decimal::from_string(p.below)),
+      expected("a number > " + above.to_string() + " and < " + below.to_string()) {}
+
+OrderRule::OrderRule(const IntParam& lower, const IntParam& upper)
+    : lower(lower.name), upper(upper.name) {}
+
+OrderRule::OrderRule(const DecimalParam& lower, const DecimalParam& upper)
+    : lower(lower.name), upper(upper.name) {}
+
+int StrategyConfig::get(const IntParam& p) const {
+    const ParamValue* v = find_value(*this, p.name);
+    return v ? as_integer(*this, p.name, *v) : p.default_value;
 }
 
-ParamSpec decimal_param(std::string name, std::string_view default_value, std::string_view above,
-                        std::string_view below) {
-    ParamSpec p;
-    p.name = std::move(name);
-    p.kind = ParamSpec::Kind::kDecimal;
-    p.default_value = Decimal::from_string(default_value);
-    p.above = Decimal::from_string(above);
-    p.below = Decimal::from_string(below);
-    p.expected = "a number > " + p.above.to_string() + " and < " + p.below.to_string();
-    return p;
+Decimal StrategyConfig::get(const DecimalParam& p) const {
+    const ParamValue* v = find_value(*this, p.name);
+    return v ? as_decimal(*this, p.name, *v) : Decimal::from_string(p.default_value);
+}
+
+void StrategyConfig::set(const IntParam& p, int value) { params[std::string(p.name)] = value; }
+
+void StrategyConfig::set(const DecimalParam& p, const Decimal& value) {
+    params[std::string(p.name)] = value;
 }
 
 int StrategyConfig::integer(const std::string& key) const {
-    const ParamValue& v = param_or_default(*this, key);
-    if (const int* i = std::get_if<int>(&v)) return *i;
-    throw std::invalid_argument("strategy " + name + ": parameter \"" + key +
-                                "\" is a decimal, not an integer");
+    const ParamValue* v = find_value(*this, key);
+    if (!v) no_such(*this, key);
+    return as_integer(*this, key, *v);
 }
 
 Decimal StrategyConfig::decimal(const std::string& key) const {
-    const ParamValue& v = param_or_default(*this, key);
-    if (const Decimal* d = std::get_if<Decimal>(&v)) return *d;
-    throw std::invalid_argument("strategy " + name + ": parameter \"" + key +
-                                "\" is an integer, not a decimal");
+    const ParamValue* v = find_value(*this, key);
+    if (!v) no_such(*this, key);
+    return as_decimal(*this, key, *v);
 }
 
-void register_strategy_spec(StrategySpec spec) {
-    if (find_strategy_spec(spec.name)) {
-        throw std::logic_error("two strategies are registered as \"" + spec.name + "\"");
+void StrategyCatalog::add(StrategySpec spec) {
+    if (find(spec.name)) {
+        throw std::logic_error("two strategies are named \"" + spec.name + "\"");
     }
-    catalog().push_back(std::move(spec));
+    specs_.push_back(std::move(spec));
 }
 
-const StrategySpec* find_strategy_spec(std::string_view name) {
-    for (const StrategySpec& s : catalog()) {
+const StrategySpec* StrategyCatalog::find(std::string_view name) const {
+    for (const StrategySpec& s : specs_) {
         if (s.name == name) return &s;
     }
     return nullptr;
 }
 
-std::vector<std::string> strategy_names() {
+std::vector<std::string> StrategyCatalog::names() const {
     std::vector<std::string> names;
-    for (const StrategySpec& s : catalog()) names.push_back(s.name);
+    for (const StrategySpec& s : specs_) names.push_back(s.name);
     std::sort(names.begin(), names.end());
     return names;
 }
 
-StrategyConfig with_defaults(StrategyConfig c) {
-    if (const StrategySpec* spec = find_strategy_spec(c.name)) {
-        for (const ParamSpec& p : spec->params) c.params.emplace(p.name, p.default_value);
-    }
+const std::string& StrategyCatalog::default_name() const {
+    static const std::string kNone;
+    return specs_.empty() ? kNone : specs_.front().name;
+}
+
+StrategyConfig StrategyCatalog::with_defaults(StrategyConfig c) const {
+    if (const StrategySpec* spec = find(c.name)) return config::with_defaults(*spec, std::move(c));
     return c;
 }
 
-bool same_strategy(const StrategyConfig& a, const StrategyConfig& b) {
+bool StrategyCatalog::same(const StrategyConfig& a, const StrategyConfig& b) const {
     return with_defaults(a) == with_defaults(b);
+}
+
+std::string StrategyCatalog::describe(const StrategyConfig& c) const {
+    if (const StrategySpec* spec = find(c.name)) return config::describe(*spec, c);
+    return c.name;
+}
+
+StrategyConfig with_defaults(const StrategySpec& spec, StrategyConfig c) {
+    for (const ParamSpec& p : spec.params) c.params.emplace(p.name, p.default_value);
+    return c;
 }
 
 std::string param_text(const ParamValue& v) {
@@ -112,13 +142,11 @@ std::string param_text(const ParamValue& v) {
     return std::get<Decimal>(v).to_string();
 }
 
-std::string describe(const StrategyConfig& c) {
-    const StrategySpec* spec = find_strategy_spec(c.name);
-    if (!spec) return c.name;
-    const StrategyConfig full = with_defaults(c);
+std::string describe(const StrategySpec& spec, const StrategyConfig& c) {
+    const StrategyConfig full = with_defaults(spec, c);
     std::string out = c.name + "(";
-    for (std::size_t i = 0; i < spec->params.size(); ++i) {
-        const std::string& key = spec->params[i].name;
+    for (std::size_t i = 0; i < spec.params.size(); ++i) {
+        const std::string& key = spec.params[i].name;
         out += (i ? " " : "") + key + "=" + param_text(full.params.at(key));
     }
     return out + ")";

@@ -5,6 +5,7 @@
 #include <climits>
 #include <cstdint>
 #include <set>
+#include <stdexcept>
 #include <string_view>
 #include <utility>
 #include <vector>
@@ -192,30 +193,33 @@ bool has_param(const StrategySpec& spec, std::string_view key) {
                        [&](const ParamSpec& p) { return p.name == key; });
 }
 
-// Whether some registered strategy other than `name` has a parameter called `key`.
-bool param_of_another(std::string_view name, std::string_view key) {
-    for (const std::string& other : strategy_names()) {
+// Whether some strategy of the catalog other than `name` has a parameter called `key`.
+bool param_of_another(const StrategyCatalog& strategies, std::string_view name,
+                      std::string_view key) {
+    for (const std::string& other : strategies.names()) {
         if (other == name) continue;
-        if (const StrategySpec* spec = find_strategy_spec(other); spec && has_param(*spec, key)) {
+        if (const StrategySpec* spec = strategies.find(other); spec && has_param(*spec, key)) {
             return true;
         }
     }
     return false;
 }
 
-const StrategySpec& spec_of(const std::string& name, const std::string& path) {
-    if (const StrategySpec* spec = find_strategy_spec(name)) return *spec;
-    // Only reachable when no strategy is linked in: the default name is not registered.
-    fail_expected(path, "one of " + join(strategy_names(), "|"), json(name));
+const StrategySpec& spec_of(const StrategyCatalog& strategies, const std::string& name,
+                            const std::string& path) {
+    if (const StrategySpec* spec = strategies.find(name)) return *spec;
+    // Only reachable with an empty catalog: the default strategy is then no strategy at all.
+    fail_expected(path, "one of " + join(strategies.names(), "|"), json(name));
 }
 
-// The strategy object `j` at `path` applied on top of `base` (the registered default strategy
+// The strategy object `j` at `path` applied on top of `base` (the catalog's default strategy
 // for the top-level one, the top-level strategy for a symbol's override).
-StrategyConfig parse_strategy(const json& j, const std::string& path, const StrategyConfig& base) {
+StrategyConfig parse_strategy(const json& j, const std::string& path, const StrategyConfig& base,
+                              const StrategyCatalog& strategies) {
     if (!j.is_object()) fail_expected(path, "an object", j);
     StrategyConfig s = base;
     if (const json* name = find(j, "name")) {
-        std::string n = get_enum(*name, child(path, "name"), strategy_names());
+        std::string n = get_enum(*name, child(path, "name"), strategies.names());
         if (n != base.name) {
             // The base's parameters belong to the other strategy, so this one starts from its
             // own defaults. The interval is not a strategy parameter: it stays the base's.
@@ -224,11 +228,13 @@ StrategyConfig parse_strategy(const json& j, const std::string& path, const Stra
             s.interval = base.interval;
         }
     }
-    const StrategySpec& spec = spec_of(s.name, child(path, "name"));
-    s = with_defaults(std::move(s));
+    const StrategySpec& spec = spec_of(strategies, s.name, child(path, "name"));
+    s = with_defaults(spec, std::move(s));
     for (const auto& [key, value] : j.items()) {
         if (key == "name" || key == "interval" || has_param(spec, key)) continue;
-        if (param_of_another(s.name, key)) fail(child(path, key), "not a parameter of " + s.name);
+        if (param_of_another(strategies, s.name, key)) {
+            fail(child(path, key), "not a parameter of " + s.name);
+        }
         fail(child(path, key), "unknown key");
     }
     if (const json* v = find(j, "interval")) {
@@ -373,7 +379,7 @@ void parse_exchange(const json& j, const std::string& path, ExchangeConfig& ex) 
     }
     if (const json* sim = find(j, "sim")) {
         std::string sim_path = child(path, "sim");
-        expect_object(*sim, sim_path, {"seed", "tick_ms"});
+        expect_object(*sim, sim_path, {"seed", "tick_ms", "script"});
         if (const json* v = find(*sim, "seed")) {
             if (!v->is_number_unsigned())
                 fail_expected(child(sim_path, "seed"), "integer >= 0", *v);
@@ -382,6 +388,16 @@ void parse_exchange(const json& j, const std::string& path, ExchangeConfig& ex) 
         if (const json* v = find(*sim, "tick_ms")) {
             ex.sim.tick_ms =
                 get_int32(*v, child(sim_path, "tick_ms"), 1, 60000, "integer 1..60000");
+        }
+        if (const json* v = find(*sim, "script")) {
+            if (v->is_null()) {
+                ex.sim.script.reset();
+            } else if (v->is_string() && !v->get<std::string>().empty() &&
+                       v->get<std::string>().find('\0') == std::string::npos) {
+                ex.sim.script = v->get<std::string>();
+            } else {
+                fail_expected(child(sim_path, "script"), "null or a file name", *v);
+            }
         }
     }
 }
@@ -467,7 +483,8 @@ RiskConfig parse_risk(const json& j, const std::string& path, const RiskConfig& 
 
 std::vector<SymbolConfig> parse_symbols(const json* j, const std::string& path,
                                         const StrategyConfig& default_strategy,
-                                        const RiskConfig& default_risk) {
+                                        const RiskConfig& default_risk,
+                                        const StrategyCatalog& strategies) {
     if (!j) fail(path, "missing; expected a non-empty array of symbols like [\"BTCUSDT\"]");
     if (!j->is_array() || j->empty()) fail_expected(path, "a non-empty array of symbols", *j);
     std::vector<SymbolConfig> out;
@@ -487,7 +504,8 @@ std::vector<SymbolConfig> parse_symbols(const json* j, const std::string& path,
                 fail(child(e_path, "symbol"), "missing; expected a symbol like \"BTCUSDT\"");
             sc.symbol = get_symbol(*symbol, child(e_path, "symbol"));
             if (const json* st = find(e, "strategy")) {
-                sc.strategy = parse_strategy(*st, child(e_path, "strategy"), default_strategy);
+                sc.strategy =
+                    parse_strategy(*st, child(e_path, "strategy"), default_strategy, strategies);
             }
             if (const json* r = find(e, "risk")) {
                 sc.risk = parse_risk(*r, child(e_path, "risk"), default_risk);
@@ -548,21 +566,24 @@ void parse_market_data(const json& j, const std::string& path, MarketDataConfig&
 
 }  // namespace
 
-Config config_from_json(const json& root) {
+Config config_from_json(const json& root, const StrategyCatalog& strategies) {
+    // A program that offers no strategy cannot run any config: a programming error.
+    if (strategies.empty()) throw std::logic_error("parse_config: the strategy catalog is empty");
     if (!root.is_object()) fail_expected("(top level)", "an object", root);
     expect_object(root, "", kRootKeys);
     Config c;
-    c.strategy = with_defaults(StrategyConfig{});
+    c.strategy.name = strategies.default_name();
+    c.strategy = strategies.with_defaults(std::move(c.strategy));
     // Sections in the documented order, so that of several mistakes the first one reported is
     // the first one an operator reading the file top-down would meet (for the usual key order).
     if (const json* v = find(root, "database")) parse_database(*v, "database", c.database);
     if (const json* v = find(root, "exchange")) parse_exchange(*v, "exchange", c.exchange);
     if (const json* v = find(root, "trading")) parse_trading(*v, "trading", c.trading);
     if (const json* v = find(root, "strategy")) {
-        c.strategy = parse_strategy(*v, "strategy", c.strategy);
+        c.strategy = parse_strategy(*v, "strategy", c.strategy, strategies);
     }
     if (const json* v = find(root, "risk")) c.risk = parse_risk(*v, "risk", RiskConfig{});
-    c.symbols = parse_symbols(find(root, "symbols"), "symbols", c.strategy, c.risk);
+    c.symbols = parse_symbols(find(root, "symbols"), "symbols", c.strategy, c.risk, strategies);
     if (const json* v = find(root, "log")) parse_log(*v, "log", c.log);
     if (const json* v = find(root, "metrics")) parse_metrics(*v, "metrics", c.metrics);
     if (const json* v = find(root, "market_data")) {

@@ -10,6 +10,7 @@
 #include "exchange/sim/paper_gateway.h"
 #include "exchange/sim/market_stream.h"
 #include "exchange/sim/rules.h"
+#include "exchange/sim/script.h"
 
 namespace exchange {
 
@@ -46,8 +47,17 @@ Exchange make_exchange(const config::Config& cfg, std::shared_ptr<spdlog::logger
     check_exchange_config(cfg);
     Exchange ex;
     if (cfg.exchange.name == "sim") {
+        std::optional<sim::PriceScript> script;
+        if (cfg.exchange.sim.script) {
+            try {
+                script = sim::read_price_script(*cfg.exchange.sim.script);
+            } catch (const std::invalid_argument& e) {
+                throw config::ConfigError("exchange.sim.script", e.what());
+            }
+        }
         ex.stream = std::make_unique<SimMarketStream>(cfg.exchange.sim, cfg.strategy.interval,
-                                                      options.sim_resume_after_ms);
+                                                      options.sim_resume_after_ms,
+                                                      std::move(script));
         ex.gateway = std::make_unique<PaperGateway>(cfg.trading.fee_rate, &sim_rules);
         return ex;
     }

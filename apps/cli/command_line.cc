@@ -1,5 +1,7 @@
 #include "apps/cli/command_line.h"
 
+#include <charconv>
+
 namespace cli {
 namespace {
 
@@ -68,6 +70,18 @@ std::string nonempty(const po::variables_map& vm, const std::string& name) {
     std::string v = vm[name].as<std::string>();
     if (v.empty()) throw UsageError("--" + name + ": empty value");
     return v;
+}
+
+int whole_number(const po::variables_map& vm, const std::string& name, int min, int max) {
+    const std::string text = vm[name].as<std::string>();
+    int value = 0;
+    const char* end = text.data() + text.size();
+    auto [ptr, ec] = std::from_chars(text.data(), end, value);
+    if (text.empty() || ec != std::errc() || ptr != end || value < min || value > max) {
+        throw UsageError("--" + name + ": expected a whole number from " + std::to_string(min) +
+                         " to " + std::to_string(max) + ", got '" + text + "'");
+    }
+    return value;
 }
 
 po::options_description options(const std::string& caption) {

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <boost/program_options.hpp>
+#include <climits>
 #include <stdexcept>
 #include <string>
 
@@ -37,6 +38,11 @@ inline constexpr int kExitConfig = 78;  // EX_CONFIG
 
 // The option's value when given, with an empty value refused ("--db: empty value").
 [[nodiscard]] std::string nonempty(const po::variables_map& vm, const std::string& name);
+
+// The option's value as a whole number in [min, max]; anything else is refused as "--limit:
+// expected a whole number from 1 to 1000000, got 'x'".
+[[nodiscard]] int whole_number(const po::variables_map& vm, const std::string& name, int min,
+                               int max);
 
 // An options_description laid out for an 100-column terminal.
 [[nodiscard]] po::options_description options(const std::string& caption);

@@ -7,7 +7,7 @@ add_library(ctl_format STATIC ${PROJECT_SOURCE_DIR}/apps/ctl/format.cc)
 target_include_directories(ctl_format PUBLIC ${PROJECT_SOURCE_DIR})
 target_link_libraries(ctl_format PUBLIC nlohmann_json::nlohmann_json)
 
-# --config FILE validates the whole config, strategies included, hence the strategy plug-ins.
+# --config FILE validates the whole config, strategies included, hence the strategy catalog.
 add_executable(tradebotctl ${PROJECT_SOURCE_DIR}/apps/tradebotctl.cc)
 # bot_core: the risk state's stored form, for `positions`.
-target_link_libraries(tradebotctl PRIVATE cli ctl_format storage config strategy_plugins bot_core)
+target_link_libraries(tradebotctl PRIVATE cli ctl_format storage config strategies bot_core)

@@ -86,7 +86,8 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
     SymbolResult out;
     out.symbol = symbol;
     out.interval = interval;
-    out.strategy = config::describe(job.symbol.strategy);
+    if (!job.strategies) throw std::invalid_argument("replay_symbol: no strategy catalog");
+    out.strategy = job.strategies->specs().describe(job.symbol.strategy);
     out.risk = job.symbol.risk;
 
     CandleSource source(symbol, interval, job.files, job.from_ms, job.to_ms);
@@ -147,6 +148,9 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
         deps.stats = &stats;
         deps.log = log->clone(symbol);  // the bot's lines say which symbol
         deps.rows = &rows;
+        deps.strategy_factory = [&strategies = *job.strategies](const config::StrategyConfig& c) {
+            return bot::make_strategy(strategies, c);
+        };
         trading_bot.emplace(settings, std::move(deps));
         trading_bot->start();
     };

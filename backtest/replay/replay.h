@@ -18,6 +18,7 @@
 #include "backtest/archive/candle_source.h"
 #include "backtest/report/performance.h"
 #include "backtest/report/plot_series.h"
+#include "bot/core/strategy.h"
 #include "bot/runtime/row_sink.h"
 #include "config/config.h"
 #include "exchange/order_gateway.h"
@@ -43,6 +44,8 @@ struct TradeMark {
 };
 
 struct SymbolJob {
+    // Required: the strategies the config was parsed with; the bot's is made from it.
+    const bot::StrategyCatalog* strategies = nullptr;
     config::SymbolConfig symbol;
     config::TradingConfig trading;
     std::vector<ArchiveFile> files;

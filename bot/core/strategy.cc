@@ -11,16 +11,17 @@
 namespace bot {
 namespace {
 
-// Constructed on first use: plug-ins register from static objects in other translation units.
-std::map<std::string, StrategyMaker>& makers() {
-    static std::map<std::string, StrategyMaker> m;
-    return m;
+config::StrategyConfig named(const config::StrategySpec& spec, config::StrategyConfig c) {
+    c.name = spec.name;
+    return config::with_defaults(spec, std::move(c));
 }
 
 }  // namespace
 
-CandleStrategy::CandleStrategy(config::StrategyConfig config)
-    : config_(config::with_defaults(std::move(config))) {}
+CandleStrategy::CandleStrategy(const config::StrategySpec& spec, config::StrategyConfig config)
+    : config_(named(spec, std::move(config))), description_(config::describe(spec, config_)) {}
+
+std::string CandleStrategy::describe() const { return description_; }
 
 std::optional<Decision> CandleStrategy::on_kline(const exchange::Kline& k) {
     if (!k.closed) return std::nullopt;
@@ -70,16 +71,21 @@ bool CandleStrategy::restore(const std::string& state) {
     return true;
 }
 
-void register_strategy(config::StrategySpec spec, StrategyMaker make) {
+StrategyCatalog& StrategyCatalog::add(config::StrategySpec spec, StrategyMaker make) {
+    if (!make) throw std::logic_error("strategy \"" + spec.name + "\" has no maker");
     const std::string name = spec.name;
-    config::register_strategy_spec(std::move(spec));  // throws for a name already taken
-    makers().emplace(name, std::move(make));
+    specs_.add(std::move(spec));  // throws for a name already taken
+    makers_.emplace(name, std::move(make));
+    return *this;
 }
 
-std::unique_ptr<Strategy> make_strategy(const config::StrategyConfig& cfg) {
-    auto it = makers().find(cfg.name);
-    if (it == makers().end()) throw std::invalid_argument("unknown strategy \"" + cfg.name + "\"");
-    return it->second(config::with_defaults(cfg));
+std::unique_ptr<Strategy> make_strategy(const StrategyCatalog& strategies,
+                                        const config::StrategyConfig& cfg) {
+    auto it = strategies.makers_.find(cfg.name);
+    if (it == strategies.makers_.end()) {
+        throw std::invalid_argument("unknown strategy \"" + cfg.name + "\"");
+    }
+    return it->second(strategies.specs_.with_defaults(cfg));
 }
 
 }  // namespace bot

@@ -3,16 +3,19 @@
 //
 // Strategies are plug-ins (bot/strategies/, docs/strategies.md): a class deriving from
 // CandleStrategy with a static spec() describing its parameters, a constructor taking its
-// config::StrategyConfig, and one registration line in its .cc:
+// config::StrategyConfig, and one line in the catalog that lists the program's strategies
+// (bot::builtin_strategies(), bot/strategies/builtin.cc):
 //
-//     const bool kRegistered = bot::register_strategy<BollingerStrategy>();
+//     catalog.add<BollingerStrategy>();
 //
-// From then on the config accepts `"name": "bollinger"` with the parameters spec() declares,
-// make_strategy() builds it, and nothing else in the program names it.
+// A config parsed with that catalog (catalog.specs()) accepts `"name": "bollinger"` with the
+// parameters spec() declares, make_strategy() builds it from the same catalog, and nothing else
+// in the program names it.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json_fwd.hpp>
 #include <optional>
@@ -37,8 +40,10 @@ class Strategy {
 public:
     virtual ~Strategy() = default;
 
-    // The registered name: "ema_cross", "rsi", ... (the signals' `strategy` column).
+    // The catalog name: "ema_cross", "rsi", ... (the signals' `strategy` column).
     virtual std::string name() const = 0;
+    // What the logs show of it: "rsi(period=14 oversold=30 overbought=70)"; by default the name.
+    virtual std::string describe() const { return name(); }
     // Feeds one kline. Updates (closed == false) are ignored; a closed kline whose open time is
     // not after the last one seen is ignored too (replays, back-fill overlaps), so feeding the
     // same candle twice never produces a second decision. Returns a decision when the closed
@@ -66,10 +71,12 @@ public:
 //     save_fields() adds; restore() refuses a state whose name, parameters or interval differ.
 class CandleStrategy : public Strategy {
 public:
-    // `config` is completed with the defaults of the strategy's registered description.
-    explicit CandleStrategy(config::StrategyConfig config);
+    // `config` is completed with the defaults of `spec` (the plug-in's own spec()), whose name
+    // it takes.
+    CandleStrategy(const config::StrategySpec& spec, config::StrategyConfig config);
 
     std::string name() const final { return config_.name; }
+    std::string describe() const final;
     std::optional<Decision> on_kline(const exchange::Kline& k) final;
     std::string save_state() const final;
     // On failure the state is unchanged.
@@ -89,29 +96,46 @@ protected:
 private:
     // Constant after construction
     const config::StrategyConfig config_;
+    const std::string description_;
 
     std::optional<std::int64_t> last_open_time_ms_;  // of the last closed candle taken
 };
 
-// Builds a registered strategy from its configuration.
+// Builds a strategy of the catalog from its configuration.
 using StrategyMaker = std::function<std::unique_ptr<Strategy>(const config::StrategyConfig&)>;
 
-// Registers a strategy: its description with the config (config/strategy.h) and its maker
-// here. Throws std::logic_error when the name is taken. Called from static objects before
-// main(), one per plug-in.
-void register_strategy(config::StrategySpec spec, StrategyMaker make);
+// The strategies a program offers: each one's description (what the config loader validates
+// against) and its maker. A plain value, built once at start-up by the program
+// (bot::builtin_strategies()) or by a test with strategies of its own, and handed to whatever
+// needs it; read-only afterwards, so several threads may use it at once.
+class StrategyCatalog {
+public:
+    // Adds a strategy. The first one added is the default (the strategy of a config that names
+    // none). Throws std::logic_error when the name is taken or `make` is empty.
+    StrategyCatalog& add(config::StrategySpec spec, StrategyMaker make);
+    // Adds plug-in T: T::spec() and T(const config::StrategyConfig&).
+    template <class T>
+    StrategyCatalog& add() {
+        return add(T::spec(), [](const config::StrategyConfig& c) -> std::unique_ptr<Strategy> {
+            return std::make_unique<T>(c);
+        });
+    }
 
-// The registration line of a plug-in T (T::spec(), T(const config::StrategyConfig&)).
-template <class T>
-bool register_strategy() {
-    register_strategy(T::spec(), [](const config::StrategyConfig& c) -> std::unique_ptr<Strategy> {
-        return std::make_unique<T>(c);
-    });
-    return true;
-}
+    // What the config loader takes (config::parse_config, config::load_config_file).
+    const config::StrategyCatalog& specs() const { return specs_; }
 
-// Builds the strategy named by cfg.name, its parameters completed with their defaults. Throws
-// std::invalid_argument for an unknown name (the config loader has already refused those).
-std::unique_ptr<Strategy> make_strategy(const config::StrategyConfig& cfg);
+private:
+    friend std::unique_ptr<Strategy> make_strategy(const StrategyCatalog&,
+                                                   const config::StrategyConfig&);
+
+    config::StrategyCatalog specs_;
+    std::map<std::string, StrategyMaker, std::less<>> makers_;
+};
+
+// Builds the strategy of `strategies` named by cfg.name, its parameters completed with their
+// defaults. Throws std::invalid_argument for an unknown name (a config parsed with the same
+// catalog has none).
+std::unique_ptr<Strategy> make_strategy(const StrategyCatalog& strategies,
+                                        const config::StrategyConfig& cfg);
 
 }  // namespace bot

@@ -6,6 +6,7 @@
 #include <condition_variable>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <stdexcept>
 #include <thread>
 
 #include "config/loader.h"
@@ -91,7 +92,11 @@ Supervisor::Supervisor(config::Config config, storage::Database& db, exchange::M
       gateway_(gateway),
       options_(std::move(options)),
       log_(make_logger(options_, "main")),
-      config_(std::move(config)) {}
+      config_(std::move(config)) {
+    if (!options_.strategy_factory) {
+        throw std::invalid_argument("Supervisor: no strategy factory (SupervisorOptions)");
+    }
+}
 
 Supervisor::~Supervisor() {
     try {
@@ -297,7 +302,7 @@ ReloadSummary Supervisor::reload(const config::Config& next) {
         if (it == desired.end()) {
             summary.removed.push_back(sym);
             to_stop.push_back(slot);
-        } else if (!config::same_strategy(it->second.strategy, slot->settings.symbol.strategy) ||
+        } else if (it->second.strategy != slot->settings.symbol.strategy ||
                    it->second.risk != slot->settings.symbol.risk || slot->stats->failed.load()) {
             // A changed strategy or risk rule needs a fresh bot (it resumes its position and
             // risk state from storage); so does a symbol that stopped for good (the operator may

@@ -61,7 +61,10 @@ struct SupervisorOptions {
     // stop(): how long bots may drain their queues before abandoning the rest (a clean stop
     // must finish within 5 s in all).
     std::chrono::milliseconds drain_timeout{3000};
-    StrategyFactory strategy_factory;  // empty: make_strategy (tests inject their own)
+    // Required: builds each bot's strategy (the daemon's from its strategy catalog; tests
+    // inject their own). Strategies are compared as the loader gives them, every parameter
+    // filled in: equal values are the same strategy.
+    StrategyFactory strategy_factory;
     // The named logger of each bot ("BTCUSDT") and of the supervisor itself ("main"). The daemon
     // passes its log set-up's loggers; empty: copies of spdlog's default logger under that name.
     std::function<std::shared_ptr<spdlog::logger>(const std::string& name)> logger;

@@ -37,35 +37,15 @@ std::int64_t kline_time(const exchange::Kline& k) {
     return k.event_time_ms != 0 ? k.event_time_ms : k.close_time_ms;
 }
 
-// ---- Test hook (the systemd watchdog test, tests/integration/ops_daemon_test.cc) ----
-// TRADEBOT_TEST_HANG_SYMBOL=SYMBOL[:N] makes that symbol's bot thread hang after handling N
-// events (default 1), as a strategy stuck in a loop would: its loop stops turning, so the
-// watchdog must withhold WATCHDOG=1. The hang ends only when the supervisor abandons the bot at
-// stop. Never set in production; the unit file and Docker image do not pass it through.
-std::optional<std::uint64_t> test_hang_after(const std::string& symbol) {
-    const char* spec = std::getenv("TRADEBOT_TEST_HANG_SYMBOL");
-    if (spec == nullptr) return std::nullopt;
-    std::string text(spec);
-    std::uint64_t after = 1;
-    if (auto colon = text.find(':'); colon != std::string::npos) {
-        after = std::strtoull(text.c_str() + colon + 1, nullptr, 10);
-        text.resize(colon);
-    }
-    if (text != symbol) return std::nullopt;
-    return after;
-}
-// ---- end of test hook ----
-
 }  // namespace
 
 TradingBot::TradingBot(BotSettings settings, BotDeps deps)
     : settings_(std::move(settings)), deps_(std::move(deps)), book_(settings_.symbol.symbol) {
-    if (!deps_.db || !deps_.stream || !deps_.gateway || !deps_.stats || !deps_.log) {
+    if (!deps_.db || !deps_.stream || !deps_.gateway || !deps_.stats || !deps_.log ||
+        !deps_.strategy_factory) {
         throw std::invalid_argument("TradingBot: missing dependency");
     }
-    const StrategyFactory& factory = deps_.strategy_factory;
-    strategy_ =
-        factory ? factory(settings_.symbol.strategy) : make_strategy(settings_.symbol.strategy);
+    strategy_ = deps_.strategy_factory(settings_.symbol.strategy);
     if (!strategy_) throw std::invalid_argument("TradingBot: strategy factory returned null");
 }
 
@@ -124,7 +104,7 @@ storage::Result<storage::WriteResult> TradingBot::commit(storage::WriteBatch bat
 
 std::string TradingBot::describe_strategy() const {
     const auto& s = settings_.symbol.strategy;
-    return config::describe(s) + " " + s.interval;
+    return strategy_->describe() + " " + s.interval;
 }
 
 void TradingBot::start() {
@@ -192,7 +172,7 @@ void TradingBot::warm_up(bool& restored, std::optional<std::int64_t> stored_last
             "stored strategy state (candle {}) is ahead of the market clock (newest "
             "candle {}); warming up afresh",
             *stored_last, history.back().open_time_ms);
-        strategy_ = deps_.strategy_factory ? deps_.strategy_factory(s) : make_strategy(s);
+        strategy_ = deps_.strategy_factory(s);
         restored = false;
         last_candle_open_ms_ = 0;
     }
@@ -261,7 +241,6 @@ void TradingBot::run(const std::atomic<bool>& abandon) {
         BotStats& s;
         ~RunningFlag() { s.running.store(false); }
     } running_flag{stats};
-    const std::optional<std::uint64_t> hang_after = test_hang_after(symbol());  // test hook
 
     while (!abandon.load(std::memory_order_relaxed)) {
         stats.touch();
@@ -274,11 +253,6 @@ void TradingBot::run(const std::atomic<bool>& abandon) {
         if (dropped.count > 0) on_dropped(dropped);
         if (event) {
             handle(*event);
-            if (hang_after && stats.events.load() >= *hang_after) {  // test hook, see above
-                deps_.log->warn("TRADEBOT_TEST_HANG_SYMBOL: hanging this bot's thread");
-                while (!abandon.load()) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-                break;
-            }
         } else if (deps_.queue->is_finished()) {
             break;
         }

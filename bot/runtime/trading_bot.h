@@ -122,7 +122,7 @@ struct BotDeps {
     EventQueue* queue = nullptr;  // needed by run() only; a replay calls handle() itself
     BotStats* stats = nullptr;
     std::shared_ptr<spdlog::logger> log;
-    StrategyFactory strategy_factory;  // empty: make_strategy
+    StrategyFactory strategy_factory;  // required: builds the symbol's strategy
     // Set (by the supervisor, at a stop that ran out of drain time) when the bot must give up
     // whatever storage wait it is in; null: never.
     const std::atomic<bool>* abandon = nullptr;

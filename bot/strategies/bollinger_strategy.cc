@@ -10,9 +10,6 @@
 namespace bot {
 namespace {
 
-// The one registration line: from here on the config, the loader and make_strategy know it.
-[[maybe_unused]] const bool kRegistered = register_strategy<BollingerStrategy>();
-
 __extension__ typedef unsigned __int128 Wide;  // __extension__: silences -Wpedantic
 
 // floor(sqrt(n)): a floating-point estimate, then corrected to the exact integer.
@@ -44,16 +41,13 @@ int zone_of(const Decimal& close, const BollingerStrategy::Bands& b) {
 }  // namespace
 
 config::StrategySpec BollingerStrategy::spec() {
-    return {
-        "bollinger",
-        {config::integer_param("period", 20, 2), config::decimal_param("width", "2", "0", "10")},
-        {}};
+    return {std::string(kName), {kPeriod, kWidth}, {}};
 }
 
 BollingerStrategy::BollingerStrategy(const config::StrategyConfig& config)
-    : CandleStrategy(config),
-      period_(strategy_config().integer("period")),
-      width_(strategy_config().decimal("width")) {
+    : CandleStrategy(spec(), config),
+      period_(strategy_config().get(kPeriod)),
+      width_(strategy_config().get(kWidth)) {
     if (period_ < 2) throw std::invalid_argument("bollinger: period must be >= 2");
     if (!width_.is_positive()) throw std::invalid_argument("bollinger: width must be > 0");
 }

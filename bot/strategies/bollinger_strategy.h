@@ -13,6 +13,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "bot/core/strategy.h"
 
@@ -20,6 +21,9 @@ namespace bot {
 
 class BollingerStrategy final : public CandleStrategy {
 public:
+    static constexpr std::string_view kName = "bollinger";
+    static constexpr config::IntParam kPeriod{"period", 20, 2};
+    static constexpr config::DecimalParam kWidth{"width", "2", "0", "10"};
     static config::StrategySpec spec();
 
     explicit BollingerStrategy(const config::StrategyConfig& config);

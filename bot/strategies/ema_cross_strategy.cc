@@ -13,27 +13,23 @@ int sign_of(const Decimal& d) { return d.is_positive() ? 1 : (d.is_negative() ? 
 
 config::StrategyConfig ema_cross_config(int fast, int slow, std::string interval) {
     config::StrategyConfig c;
-    c.name = "ema_cross";
+    c.name = EmaCrossStrategy::kName;
     c.interval = std::move(interval);
-    c.params = {{"fast", fast}, {"slow", slow}};
+    c.set(EmaCrossStrategy::kFast, fast);
+    c.set(EmaCrossStrategy::kSlow, slow);
     return c;
 }
-
-// The one registration line: from here on the config, the loader and make_strategy know it.
-[[maybe_unused]] const bool kRegistered = register_strategy<EmaCrossStrategy>();
 
 }  // namespace
 
 config::StrategySpec EmaCrossStrategy::spec() {
-    return {"ema_cross",
-            {config::integer_param("fast", 9, 1), config::integer_param("slow", 21, 1)},
-            {{"fast", "slow"}}};
+    return {std::string(kName), {kFast, kSlow}, {{kFast, kSlow}}};
 }
 
 EmaCrossStrategy::EmaCrossStrategy(const config::StrategyConfig& config)
-    : CandleStrategy(config),
-      fast_(strategy_config().integer("fast")),
-      slow_(strategy_config().integer("slow")) {}
+    : CandleStrategy(spec(), config),
+      fast_(strategy_config().get(kFast)),
+      slow_(strategy_config().get(kSlow)) {}
 
 EmaCrossStrategy::EmaCrossStrategy(int fast, int slow, std::string interval)
     : EmaCrossStrategy(ema_cross_config(fast, slow, std::move(interval))) {}

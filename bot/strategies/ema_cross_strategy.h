@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "bot/core/ema.h"
 #include "bot/core/strategy.h"
@@ -15,6 +16,9 @@ namespace bot {
 
 class EmaCrossStrategy final : public CandleStrategy {
 public:
+    static constexpr std::string_view kName = "ema_cross";
+    static constexpr config::IntParam kFast{"fast", 9, 1};
+    static constexpr config::IntParam kSlow{"slow", 21, 1};
     static config::StrategySpec spec();
 
     explicit EmaCrossStrategy(const config::StrategyConfig& config);

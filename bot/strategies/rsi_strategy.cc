@@ -11,30 +11,25 @@ namespace {
 config::StrategyConfig rsi_config(int period, const Decimal& oversold, const Decimal& overbought,
                                   std::string interval) {
     config::StrategyConfig c;
-    c.name = "rsi";
+    c.name = RsiStrategy::kName;
     c.interval = std::move(interval);
-    c.params = {{"period", period}, {"oversold", oversold}, {"overbought", overbought}};
+    c.set(RsiStrategy::kPeriod, period);
+    c.set(RsiStrategy::kOversold, oversold);
+    c.set(RsiStrategy::kOverbought, overbought);
     return c;
 }
-
-// The one registration line: from here on the config, the loader and make_strategy know it.
-[[maybe_unused]] const bool kRegistered = register_strategy<RsiStrategy>();
 
 }  // namespace
 
 config::StrategySpec RsiStrategy::spec() {
-    return {"rsi",
-            {config::integer_param("period", 14, 2),
-             config::decimal_param("oversold", "30", "0", "100"),
-             config::decimal_param("overbought", "70", "0", "100")},
-            {{"oversold", "overbought"}}};
+    return {std::string(kName), {kPeriod, kOversold, kOverbought}, {{kOversold, kOverbought}}};
 }
 
 RsiStrategy::RsiStrategy(const config::StrategyConfig& config)
-    : CandleStrategy(config),
-      oversold_(strategy_config().decimal("oversold")),
-      overbought_(strategy_config().decimal("overbought")),
-      rsi_(strategy_config().integer("period")) {}
+    : CandleStrategy(spec(), config),
+      oversold_(strategy_config().get(kOversold)),
+      overbought_(strategy_config().get(kOverbought)),
+      rsi_(strategy_config().get(kPeriod)) {}
 
 RsiStrategy::RsiStrategy(int period, const Decimal& oversold, const Decimal& overbought,
                          std::string interval)

@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "bot/core/rsi.h"
 #include "bot/core/strategy.h"
@@ -16,6 +17,10 @@ namespace bot {
 
 class RsiStrategy final : public CandleStrategy {
 public:
+    static constexpr std::string_view kName = "rsi";
+    static constexpr config::IntParam kPeriod{"period", 14, 2};
+    static constexpr config::DecimalParam kOversold{"oversold", "30", "0", "100"};
+    static constexpr config::DecimalParam kOverbought{"overbought", "70", "0", "100"};
     static config::StrategySpec spec();
 
     explicit RsiStrategy(const config::StrategyConfig& config);

@@ -69,8 +69,8 @@ void add_to_candle(std::optional<Kline>& k, const std::string& symbol, const std
     k->volume += qty;
 }
 
-// The symbol's profile; a scripted symbol (TEST ONLY) starts at its script's first price, so
-// its history walks back from there.
+// The symbol's profile; a scripted symbol (exchange.sim.script) starts at its script's first
+// price, so its history walks back from there.
 sim::SymbolProfile scripted_profile(const std::string& symbol, const sim::PriceScript* script) {
     sim::SymbolProfile p = sim::symbol_profile(symbol);
     if (script) p.start_price = to_double(*script->price(symbol, 0));
@@ -124,7 +124,7 @@ struct SimMarketStream::Tape {
         // Tick 0 trades at the start price itself: the anchor the history walks back from.
         double p = k == 0 ? model.price() : model.advance(dt_seconds);
         Decimal price = to_tick(p, filters.tick_size, tick_d);
-        if (script) {  // TEST ONLY: the scripted path replaces the walk's price
+        if (script) {  // the scripted path replaces the walk's price
             price = script->price(symbol, k)->round_to_step(filters.tick_size,
                                                             config::Rounding::kHalfEven);
             p = to_double(price);
@@ -186,7 +186,7 @@ struct SimMarketStream::Tape {
     const std::string symbol;
     const std::string interval;
     const std::int64_t interval_ms;
-    const sim::PriceScript* const script;  // TEST ONLY: this symbol's scripted path, or null
+    const sim::PriceScript* const script;  // this symbol's scripted path, or null
     const sim::SymbolProfile profile;
     const SimFilters filters;
     const double tick_d;
@@ -203,12 +203,13 @@ struct SimMarketStream::Tape {
 };
 
 SimMarketStream::SimMarketStream(const config::SimConfig& config, std::string interval,
-                                 std::optional<std::int64_t> resume_after_open_ms)
+                                 std::optional<std::int64_t> resume_after_open_ms,
+                                 std::optional<sim::PriceScript> script)
     : config_(config),
       interval_(std::move(interval)),
       interval_ms_(interval_ms_or_throw(interval_)),
       resume_after_open_ms_(resume_after_open_ms),
-      script_(sim::price_script_from_environment()) {
+      script_(std::move(script)) {
     if (config_.tick_ms <= 0) throw std::invalid_argument("sim stream: tick_ms must be > 0");
 }
 

@@ -46,12 +46,13 @@ public:
     static constexpr int kMaxHistory = 1000;
 
     // Throws std::invalid_argument for an unknown interval or tick_ms <= 0 (the config loader
-    // has already refused both; this is a programming error), and, TEST ONLY, for a price script
-    // (TRADEBOT_TEST_SIM_SCRIPT, exchange/sim/script.h) that cannot be read or parsed.
+    // has already refused both; this is a programming error).
     // `resume_after_open_ms`: the open time of the last candle already played in an earlier run
-    // (see above); none: a fresh market.
+    // (see above); none: a fresh market. `script`: the prices of the symbols it names
+    // (exchange.sim.script, exchange/sim/script.h, read by the caller); none: every symbol walks.
     SimMarketStream(const config::SimConfig& config, std::string interval,
-                    std::optional<std::int64_t> resume_after_open_ms = std::nullopt);
+                    std::optional<std::int64_t> resume_after_open_ms = std::nullopt,
+                    std::optional<sim::PriceScript> script = std::nullopt);
     ~SimMarketStream() override;  // stops
     SimMarketStream(const SimMarketStream&) = delete;
     SimMarketStream& operator=(const SimMarketStream&) = delete;
@@ -91,7 +92,7 @@ private:
     const std::string interval_;
     const std::int64_t interval_ms_;
     const std::optional<std::int64_t> resume_after_open_ms_;
-    // TEST ONLY: prices scripted through TRADEBOT_TEST_SIM_SCRIPT (exchange/sim/script.h).
+    // The scripted symbols' prices (exchange.sim.script); none: every symbol walks.
     const std::optional<sim::PriceScript> script_;
 
     mutable std::mutex mu_;

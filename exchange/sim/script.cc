@@ -1,6 +1,8 @@
 #include "exchange/sim/script.h"
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -57,13 +59,17 @@ PriceScript parse_price_script(std::string_view text, std::string_view source) {
     return script;
 }
 
-std::optional<PriceScript> price_script_from_environment() {
-    const char* path = std::getenv(kScriptEnv);
-    if (path == nullptr) return std::nullopt;
+PriceScript read_price_script(const std::string& path) {
+    errno = 0;
     std::ifstream in(path);
-    if (!in) throw std::invalid_argument(std::string(kScriptEnv) + ": cannot read " + path);
+    if (!in) {
+        const int err = errno;
+        throw std::invalid_argument("cannot read " + path +
+                                    (err != 0 ? std::string(": ") + std::strerror(err) : ""));
+    }
     std::ostringstream text;
     text << in.rdbuf();
+    if (in.bad()) throw std::invalid_argument("cannot read " + path);
     return parse_price_script(text.str(), path);
 }
 

@@ -1,10 +1,7 @@
-// TEST ONLY: a scripted price path for the simulated exchange, replacing its random walk for the
-// symbols it names. The risk controls' end-to-end tests need a market that crosses a stop at a
-// known moment, which a random walk cannot promise.
-//
-// Switched on by the environment variable TRADEBOT_TEST_SIM_SCRIPT=<file>; never in production
-// (the unit file and the Docker image do not pass it through), and not a config key. The file
-// holds one line per scripted symbol:
+// A scripted price path for the simulated exchange (`exchange.sim.script`), replacing its random
+// walk for the symbols it names: a market that crosses a stop, a take-profit or the day's loss
+// limit at a known moment, which a random walk cannot promise, to try the risk rules on a
+// scenario (and to test them end to end). The file holds one line per scripted symbol:
 //     # comment
 //     BTCUSDT 60000 59950.5 60010x12 ...
 // Each entry is the price of one tick (one simulated trade): a decimal, or PRICExN for N ticks
@@ -24,9 +21,6 @@
 
 namespace exchange::sim {
 
-// The environment variable naming the script file.
-inline constexpr const char* kScriptEnv = "TRADEBOT_TEST_SIM_SCRIPT";
-
 struct PriceScript {
     std::map<std::string, std::vector<config::Decimal>> ticks;  // per symbol, one price per tick
 
@@ -39,8 +33,8 @@ struct PriceScript {
 // twice).
 PriceScript parse_price_script(std::string_view text, std::string_view source);
 
-// The script named by TRADEBOT_TEST_SIM_SCRIPT, or nullopt when it is not set. Throws
-// std::invalid_argument when the file cannot be read or parsed.
-std::optional<PriceScript> price_script_from_environment();
+// Reads and parses the script file at `path`. Throws std::invalid_argument naming the file when
+// it cannot be read ("cannot read PATH: No such file or directory") or parsed (as above).
+PriceScript read_price_script(const std::string& path);
 
 }  // namespace exchange::sim

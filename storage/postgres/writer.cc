@@ -293,8 +293,8 @@ GroupOutcome Writer::commit(Group group) {
         fences = fences_;
         required = fences_required_;
     }
-#ifdef TRADEBOT_TEST_NO_FENCING
-    // A test build without fencing (storage/CMakeLists.txt): the fencing tests must fail in it.
+#ifdef TRADEBOT_MUTANT_NO_FENCING
+    // The mutant build without fencing (storage/CMakeLists.txt): the fencing tests must fail in it.
     fences.clear();
     required = false;
 #endif

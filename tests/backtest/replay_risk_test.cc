@@ -9,13 +9,14 @@
 #include <vector>
 
 #include "backtest/report/report_html.h"
-#include "backtest/runner.h"
 #include "backtest/report/summary.h"
+#include "backtest/runner.h"
 #include "backtest/utc_time.h"
 #include "config/loader.h"
 #include "kline_files.h"
 #include "storage/database.h"
 #include "storage/reader.h"
+#include "support/config.h"
 #include "support/temp_dir.h"
 
 using config::Decimal;
@@ -93,7 +94,7 @@ TEST_CASE(
     TempDir tmp;
     // BTCUSDT: a daily loss cap a stop-loss exceeds; ETHUSDT: a cooldown of 20 candles. Both
     // have a 2% stop-loss and a 4% take-profit.
-    const config::Config cfg = config::parse_config(R"({
+    const config::Config cfg = testing_support::parse_config(R"({
         "trading": {"quote_per_trade": "100", "max_position_quote": "1000", "fee_rate": "0.001"},
         "strategy": {"name": "ema_cross", "interval": "1m", "fast": 2, "slow": 5},
         "risk": {"stop_loss_pct": "2", "take_profit_pct": "4"},
@@ -121,6 +122,7 @@ TEST_CASE(
     }
 
     backtest::BacktestOptions o;
+    o.strategies = testing_support::builtin_strategies();
     o.config = cfg;
     o.data_dir = tmp.path() / "data";
     o.db_path = tmp.path() / "bt.db";

@@ -14,8 +14,8 @@
 
 #include "backtest/archive/data_error.h"
 #include "backtest/replay/result_writer.h"
-#include "backtest/runner.h"
 #include "backtest/report/summary.h"
+#include "backtest/runner.h"
 #include "backtest/utc_time.h"
 #include "bot/runtime/bot_stats.h"
 #include "bot/runtime/trading_bot.h"
@@ -26,6 +26,7 @@
 #include "kline_files.h"
 #include "storage/database.h"
 #include "storage/reader.h"
+#include "support/config.h"
 #include "support/temp_dir.h"
 
 using config::Decimal;
@@ -56,7 +57,7 @@ std::shared_ptr<spdlog::logger> quiet_logger() {
 config::Config config_for(
     const std::string& symbols_json,
     const std::string& strategy_json = R"({"name": "ema_cross", "fast": 3, "slow": 7})") {
-    return config::parse_config(
+    return testing_support::parse_config(
         R"({"trading": {"quote_per_trade": "100", "max_position_quote": "300",
                                                 "fee_rate": "0.001"},
                                     "strategy": )" +
@@ -66,6 +67,7 @@ config::Config config_for(
 backtest::BacktestResult run(const TempDir& tmp, const config::Config& cfg,
                              const std::string& db = "bt.db") {
     backtest::BacktestOptions o;
+    o.strategies = testing_support::builtin_strategies();
     o.config = cfg;
     o.data_dir = tmp.path() / "data";
     o.db_path = tmp.path() / db;
@@ -130,6 +132,9 @@ TEST_CASE("a replay writes exactly the rows the daemon's bot writes on the same 
         deps.gateway = &paper;
         deps.stats = &stats;
         deps.log = quiet_logger();
+        deps.strategy_factory = [](const config::StrategyConfig& c) {
+            return bot::make_strategy(testing_support::builtin_strategies(), c);
+        };
         bot::TradingBot bot(settings, deps);
         bot.start();
         for (const auto& r : rows) {
@@ -283,6 +288,7 @@ TEST_CASE("no files, no candles in range, an existing database: refused before a
     CHECK_FALSE(fs::exists(tmp.file("bt.db")));
 
     backtest::BacktestOptions o;
+    o.strategies = testing_support::builtin_strategies();
     o.config = config_for(R"(["BTCUSDT"])");
     o.data_dir = tmp.path() / "data";
     o.db_path = tmp.file("bt.db");

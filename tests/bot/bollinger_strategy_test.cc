@@ -134,7 +134,7 @@ TEST_CASE("bollinger refuses a state that is not its own", "[strategy][bollinger
 
 TEST_CASE("bollinger in a config: defaults, overrides, errors with key paths",
           "[strategy][bollinger][config]") {
-    auto c = config::parse_config(R"({
+    auto c = testing_support::parse_config(R"({
       "strategy": { "name": "bollinger" },
       "symbols": [ "BTCUSDT",
                    { "symbol": "ETHUSDT", "strategy": { "period": 30, "width": "2.5" } },
@@ -145,15 +145,19 @@ TEST_CASE("bollinger in a config: defaults, overrides, errors with key paths",
     CHECK(c.symbols[1].strategy.decimal("width") == d("2.5"));
     // rsi starts from its own defaults, not from bollinger's period.
     CHECK(c.symbols[2].strategy.integer("period") == 14);
-    CHECK(config::describe(c.symbols[1].strategy) == "bollinger(period=30 width=2.5)");
-    CHECK(bot::make_strategy(c.symbols[1].strategy)->warmup_candles() == 30);
+    const bot::StrategyCatalog& strategies = testing_support::builtin_strategies();
+    CHECK(strategies.specs().describe(c.symbols[1].strategy) == "bollinger(period=30 width=2.5)");
+    auto made = bot::make_strategy(strategies, c.symbols[1].strategy);
+    CHECK(made->describe() == "bollinger(period=30 width=2.5)");
+    CHECK(made->warmup_candles() == 30);
 
     // --check-config prints every parameter, the width as an exact string, and reads back.
     auto resolved = config::to_json(c);
     CHECK(resolved["strategy"] ==
           nlohmann::json(
               {{"name", "bollinger"}, {"interval", "1m"}, {"period", 20}, {"width", "2"}}));
-    CHECK(config::parse_config(resolved.dump()).symbols[1].strategy == c.symbols[1].strategy);
+    CHECK(testing_support::parse_config(resolved.dump()).symbols[1].strategy ==
+          c.symbols[1].strategy);
 
     const std::string head = R"({"symbols": ["BTCUSDT"], "strategy": {"name": "bollinger", )";
     CHECK(config_error_of(head + R"("period": 1}})") ==

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "strategy_test_support.h"
+#include "support/config.h"
 
 using bot::EmaCrossStrategy;
 using namespace bot_test;  // the strategy test helpers
@@ -81,14 +82,15 @@ TEST_CASE("make_strategy builds the configured strategy", "[strategy]") {
     config::StrategyConfig cfg;
     cfg.name = "ema_cross";
     cfg.params = {{"fast", 2}, {"slow", 4}};
-    auto s = bot::make_strategy(cfg);
+    auto s = bot::make_strategy(testing_support::builtin_strategies(), cfg);
     CHECK(s->name() == "ema_cross");
     EmaCrossStrategy direct(2, 4, cfg.interval);
     CHECK(s->restore(direct.save_state()));
 
     cfg.name = "rsi";
     cfg.params.clear();  // rsi's defaults
-    CHECK(bot::make_strategy(cfg)->name() == "rsi");
+    CHECK(bot::make_strategy(testing_support::builtin_strategies(), cfg)->name() == "rsi");
     cfg.name = "macd";
-    CHECK_THROWS_AS(bot::make_strategy(cfg), std::invalid_argument);
+    CHECK_THROWS_AS(bot::make_strategy(testing_support::builtin_strategies(), cfg),
+                    std::invalid_argument);
 }

@@ -4,9 +4,10 @@ tradebot_add_test(bot_core_tests
     ${CMAKE_CURRENT_LIST_DIR}/ema_cross_strategy_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/rsi_strategy_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/bollinger_strategy_test.cc
+    ${CMAKE_CURRENT_LIST_DIR}/strategy_catalog_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/position_book_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/size_order_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/fill_effect_test.cc
     ${CMAKE_CURRENT_LIST_DIR}/risk_rules_test.cc
-  LIBS bot_core strategy_plugins
+  LIBS bot_core strategies
   LABELS unit)

@@ -5,6 +5,6 @@ tradebot_add_test(risk_guard_tests SOURCES risk_guard_test.cc LIBS bot LABELS un
 tradebot_add_test(runtime_bot_tests SOURCES runtime_bot_test.cc LIBS bot LABELS unit tsan)
 tradebot_add_test(runtime_supervisor_tests SOURCES runtime_supervisor_test.cc LIBS bot
                   LABELS unit tsan)
-tradebot_add_test(runtime_factory_tests SOURCES runtime_factory_test.cc LIBS exchange config strategy_plugins
+tradebot_add_test(runtime_factory_tests SOURCES runtime_factory_test.cc LIBS exchange config strategies
                   LABELS unit)
 tradebot_add_test(risk_bot_tests SOURCES risk_bot_test.cc LIBS bot LABELS unit tsan)

@@ -10,12 +10,13 @@
 
 #include "config/loader.h"
 #include "exchange/factory.h"
+#include "support/config.h"
 #include "support/silent_server.h"
 
 namespace {
 
 config::Config sim_config() {
-    return config::parse_config(R"({
+    return testing_support::parse_config(R"({
         "exchange": { "name": "sim", "sim": { "seed": 1, "tick_ms": 10 } },
         "strategy": { "name": "ema_cross", "interval": "1m", "fast": 2, "slow": 5 },
         "symbols": [ "BTCUSDT", "ETHUSDT" ]

@@ -4,12 +4,13 @@
 #include <string>
 
 #include "config/loader.h"
+#include "support/config.h"
 
 namespace {
 
 std::string error_of(const std::string& text) {
     try {
-        config::parse_config(text);
+        testing_support::parse_config(text);
     } catch (const config::ConfigError& e) {
         return e.what();
     }
@@ -24,14 +25,14 @@ std::string with_database(const std::string& database) {
 
 TEST_CASE("database.url selects PostgreSQL, with a 15 s lease and no node name by default",
           "[config][postgres]") {
-    config::Config c = config::parse_config(
+    config::Config c = testing_support::parse_config(
         with_database(R"({"url": "postgresql://trader@db.internal:5432/tradebot"})"));
     REQUIRE(c.database.url);
     CHECK(*c.database.url == "postgresql://trader@db.internal:5432/tradebot");
     CHECK(c.database.lease_s == 15);
     CHECK_FALSE(c.database.node);
 
-    config::Config d = config::parse_config(with_database(
+    config::Config d = testing_support::parse_config(with_database(
         R"({"url": "postgres:///tradebot?host=/run/postgresql&sslmode=disable", "lease_s": 3, "node": "host-a"})"));
     REQUIRE(d.database.url);
     CHECK(d.database.lease_s == 3);
@@ -39,21 +40,21 @@ TEST_CASE("database.url selects PostgreSQL, with a 15 s lease and no node name b
     CHECK(*d.database.node == "host-a");
 
     // Without url the SQLite file stays the default.
-    config::Config e = config::parse_config(R"({"symbols": ["BTCUSDT"]})");
+    config::Config e = testing_support::parse_config(R"({"symbols": ["BTCUSDT"]})");
     CHECK_FALSE(e.database.url);
     CHECK(e.database.path == "storage/bot_state.db");
 }
 
 TEST_CASE("the resolved config shows the PostgreSQL keys and reads back the same",
           "[config][postgres]") {
-    config::Config c = config::parse_config(
+    config::Config c = testing_support::parse_config(
         with_database(R"({"url": "postgresql://trader@db:5432/tradebot", "lease_s": 5})"));
     nlohmann::json j = config::to_json(c);
     CHECK(j["database"]["url"] == "postgresql://trader@db:5432/tradebot");
     CHECK(j["database"]["lease_s"] == 5);
     CHECK(j["database"]["node"].is_null());
     CHECK_FALSE(j["database"].contains("path"));
-    config::Config back = config::parse_config(j.dump());
+    config::Config back = testing_support::parse_config(j.dump());
     REQUIRE(back.database.url);
     CHECK(*back.database.url == *c.database.url);
     CHECK(back.database.lease_s == 5);
@@ -106,12 +107,12 @@ TEST_CASE("a password in database.url is refused, and the message does not repea
 TEST_CASE("database.url's deadlines: connect, statement, lock and keepalive, with defaults",
           "[config][postgres]") {
     config::Config c =
-        config::parse_config(with_database(R"({"url": "postgresql://trader@db/tradebot"})"));
+        testing_support::parse_config(with_database(R"({"url": "postgresql://trader@db/tradebot"})"));
     CHECK(c.database.connect_timeout_s == 5);
     CHECK(c.database.statement_timeout_ms == 5000);
     CHECK(c.database.lock_timeout_ms == 2000);
     CHECK(c.database.keepalive_s == 10);
-    config::Config d = config::parse_config(with_database(
+    config::Config d = testing_support::parse_config(with_database(
         R"({"url": "postgresql://trader@db/tradebot", "connect_timeout_s": 2,
             "statement_timeout_ms": 30000, "lock_timeout_ms": 30000, "keepalive_s": 4})"));
     CHECK(d.database.connect_timeout_s == 2);
@@ -122,7 +123,7 @@ TEST_CASE("database.url's deadlines: connect, statement, lock and keepalive, wit
     const nlohmann::json j = config::to_json(d);
     CHECK(j["database"]["statement_timeout_ms"] == 30000);
     CHECK(j["database"]["keepalive_s"] == 4);
-    const config::Config back = config::parse_config(j.dump());
+    const config::Config back = testing_support::parse_config(j.dump());
     CHECK(back.database.connect_timeout_s == 2);
     CHECK(back.database.lock_timeout_ms == 30000);
 

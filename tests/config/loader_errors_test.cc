@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "config/loader.h"
+#include "support/config.h"
 
 namespace {
 
@@ -16,7 +17,7 @@ struct BadConfig {
 
 std::string error_of(const char* text) {
     try {
-        config::parse_config(text);
+        testing_support::parse_config(text);
     } catch (const config::ConfigError& e) {
         return e.what();
     }
@@ -34,7 +35,7 @@ void check_all(const std::vector<BadConfig>& cases) {
 
 TEST_CASE("ConfigError exposes the key path and the problem separately", "[config]") {
     try {
-        config::parse_config(R"({"symbols": ["BTCUSDT"], "log": {"level": "loud"}})");
+        testing_support::parse_config(R"({"symbols": ["BTCUSDT"], "log": {"level": "loud"}})");
         FAIL("accepted");
     } catch (const config::ConfigError& e) {
         CHECK(e.key_path() == "log.level");
@@ -112,6 +113,10 @@ TEST_CASE("Bad database and exchange sections", "[config]") {
          "exchange.sim.tick_ms: expected integer 1..60000, got number 0"},
         {R"({"symbols": ["BTCUSDT"], "exchange": {"sim": {"tick_ms": 60001}}})",
          "exchange.sim.tick_ms: expected integer 1..60000, got number 60001"},
+        {R"({"symbols": ["BTCUSDT"], "exchange": {"sim": {"script": 5}}})",
+         "exchange.sim.script: expected null or a file name, got number 5"},
+        {R"({"symbols": ["BTCUSDT"], "exchange": {"sim": {"script": ""}}})",
+         "exchange.sim.script: expected null or a file name, got \"\""},
     });
 }
 

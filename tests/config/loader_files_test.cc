@@ -14,6 +14,7 @@
 #include <string>
 
 #include "config/loader.h"
+#include "support/config.h"
 #include "support/temp_dir.h"
 
 namespace {
@@ -22,7 +23,7 @@ const char* kValid = R"({"symbols": ["BTCUSDT"]})";
 
 std::string error_of(const std::string& path) {
     try {
-        config::load_config_file(path);
+        testing_support::load_config_file(path);
     } catch (const config::ConfigError& e) {
         return e.what();
     }
@@ -64,7 +65,7 @@ TEST_CASE("a config file may hold 1 MiB, not a byte more", "[config][files]") {
     testing_support::TempDir dir;
     const std::string at_limit = dir.file("at_limit.json");
     write_padded(at_limit, config::kMaxConfigBytes);
-    CHECK(config::load_config_file(at_limit).symbols.at(0).symbol == "BTCUSDT");
+    CHECK(testing_support::load_config_file(at_limit).symbols.at(0).symbol == "BTCUSDT");
 
     const std::string over = dir.file("over.json");
     write_padded(over, config::kMaxConfigBytes + 1);
@@ -79,7 +80,7 @@ TEST_CASE("a symlink to a regular file is read like the file", "[config][files]"
     std::ofstream(real) << kValid;
     const std::string link = dir.file("link.json");
     REQUIRE(::symlink(real.c_str(), link.c_str()) == 0);
-    CHECK(config::load_config_file(link).symbols.at(0).symbol == "BTCUSDT");
+    CHECK(testing_support::load_config_file(link).symbols.at(0).symbol == "BTCUSDT");
     // ... and a symlink to a device is the device.
     const std::string dev = dir.file("dev.json");
     REQUIRE(::symlink("/dev/zero", dev.c_str()) == 0);

@@ -70,6 +70,7 @@ void check_config_equal(const Config& a, const Config& b) {
     CHECK(a.exchange.ca_file == b.exchange.ca_file);
     CHECK(a.exchange.sim.seed == b.exchange.sim.seed);
     CHECK(a.exchange.sim.tick_ms == b.exchange.sim.tick_ms);
+    CHECK(a.exchange.sim.script == b.exchange.sim.script);
     CHECK(a.trading.mode == b.trading.mode);
     CHECK(a.trading.quote_per_trade == b.trading.quote_per_trade);
     CHECK(a.trading.max_position_quote == b.trading.max_position_quote);
@@ -98,7 +99,7 @@ void write_file(const std::string& path, const std::string& text) {
 }  // namespace
 
 TEST_CASE("A minimal config gets every default", "[config]") {
-    Config c = config::parse_config(R"({"symbols": ["BTCUSDT"]})");
+    Config c = testing_support::parse_config(R"({"symbols": ["BTCUSDT"]})");
     CHECK(c.database.path == "storage/bot_state.db");
     CHECK(c.database.busy_timeout_ms == 5000);
     CHECK(c.exchange.name == "sim");
@@ -107,6 +108,7 @@ TEST_CASE("A minimal config gets every default", "[config]") {
     CHECK_FALSE(c.exchange.ca_file.has_value());
     CHECK(c.exchange.sim.seed == 42);
     CHECK(c.exchange.sim.tick_ms == 50);
+    CHECK_FALSE(c.exchange.sim.script);
     CHECK(c.trading.mode == "paper");
     CHECK(c.trading.quote_per_trade == d("100"));
     CHECK(c.trading.max_position_quote == d("1000"));
@@ -127,7 +129,7 @@ TEST_CASE("A minimal config gets every default", "[config]") {
 }
 
 TEST_CASE("The documented example parses with XRPUSDT on rsi", "[config]") {
-    Config c = config::parse_config(kSpecExample);
+    Config c = testing_support::parse_config(kSpecExample);
     REQUIRE(c.symbols.size() == 3);
     CHECK(c.symbols[0].symbol == "BTCUSDT");
     CHECK(c.symbols[1].symbol == "ETHUSDT");
@@ -146,11 +148,12 @@ TEST_CASE("The documented example parses with XRPUSDT on rsi", "[config]") {
 }
 
 TEST_CASE("Every value is taken as given", "[config]") {
-    Config c = config::parse_config(R"({
+    Config c = testing_support::parse_config(R"({
       "database": { "path": "/var/lib/tradebot/state.db", "busy_timeout_ms": 0 },
       "exchange": { "name": "binance", "ws_url": "ws://127.0.0.1:18443",
                     "rest_url": "http://[::1]:18080/prefix", "ca_file": "/etc/ssl/ca.pem",
-                    "sim": { "seed": 18446744073709551615, "tick_ms": 60000 } },
+                    "sim": { "seed": 18446744073709551615, "tick_ms": 60000,
+                             "script": "scenarios/crash.txt" } },
       "trading": { "mode": "live", "quote_per_trade": "25.5", "max_position_quote": "25.50",
                    "fee_rate": "0" },
       "strategy": { "interval": "1M", "fast": 1, "slow": 2 },
@@ -166,6 +169,7 @@ TEST_CASE("Every value is taken as given", "[config]") {
     CHECK(c.exchange.ca_file == std::optional<std::string>("/etc/ssl/ca.pem"));
     CHECK(c.exchange.sim.seed == 18446744073709551615ULL);
     CHECK(c.exchange.sim.tick_ms == 60000);
+    CHECK(c.exchange.sim.script == std::optional<std::string>("scenarios/crash.txt"));
     CHECK(c.trading.mode == "live");
     CHECK(c.trading.quote_per_trade == d("25.5"));
     CHECK(c.trading.max_position_quote == d("25.5"));  // equal to the trade size is allowed
@@ -181,14 +185,14 @@ TEST_CASE("Every value is taken as given", "[config]") {
 
     for (const char* listen : {"localhost:1", "[::1]:9464", "0.0.0.0:65535"}) {
         INFO(listen);
-        Config m = config::parse_config(
+        Config m = testing_support::parse_config(
             std::string(R"({"symbols": ["BTCUSDT"], "metrics": {"listen": ")") + listen + "\"}}");
         CHECK(m.metrics.listen == std::optional<std::string>(listen));
     }
 }
 
 TEST_CASE("Per-symbol overrides merge over the default strategy", "[config]") {
-    Config c = config::parse_config(R"({
+    Config c = testing_support::parse_config(R"({
       "strategy": { "interval": "5m", "fast": 5, "slow": 30 },
       "symbols": [
         "BTCUSDT",
@@ -226,7 +230,7 @@ TEST_CASE("Per-symbol overrides merge over the default strategy", "[config]") {
 }
 
 TEST_CASE("Overrides of a default rsi strategy", "[config]") {
-    Config c = config::parse_config(R"({
+    Config c = testing_support::parse_config(R"({
       "strategy": { "name": "rsi", "period": 7, "oversold": "20.5", "overbought": 80 },
       "symbols": [
         { "symbol": "BTCUSDT", "strategy": { "overbought": "90" } },
@@ -255,12 +259,12 @@ TEST_CASE("Every file in config/examples loads", "[config]") {
     for (const auto& entry : std::filesystem::directory_iterator(dir)) {
         if (entry.path().extension() != ".json") continue;
         INFO(entry.path().string());
-        CHECK_NOTHROW(config::load_config_file(entry.path().string()));
+        CHECK_NOTHROW(testing_support::load_config_file(entry.path().string()));
         loaded.push_back(entry.path().filename().string());
     }
     CHECK(loaded.size() >= 2);
 
-    Config sim = config::load_config_file((dir / "sim.json").string());
+    Config sim = testing_support::load_config_file((dir / "sim.json").string());
     CHECK(sim.exchange.name == "sim");
     CHECK(sim.database.path == "storage/bot_state.db");
     CHECK(sim.log.heartbeat_s == 10);
@@ -270,9 +274,9 @@ TEST_CASE("Every file in config/examples loads", "[config]") {
     CHECK(sim.symbols[2].symbol == "XRPUSDT");
     CHECK(sim.symbols[2].strategy.name == "rsi");
     // sim.json is the documented example.
-    check_config_equal(sim, config::parse_config(kSpecExample));
+    check_config_equal(sim, testing_support::parse_config(kSpecExample));
 
-    Config binance = config::load_config_file((dir / "binance-paper.json").string());
+    Config binance = testing_support::load_config_file((dir / "binance-paper.json").string());
     CHECK(binance.exchange.name == "binance");
     CHECK(binance.trading.mode == "paper");
     REQUIRE(binance.symbols.size() == 3);
@@ -306,7 +310,7 @@ TEST_CASE("A repeated key is refused rather than silently overridden", "[config]
     CHECK(error_of(R"({"symbols": ["BTCUSDT"], "symbols": ["ETHUSDT"]})") ==
           "symbols: duplicate key");
     // The same key in sibling objects is fine.
-    CHECK_NOTHROW(config::parse_config(
+    CHECK_NOTHROW(testing_support::parse_config(
         R"({"symbols": [{"symbol": "BTCUSDT"}, {"symbol": "ETHUSDT", "strategy": {"fast": 3}}],
             "strategy": {"fast": 4}})"));
 }
@@ -315,14 +319,14 @@ TEST_CASE("load_config_file names the file when it cannot be read or parsed", "[
     testing_support::TempDir tmp;
     std::string missing = tmp.file("missing.json");
     try {
-        config::load_config_file(missing);
+        testing_support::load_config_file(missing);
         FAIL("accepted");
     } catch (const config::ConfigError& e) {
         CHECK(std::string(e.what()) == missing + ": cannot read: No such file or directory");
         CHECK(e.key_path() == missing);
     }
     try {
-        config::load_config_file(tmp.path().string());
+        testing_support::load_config_file(tmp.path().string());
         FAIL("accepted");
     } catch (const config::ConfigError& e) {
         CHECK(std::string(e.what()) == tmp.path().string() + ": cannot read: Is a directory");
@@ -333,7 +337,7 @@ TEST_CASE("load_config_file names the file when it cannot be read or parsed", "[
     // quote is column 33).
     write_file(bad, "{\n  \"symbols\": [\"BTCUSDT\" \"ETHUSDT\"]\n}\n");
     try {
-        config::load_config_file(bad);
+        testing_support::load_config_file(bad);
         FAIL("accepted");
     } catch (const config::ConfigError& e) {
         CHECK(std::string(e.what()) ==
@@ -344,7 +348,7 @@ TEST_CASE("load_config_file names the file when it cannot be read or parsed", "[
 
     std::string good = tmp.file("good.json");
     write_file(good, R"({"symbols": ["ETHUSDT"], "log": {"level": "warn"}})");
-    Config c = config::load_config_file(good);
+    Config c = testing_support::load_config_file(good);
     CHECK(c.symbols.at(0).symbol == "ETHUSDT");
     CHECK(c.log.level == "warn");
 }
@@ -354,7 +358,7 @@ TEST_CASE("to_json writes the resolved config in the input layout", "[config]") 
       "database": { "path": "storage/bot_state.db", "busy_timeout_ms": 5000 },
       "exchange": { "name": "sim", "ws_url": "wss://stream.binance.com:9443",
                     "rest_url": "https://api.binance.com", "ca_file": null,
-                    "sim": { "seed": 42, "tick_ms": 50 } },
+                    "sim": { "seed": 42, "tick_ms": 50, "script": null } },
       "trading": { "mode": "paper", "quote_per_trade": "100", "max_position_quote": "1000",
                    "fee_rate": "0.001" },
       "strategy": { "name": "ema_cross", "interval": "1m", "fast": 9, "slow": 21 },
@@ -376,7 +380,7 @@ TEST_CASE("to_json writes the resolved config in the input layout", "[config]") 
       "metrics": { "listen": null },
       "market_data": { "record_dir": null }
     })");
-    CHECK(config::to_json(config::parse_config(kSpecExample)) == expected);
+    CHECK(config::to_json(testing_support::parse_config(kSpecExample)) == expected);
 }
 
 TEST_CASE("to_json round-trips through parse_config", "[config]") {
@@ -386,7 +390,7 @@ TEST_CASE("to_json round-trips through parse_config", "[config]") {
              R"({
                "database": { "path": "x.db", "busy_timeout_ms": 1 },
                "exchange": { "name": "binance", "ws_url": "ws://127.0.0.1:1", "rest_url": "http://localhost:2",
-                             "ca_file": "/ca.pem", "sim": { "seed": 0, "tick_ms": 1 } },
+                             "ca_file": "/ca.pem", "sim": { "seed": 0, "tick_ms": 1, "script": "s.txt" } },
                "trading": { "mode": "live", "quote_per_trade": "0.00000001", "max_position_quote": "12345678.123456789012",
                             "fee_rate": "0.099999999999" },
                "strategy": { "name": "rsi", "interval": "1w", "period": 2, "oversold": "0.000000000001",
@@ -405,23 +409,24 @@ TEST_CASE("to_json round-trips through parse_config", "[config]") {
                                                              "cooldown_candles": null } } ]
              })",
          }) {
-        Config original = config::parse_config(text);
+        Config original = testing_support::parse_config(text);
         json resolved = config::to_json(original);
         INFO(resolved.dump(2));
-        check_config_equal(config::parse_config(resolved.dump()), original);
+        check_config_equal(testing_support::parse_config(resolved.dump()), original);
         // And the resolved form is a fixed point.
-        CHECK(config::to_json(config::parse_config(resolved.dump())) == resolved);
+        CHECK(config::to_json(testing_support::parse_config(resolved.dump())) == resolved);
     }
 }
 
 TEST_CASE("market_data.record_dir names the folder candles are recorded in", "[config]") {
-    CHECK_FALSE(config::parse_config(R"({"symbols": ["BTCUSDT"]})").market_data.record_dir);
-    CHECK_FALSE(config::parse_config(R"({"symbols": ["BTCUSDT"], "market_data": {}})")
-                    .market_data.record_dir);
     CHECK_FALSE(
-        config::parse_config(R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": null}})")
-            .market_data.record_dir);
-    Config c = config::parse_config(
+        testing_support::parse_config(R"({"symbols": ["BTCUSDT"]})").market_data.record_dir);
+    CHECK_FALSE(testing_support::parse_config(R"({"symbols": ["BTCUSDT"], "market_data": {}})")
+                    .market_data.record_dir);
+    CHECK_FALSE(testing_support::parse_config(
+                    R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": null}})")
+                    .market_data.record_dir);
+    Config c = testing_support::parse_config(
         R"({"symbols": ["BTCUSDT"], "market_data": {"record_dir": "data/recorded"}})");
     CHECK(c.market_data.record_dir == std::optional<std::string>("data/recorded"));
     CHECK(config::to_json(c)["market_data"]["record_dir"] == "data/recorded");

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "config/loader.h"
+#include "support/config.h"
 
 using config::Config;
 using config::Decimal;
@@ -17,7 +18,7 @@ Decimal d(const char* s) { return Decimal::from_string(s); }
 
 std::string error_of(const std::string& text) {
     try {
-        config::parse_config(text);
+        testing_support::parse_config(text);
     } catch (const config::ConfigError& e) {
         return e.what();
     }
@@ -37,7 +38,7 @@ std::string with_risk(const std::string& risk, const std::string& symbol_risk = 
 }  // namespace
 
 TEST_CASE("risk: absent means every rule is off", "[config][risk]") {
-    Config c = config::parse_config(R"({"symbols": ["BTCUSDT"]})");
+    Config c = testing_support::parse_config(R"({"symbols": ["BTCUSDT"]})");
     for (const RiskConfig* r : {&c.risk, &c.symbols.at(0).risk}) {
         CHECK_FALSE(r->stop_loss_pct.has_value());
         CHECK_FALSE(r->take_profit_pct.has_value());
@@ -48,7 +49,7 @@ TEST_CASE("risk: absent means every rule is off", "[config][risk]") {
 }
 
 TEST_CASE("risk: the top-level rules apply to every symbol", "[config][risk]") {
-    Config c = config::parse_config(R"({
+    Config c = testing_support::parse_config(R"({
       "risk": { "stop_loss_pct": "2", "take_profit_pct": "4", "trailing_stop_pct": null,
                 "max_daily_loss_quote": "50", "cooldown_candles": 0 },
       "symbols": [ "BTCUSDT", "ETHUSDT" ]
@@ -65,7 +66,7 @@ TEST_CASE("risk: the top-level rules apply to every symbol", "[config][risk]") {
 }
 
 TEST_CASE("risk: a symbol's keys override the top-level ones one by one", "[config][risk]") {
-    Config c = config::parse_config(R"({
+    Config c = testing_support::parse_config(R"({
       "risk": { "stop_loss_pct": "2", "take_profit_pct": "4", "max_daily_loss_quote": "50",
                 "cooldown_candles": 5 },
       "symbols": [
@@ -105,14 +106,14 @@ TEST_CASE("risk: a symbol's keys override the top-level ones one by one", "[conf
 }
 
 TEST_CASE("risk: a symbol may turn a rule on with no top-level risk at all", "[config][risk]") {
-    Config c = config::parse_config(with_risk("", R"({"max_daily_loss_quote": "12.5"})"));
+    Config c = testing_support::parse_config(with_risk("", R"({"max_daily_loss_quote": "12.5"})"));
     CHECK(c.symbols.at(0).risk.max_daily_loss_quote == d("12.5"));
     CHECK_FALSE(c.symbols.at(0).risk.stop_loss_pct.has_value());
     CHECK_FALSE(c.risk.max_daily_loss_quote.has_value());
 }
 
 TEST_CASE("risk: the edges of each range", "[config][risk]") {
-    Config c = config::parse_config(with_risk(
+    Config c = testing_support::parse_config(with_risk(
         R"({"stop_loss_pct": "99.999999", "take_profit_pct": "1000", "trailing_stop_pct": "0.000001",
             "max_daily_loss_quote": "0.00000001", "cooldown_candles": 1000000})"));
     CHECK(c.risk.stop_loss_pct == d("99.999999"));
@@ -170,7 +171,7 @@ TEST_CASE("risk: bad values name their key path", "[config][risk]") {
 }
 
 TEST_CASE("risk: the resolved form shows each symbol's effective rules", "[config][risk]") {
-    Config c = config::parse_config(R"({
+    Config c = testing_support::parse_config(R"({
       "risk": { "stop_loss_pct": "2.50", "max_daily_loss_quote": "50" },
       "symbols": [ "BTCUSDT", { "symbol": "XRPUSDT", "risk": { "stop_loss_pct": null,
                                                               "take_profit_pct": "4" } } ]
@@ -185,8 +186,8 @@ TEST_CASE("risk: the resolved form shows each symbol's effective rules", "[confi
 }
 
 TEST_CASE("risk: the shipped example with risk rules loads as documented", "[config][risk]") {
-    Config c = config::load_config_file(std::string(TRADEBOT_SOURCE_DIR) +
-                                        "/config/examples/sim-risk.json");
+    Config c = testing_support::load_config_file(std::string(TRADEBOT_SOURCE_DIR) +
+                                                 "/config/examples/sim-risk.json");
     REQUIRE(c.symbols.size() == 3);
     const RiskConfig& btc = c.symbols[0].risk;
     CHECK(btc.stop_loss_pct == d("2"));

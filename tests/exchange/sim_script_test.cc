@@ -1,17 +1,17 @@
-// The scripted price path of the simulated exchange (TEST ONLY, exchange/sim/script.h): what a
-// script means tick by tick, every malformed line refused with its place, and the sim stream
-// playing it.
-#include "exchange/sim/script.h"
-
-#include <stdlib.h>
-
+// The scripted price path of the simulated exchange (exchange.sim.script, exchange/sim/script.h):
+// what a script means tick by tick, every malformed line refused with its place, the sim stream
+// playing it, and a script that cannot be read refused as a config error naming the key.
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
+#include "config/loader.h"
+#include "exchange/factory.h"
 #include "exchange/sim/market_stream.h"
+#include "exchange/sim/script.h"
 #include "support/temp_dir.h"
 #include "support/wait.h"
 
@@ -57,11 +57,10 @@ TEST_CASE("sim script: the stream plays the scripted symbol's prices, the others
     testing_support::TempDir dir;
     const std::string path = dir.file("script.txt");
     std::ofstream(path) << "BTCUSDT 100 101x5 99.994\n";
-    ::setenv(exchange::sim::kScriptEnv, path.c_str(), 1);
     config::SimConfig cfg;
     cfg.tick_ms = 1;
-    exchange::SimMarketStream stream(cfg, "1m");
-    ::unsetenv(exchange::sim::kScriptEnv);  // read once, at construction
+    exchange::SimMarketStream stream(cfg, "1m", std::nullopt,
+                                     exchange::sim::read_price_script(path));
 
     std::mutex mu;
     std::vector<Decimal> btc, eth;
@@ -99,10 +98,52 @@ TEST_CASE("sim script: the stream plays the scripted symbol's prices, the others
     CHECK(eth.front() > Decimal::from_int(1000));
 }
 
-TEST_CASE("sim script: an unreadable script stops the stream from being built", "[sim_script]") {
-    ::setenv(exchange::sim::kScriptEnv, "/nonexistent/script.txt", 1);
-    config::SimConfig cfg;
-    CHECK_THROWS_WITH(exchange::SimMarketStream(cfg, "1m"),
-                      "TRADEBOT_TEST_SIM_SCRIPT: cannot read /nonexistent/script.txt");
-    ::unsetenv(exchange::sim::kScriptEnv);
+TEST_CASE("sim script: a script that cannot be read or parsed is a config error naming the key",
+          "[sim_script]") {
+    CHECK_THROWS_WITH(exchange::sim::read_price_script("/nonexistent/script.txt"),
+                      "cannot read /nonexistent/script.txt: No such file or directory");
+
+    testing_support::TempDir dir;
+    config::Config cfg;
+    cfg.symbols.push_back({"BTCUSDT", {}, {}});
+    cfg.strategy.interval = "1m";
+    cfg.exchange.sim.script = dir.file("missing.txt");
+    try {
+        (void)exchange::make_exchange(cfg);
+        FAIL("a missing script was accepted");
+    } catch (const config::ConfigError& e) {
+        CHECK(e.key_path() == "exchange.sim.script");
+        CHECK(e.problem() ==
+              "cannot read " + dir.file("missing.txt") + ": No such file or directory");
+    }
+    const std::string bad = dir.file("bad.txt");
+    std::ofstream(bad) << "BTCUSDT 100\nETHUSDT -5\n";
+    cfg.exchange.sim.script = bad;
+    try {
+        (void)exchange::make_exchange(cfg);
+        FAIL("a malformed script was accepted");
+    } catch (const config::ConfigError& e) {
+        CHECK(std::string(e.what()) ==
+              "exchange.sim.script: " + bad + ":2: expected a price > 0 or PRICExN, got \"-5\"");
+    }
+    // A readable script builds the exchange.
+    const std::string good = dir.file("good.txt");
+    std::ofstream(good) << "BTCUSDT 100 101\n";
+    cfg.exchange.sim.script = good;
+    exchange::Exchange ex = exchange::make_exchange(cfg);
+    CHECK(ex.stream);
+    CHECK(ex.gateway);
+}
+
+TEST_CASE("sim script: the shipped scenario is a valid script its example config names",
+          "[sim_script]") {
+    const std::string root = TRADEBOT_SOURCE_DIR;
+    const auto script =
+        exchange::sim::read_price_script(root + "/config/examples/scenario-crash.txt");
+    CHECK(script.price("BTCUSDT", 0) == Decimal::from_int(60000));
+    CHECK(script.price("BTCUSDT", 1000000) == Decimal::from_int(58000));  // ends on the crash
+    CHECK_FALSE(script.price("ETHUSDT", 0));
+    std::ifstream in(root + "/config/examples/sim-scenario.json");
+    const nlohmann::json cfg = nlohmann::json::parse(in);
+    CHECK(cfg["exchange"]["sim"]["script"] == "config/examples/scenario-crash.txt");
 }

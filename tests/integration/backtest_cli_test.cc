@@ -115,14 +115,16 @@ TEST_CASE("backtest: exit 64 for a bad command line, and --db is never overwritt
     const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
         {{}, "--config FILE is required"},
         {{"--config", config}, "--data DIR is required"},
-        {{"--config", config, "--data", "data", "--frobnicate"}, "unrecognised option"},
-        {{"--config", config, "--data", "data", "extra"}, "extra"},
+        {{"--config", config, "--data", "data", "--frobnicate"}, "unknown option --frobnicate"},
+        {{"--config", config, "--data", "data", "extra"}, "unexpected argument 'extra'"},
+        {{"--config", config, "--data", "data", "--js"}, "unknown option --js"},  // no abbreviation
+        {{"--config", config, "--data", "data", "--json=yes"}, "--json takes no value"},
         {{"--config", config, "--data", "data", "--from", "2024-02-30"},
          "--from: expected a date YYYY-MM-DD, got '2024-02-30'"},
         {{"--config", config, "--data", "data", "--from", "2024-02-02", "--to", "2024-02-01"},
          "--from 2024-02-02 is after --to 2024-02-01"},
-        {{"--config", config, "--data", "data", "--db"}, "--db"},
-        {{"--config", config, "--config", config, "--data", "data"}, "config"},
+        {{"--config", config, "--data", "data", "--db"}, "--db needs a value"},
+        {{"--config", config, "--config", config, "--data", "data"}, "--config given twice"},
     };
     for (const auto& [args, message] : cases) {
         RunResult r = run_backtest(dir, args);

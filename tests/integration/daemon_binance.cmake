@@ -4,7 +4,7 @@
 # which signals a gap-free, duplicate-free candle stream must produce.
 tradebot_add_test(daemon_binance_tests
   SOURCES daemon_binance_test.cc
-  LIBS fake_binance storage strategy_plugins config nlohmann_json::nlohmann_json
+  LIBS fake_binance storage strategies config nlohmann_json::nlohmann_json
   LABELS integration
   TIMEOUT 300)
 add_dependencies(daemon_binance_tests tradebotd tradebot-backtest)

@@ -4,4 +4,7 @@
 tradebot_add_test(daemon_failsafe_tests SOURCES daemon_failsafe_test.cc
                   LIBS storage SQLite::SQLite3 nlohmann_json::nlohmann_json
                   LABELS integration TIMEOUT 600)
-add_dependencies(daemon_failsafe_tests tradebotd tradebotctl)
+# test_tradebotd (test_daemon.cmake): the daemon on a database capped like a full disk.
+add_dependencies(daemon_failsafe_tests tradebotd tradebotctl test_tradebotd)
+target_compile_definitions(daemon_failsafe_tests PRIVATE
+  TEST_TRADEBOTD="${CMAKE_BINARY_DIR}/tests/test_tradebotd")

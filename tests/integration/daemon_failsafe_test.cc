@@ -109,12 +109,16 @@ void check_restart_recovers(const TempDir& dir, const std::string& config,
 bool has_signals(const storage::Reader& r, std::int64_t n) { return r.counts().signals >= n; }
 
 // A busy sim (five symbols, a trade every 5 ms) whose database may not grow beyond its size at
-// start: the first write that needs a new page fails with SQLITE_FULL, as on a full disk.
+// start: the first write that needs a new page fails with SQLITE_FULL, as on a full disk. The
+// daemon is test_tradebotd (tests/integration/test_daemon.cc), tradebotd's daemon object with its
+// database capped (--max-new-pages); the restart after it is the real tradebotd.
 std::unique_ptr<ChildProcess> start_on_full_disk(const TempDir& dir, std::string* config) {
     auto cfg = sim_config(dir, {"BTCUSDT", "ETHUSDT", "XRPUSDT", "SOLUSDT", "BNBUSDT"});
     cfg["exchange"]["sim"]["tick_ms"] = 5;
     *config = write_config(dir, cfg);
-    return start_daemon(dir, *config, {{"TRADEBOT_TEST_MAX_PAGES", "0"}});
+    return std::make_unique<ChildProcess>(
+        std::vector<std::string>{TEST_TRADEBOTD, "--config", *config, "--max-new-pages", "0"},
+        std::map<std::string, std::string>{}, dir.path().string());
 }
 
 }  // namespace

@@ -1,10 +1,13 @@
 # Operations, with the real binaries: tradebotd against a pretend systemd (READY,
-# WATCHDOG, RELOADING, STOPPING; a hung bot stops the pings) and /metrics + /healthz scraped over
-# real HTTP; the unit file through systemd-analyze; the Debian package through cpack and dpkg-deb.
+# WATCHDOG, RELOADING, STOPPING; a hung bot stops the pings, in test_tradebotd) and /metrics +
+# /healthz scraped over real HTTP; the unit file through systemd-analyze; the Debian package through cpack and dpkg-deb.
 tradebot_add_test(ops_daemon_tests SOURCES ops_daemon_test.cc LIBS Boost::headers
                   LABELS integration)
 if(TARGET ops_daemon_tests)
-  add_dependencies(ops_daemon_tests tradebotd)
+  # test_tradebotd (test_daemon.cmake): the daemon with a strategy that hangs, for the watchdog.
+  add_dependencies(ops_daemon_tests tradebotd test_tradebotd)
+  target_compile_definitions(ops_daemon_tests PRIVATE
+    TEST_TRADEBOTD="${CMAKE_BINARY_DIR}/tests/test_tradebotd")
 endif()
 
 tradebot_add_test(ops_unit_tests SOURCES ops_unit_test.cc LABELS integration)

@@ -30,15 +30,18 @@ namespace {
 const std::string kDaemon = std::string(TRADEBOT_BIN_DIR) + "/tradebotd";
 constexpr auto kDeadline = 60s;
 
-// The documented example config on the sim exchange, with a metrics endpoint when `port` is set.
-std::string write_config(const TempDir& dir, std::uint16_t port = 0) {
+// The documented example config on the sim exchange, with a metrics endpoint when `port` is set;
+// XRPUSDT runs `xrp_strategy`.
+std::string write_config(const TempDir& dir, std::uint16_t port = 0,
+                         const std::string& xrp_strategy = R"("name": "rsi", "period": 14)") {
     std::string listen = port ? "\"127.0.0.1:" + std::to_string(port) + "\"" : "null";
     std::string path = dir.file("tradebot.json");
     std::ofstream(path) << R"({
   "database": { "path": "storage/bot_state.db" },
   "exchange": { "name": "sim", "sim": { "seed": 7, "tick_ms": 20 } },
   "symbols": [ "BTCUSDT", "ETHUSDT",
-               { "symbol": "XRPUSDT", "strategy": { "name": "rsi", "period": 14 } } ],
+               { "symbol": "XRPUSDT", "strategy": { )"
+                        << xrp_strategy << R"( } } ],
   "log": { "level": "info", "heartbeat_s": 1 },
   "metrics": { "listen": )"
                         << listen << " }\n}\n";
@@ -159,19 +162,21 @@ TEST_CASE("a bot stuck in processing stops the WATCHDOG pings and fails /healthz
     TempDir dir;
     NotifyListener systemd(dir.file("notify"));
     std::uint16_t port = testing_support::free_tcp_port();
-    std::string config = write_config(dir, port);
-    // XRPUSDT's thread hangs after 40 events (the test hook in bot/runtime/trading_bot.cc); the watchdog
-    // period is 2 s: pings every 1 s, a bot is stuck after 2 s without a turn of its loop.
-    ChildProcess daemon(daemon_argv(config),
-                        {{"NOTIFY_SOCKET", systemd.address()},
-                         {"WATCHDOG_USEC", "2000000"},
-                         {"TRADEBOT_TEST_HANG_SYMBOL", "XRPUSDT:40"}},
+    // XRPUSDT runs the `hang` strategy of test_tradebotd (tests/integration/test_daemon.cc,
+    // tradebotd's daemon object with a strategy catalog of its own): once the file `hang` exists,
+    // its next closed candle hangs the bot's thread. The watchdog period is 2 s: pings every 1 s,
+    // a bot is stuck after 2 s without a turn of its loop.
+    std::string config = write_config(dir, port, R"("name": "hang")");
+    const std::string trigger = dir.file("hang");
+    ChildProcess daemon({TEST_TRADEBOTD, "--config", config, "--hang-when", trigger},
+                        {{"NOTIFY_SOCKET", systemd.address()}, {"WATCHDOG_USEC", "2000000"}},
                         dir.path().string());
     INFO("stderr: " << daemon.stderr_text());
 
     REQUIRE(systemd.wait_for_line("READY=1", kDeadline));
     REQUIRE(systemd.wait_for_line("WATCHDOG=1", kDeadline));
-    REQUIRE(log_has(daemon, "TRADEBOT_TEST_HANG_SYMBOL: hanging"));
+    std::ofstream(trigger) << "now\n";
+    REQUIRE(log_has(daemon, "hang strategy: hanging this bot's thread"));
 
     // The watchdog notices: a warning, a STATUS= line for systemctl status, and no more pings.
     bool stuck_status = false;

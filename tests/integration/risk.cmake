@@ -1,6 +1,6 @@
-# The risk controls end to end: the real tradebotd on a scripted sim market (TEST ONLY
-# TRADEBOT_TEST_SIM_SCRIPT), killed with SIGKILL between entry and exit; and tradebot-backtest on
-# the candles that daemon recorded, making the same exits.
+# The risk controls end to end: the real tradebotd on a scripted sim market (exchange.sim.script),
+# killed with SIGKILL between entry and exit; and tradebot-backtest on the candles that daemon
+# recorded, making the same exits.
 tradebot_add_test(risk_daemon_tests SOURCES risk_daemon_test.cc
                   LIBS storage config nlohmann_json::nlohmann_json
                   LABELS integration TIMEOUT 300)

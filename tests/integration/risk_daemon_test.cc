@@ -1,6 +1,5 @@
 // The risk controls end to end: the real tradebotd on the sim exchange with a scripted price path
-// (TEST ONLY: TRADEBOT_TEST_SIM_SCRIPT, exchange/sim/script.h) that crosses a stop-loss and a
-// trailing stop, with a SIGKILL between entry and exit, after which the restarted daemon still
+// (exchange.sim.script, exchange/sim/script.h) that crosses a stop-loss and a trailing stop, with a SIGKILL between entry and exit, after which the restarted daemon still
 // exits at the stops (the trailing one from the high it saw before the kill). And the rules are
 // the same in a backtest: tradebot-backtest replaying the candles the daemon recorded makes the
 // daemon's exits, in the same candles, for the same reasons, at the same prices.
@@ -151,9 +150,12 @@ json ctl_position(const std::string& db, const std::string& sym) {
     return nullptr;
 }
 
-std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, const std::string& config,
+// tradebotd on `cfg` with the price script `script` (exchange.sim.script), the config written
+// as tb.json.
+std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, json cfg,
                                            const std::string& script) {
-    return testing_support::start_daemon(dir, config, {{"TRADEBOT_TEST_SIM_SCRIPT", script}});
+    cfg["exchange"]["sim"]["script"] = script;
+    return testing_support::start_daemon(dir, write_file(dir, "tb.json", cfg.dump(2)));
 }
 
 }  // namespace
@@ -161,7 +163,7 @@ std::unique_ptr<ChildProcess> start_daemon(const TempDir& dir, const std::string
 TEST_CASE("risk: a daemon killed between entry and exit still exits at its stops after a restart",
           "[risk][integration]") {
     TempDir dir;
-    const std::string config = write_file(dir, "tb.json", config_for(dir).dump(2));
+    const json config = config_for(dir);
     const std::string db = dir.file("state/bot_state.db");
     long long btc_top = 0, eth_top = 0;
     // Run 1: fall, rise, then stay at the top: entries, a trailing high, no exit.
@@ -345,7 +347,7 @@ TEST_CASE("risk: a backtest of the daemon's candles makes the daemon's exits",
     REQUIRE(bnb.back() == dec("600"));
     script += " 600 598 596 594 592 590\n";
 
-    auto daemon = start_daemon(dir, config, write_file(dir, "script.txt", script));
+    auto daemon = start_daemon(dir, cfg, write_file(dir, "script.txt", script));
     const bool all_exited = wait_for_db(db, [&](const storage::Reader& r) {
         for (const auto& sym : symbols) {
             if (!exited(r, sym)) return false;

@@ -9,3 +9,6 @@ tradebot_add_test(service_log_tests SOURCES log_setup_test.cc LIBS service LABEL
 # Heartbeat lines and thread, and SIGTERM/SIGINT during start-up and during a stop (real signals;
 # the paths that end the process run in a child).
 tradebot_add_test(service_lifecycle_tests SOURCES lifecycle_test.cc LIBS service LABELS unit tsan)
+# The daemon object (service/daemon.h) and its state stores in this process, on the sim and real
+# SQLite files, with real signals.
+tradebot_add_test(service_daemon_tests SOURCES daemon_test.cc LIBS service LABELS unit tsan)
