@@ -14,11 +14,11 @@
 
 #include "backtest/archive/data_error.h"
 #include "backtest/replay/result_writer.h"
-#include "backtest/runner.h"
 #include "backtest/report/summary.h"
-#include "backtest/utc_time.h"
+#include "backtest/runner.h"
 #include "bot/runtime/bot_stats.h"
 #include "bot/runtime/trading_bot.h"
+#include "config/calendar.h"
 #include "config/loader.h"
 #include "exchange/market_stream.h"
 #include "exchange/sim/paper_gateway.h"
@@ -34,7 +34,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::int64_t kStart = backtest::utc_ms(2024, 1, 30);
+const std::int64_t kStart = config::utc_ms(2024, 1, 30);
 
 class NoHistory final : public exchange::MarketStream {
 public:
@@ -287,8 +287,8 @@ TEST_CASE("no files, no candles in range, an existing database: refused before a
     o.data_dir = tmp.path() / "data";
     o.db_path = tmp.file("bt.db");
     o.log = quiet_logger();
-    o.from_ms = backtest::utc_ms(2024, 1, 31);
-    o.to_ms = backtest::utc_ms(2024, 2, 1);
+    o.from_ms = config::utc_ms(2024, 1, 31);
+    o.to_ms = config::utc_ms(2024, 2, 1);
     CHECK_THROWS_AS(backtest::run_backtest(o), backtest::NoDataError);
     CHECK_FALSE(fs::exists(tmp.file("bt.db")));
 

@@ -7,6 +7,9 @@
 // and against the folders that are private to their module: storage/pipeline/, storage/sqlite/
 // and storage/postgres/ are storage's own (its public surface is the headers at storage/'s top);
 // only storage/ itself and its unit tests (tests/storage/) include them.
+//
+// bot/core/ is the trading core, which does no I/O: it includes nothing of bot/runtime/ or
+// bot/leases/ (its drivers), nothing of storage/, no logger and no thread, lock or clock.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -43,6 +46,13 @@ const std::vector<PrivateFolder> kPrivate = {
     {"storage/pipeline/", {"storage/", "tests/storage/"}},
     {"storage/sqlite/", {"storage/", "tests/storage/"}},
     {"storage/postgres/", {"storage/", "tests/storage/"}},
+};
+
+// What bot/core/ must not include (its drivers, storage, a logger, threads and clocks): the
+// prefix of an include as written, quotes or angle brackets.
+const std::vector<std::string> kCoreMustNot = {
+    "\"bot/runtime/", "\"bot/leases/",        "\"storage/", "<spdlog/", "<thread>",  "<mutex>",
+    "<shared_mutex>", "<condition_variable>", "<future>",   "<chrono>", "<fstream>", "<iostream>",
 };
 
 struct Include {
@@ -127,6 +137,38 @@ TEST_CASE("layout: private folders are included only by their own module and its
             }
         }
     }
+    INFO([&] {
+        std::ostringstream s;
+        for (const auto& w : wrong) s << w << "\n";
+        return s.str();
+    }());
+    CHECK(wrong.empty());
+}
+
+TEST_CASE("layout: the trading core in bot/core does no I/O", "[layout]") {
+    static const std::regex kAny(R"(^\s*#\s*include\s+([<"][^>"]+[>"]))");
+    std::vector<std::string> wrong;
+    int files = 0;
+    for (const auto& entry : fs::recursive_directory_iterator(kSource / "bot" / "core")) {
+        const std::string ext = entry.path().extension().string();
+        if (!entry.is_regular_file() || (ext != ".h" && ext != ".cc")) continue;
+        ++files;
+        std::ifstream in(entry.path());
+        std::string text;
+        int line = 0;
+        while (std::getline(in, text)) {
+            ++line;
+            std::smatch m;
+            if (!std::regex_search(text, m, kAny)) continue;
+            for (const auto& banned : kCoreMustNot) {
+                if (starts_with(m[1].str(), banned)) {
+                    wrong.push_back(fs::relative(entry.path(), kSource).generic_string() + ":" +
+                                    std::to_string(line) + " includes " + m[1].str());
+                }
+            }
+        }
+    }
+    REQUIRE(files > 10);  // the folder is there to check
     INFO([&] {
         std::ostringstream s;
         for (const auto& w : wrong) s << w << "\n";
