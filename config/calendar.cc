@@ -18,6 +18,9 @@ int days_in_month(int y, int m) {
     return m == 2 && leap(y) ? 29 : kDays[m - 1];
 }
 
+// Every field: "2024-03-05<between>10:07:00.000<after>".
+std::string format_full(std::int64_t ms, char between, const char* after);
+
 }  // namespace
 
 std::int64_t utc_day_start_ms(std::int64_t ms) { return floor_div(ms, kMsPerDay) * kMsPerDay; }
@@ -104,20 +107,20 @@ std::string format_utc(std::int64_t ms) {
     return buf;
 }
 
-std::string format_utc_ms(std::int64_t ms) {
+namespace {
+
+std::string format_full(std::int64_t ms, char between, const char* after) {
     const CivilTime t = civil_from_ms(ms);
     char buf[48];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d %02d:%02d:%02d.%03d", t.year, t.month, t.day,
-                  t.hour, t.minute, t.second, t.millisecond);
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d%c%02d:%02d:%02d.%03d%s", t.year, t.month, t.day,
+                  between, t.hour, t.minute, t.second, t.millisecond, after);
     return buf;
 }
 
-std::string format_iso_utc(std::int64_t ms) {
-    const CivilTime t = civil_from_ms(ms);
-    char buf[48];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", t.year, t.month, t.day,
-                  t.hour, t.minute, t.second, t.millisecond);
-    return buf;
-}
+}  // namespace
+
+std::string format_utc_ms(std::int64_t ms) { return format_full(ms, ' ', ""); }
+
+std::string format_iso_utc(std::int64_t ms) { return format_full(ms, 'T', "Z"); }
 
 }  // namespace config

@@ -424,7 +424,7 @@ TEST_CASE("engine: orders an earlier run left unresolved are looked up and settl
                "order tb-BTCUSDT-3 still unresolved (no route); will ask again at the next start"));
 }
 
-TEST_CASE("engine: a fill reported again is applied once; an open order is followed until final",
+TEST_CASE("engine: a fill reported again is applied once, an open order is followed until final",
           "[engine]") {
     SymbolEngine e = engine({{1, Side::kBuy}});
     start(e);
@@ -462,7 +462,7 @@ TEST_CASE("engine: a fill reported again is applied once; an open order is follo
     CHECK(e.open_orders().empty());
 }
 
-TEST_CASE("engine: paused, BUYs are signals without orders; SELLs and exits still run",
+TEST_CASE("engine: paused, BUYs are signals without orders, SELLs and exits still run",
           "[engine][operator]") {
     config::RiskConfig risk;
     risk.stop_loss_pct = d("2");
@@ -603,7 +603,7 @@ TEST_CASE("engine: a flatten whose cancel stays unanswered sells nothing", "[eng
     CHECK(e.control().paused);
 }
 
-TEST_CASE("engine: warm-up decides nothing; a stored state ahead of the market is dropped",
+TEST_CASE("engine: warm-up decides nothing, a stored state ahead of the market is dropped",
           "[engine]") {
     SymbolEngine e(settings(), std::make_unique<Script>(std::map<int, Side>{{2, Side::kBuy}}),
                    [](const config::StrategyConfig&) {

@@ -59,7 +59,7 @@ TEST_CASE("rows: a damaged position row is refused", "[rows]") {
     CHECK_FALSE(bot::position_from_row(negative));
 }
 
-TEST_CASE("rows: an order round-trips through its storage row; a damaged one is refused",
+TEST_CASE("rows: an order round-trips through its storage row, a damaged one is refused",
           "[rows]") {
     bot::OrderRecord o;
     o.request.client_order_id = "tb-BTCUSDT-42";

@@ -585,7 +585,7 @@ TEST_CASE("bot: an order without an answer is looked up, never placed twice", "[
     CHECK(rig.db.unresolved_orders("BTCUSDT")[0].status == "UNKNOWN");
 }
 
-TEST_CASE("bot: a stop abandons the wait before a lookup; the order stays written ahead",
+TEST_CASE("bot: a stop abandons the wait before a lookup, the order stays written ahead",
           "[bot][stall]") {
     Rig rig;
     LossyGateway lossy;

@@ -130,7 +130,7 @@ TEST_CASE("signed market order is accepted, rounded to the step, fills mapped", 
     CHECK_FALSE(gw.query("BTCUSDT", "never-sent"));
 }
 
-TEST_CASE("a cancel that comes too late finds the order's final state; an unknown one none",
+TEST_CASE("a cancel that comes too late finds the order's final state, an unknown one none",
           "[rest]") {
     Exchange ex;
     BinanceGateway gw(client_for(ex.fake, good_creds()), quiet_logger());
