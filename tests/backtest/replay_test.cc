@@ -1,6 +1,7 @@
-// The replay: the daemon's TradingBot fed from files, rows through the ResultWriter into a real
-// SQLite file. The first case drives a second TradingBot the daemon's way (write-ahead, one
-// synchronous commit per step) on the same candles and checks both databases hold the same rows.
+// The replay: the daemon's trading core fed from files through ReplayBot, rows through the
+// ResultWriter into a real SQLite file. The first case drives a TradingBot the daemon's way
+// (write-ahead, one synchronous commit per step) on the same candles and checks both databases
+// hold the same rows.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>

@@ -445,9 +445,10 @@ std::size_t orders_of(storage::Database& db) { return db.orders("BTCUSDT", 100).
 
 }  // namespace
 
-TEST_CASE("bot: an operator's pause is committed when it is done, survives a restart, and holds "
-          "BUYs",
-          "[bot][operator]") {
+TEST_CASE(
+    "bot: an operator's pause is committed when it is done, survives a restart, and holds "
+    "BUYs",
+    "[bot][operator]") {
     Rig rig;
     {
         bot::TradingBot bot(rig.settings(), rig.deps(buys_factory()));
@@ -481,9 +482,10 @@ TEST_CASE("bot: an operator's pause is committed when it is done, survives a res
     CHECK(bot.position().quantity() == dec("0.005"));
 }
 
-TEST_CASE("bot: flatten sells the position with a write-ahead order of strategy operator, then "
-          "pauses",
-          "[bot][operator]") {
+TEST_CASE(
+    "bot: flatten sells the position with a write-ahead order of strategy operator, then "
+    "pauses",
+    "[bot][operator]") {
     Rig rig;
     bot::TradingBot bot(rig.settings(), rig.deps(buys_factory()));
     bot.start();

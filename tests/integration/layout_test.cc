@@ -63,7 +63,8 @@ struct Include {
 
 // Every include of the files below `tops` (relative to the source tree) that `pattern` matches;
 // its first group is what is included.
-std::vector<Include> includes_below(const std::vector<std::string>& tops, const std::regex& pattern) {
+std::vector<Include> includes_below(const std::vector<std::string>& tops,
+                                    const std::regex& pattern) {
     std::vector<Include> out;
     for (const auto& top : tops) {
         for (const auto& entry : fs::recursive_directory_iterator(kSource / top)) {
