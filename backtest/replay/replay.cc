@@ -79,7 +79,7 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
         bot::ReplayDeps deps;
         deps.db = &db;
         deps.gateway = &*paper;
-        deps.rows = &rows;
+        deps.sink = &rows;
         deps.log = log->clone(symbol);  // the bot's lines say which symbol
         replay_bot.emplace(bot::ReplaySettings{job.symbol, job.trading}, std::move(deps));
         replay_bot->start();

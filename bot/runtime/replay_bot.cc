@@ -12,7 +12,7 @@ namespace bot {
 
 ReplayBot::ReplayBot(ReplaySettings settings, ReplayDeps deps)
     : settings_(std::move(settings)), deps_(std::move(deps)) {
-    if (!deps_.gateway || !deps_.rows || !deps_.log) {
+    if (!deps_.gateway || !deps_.sink || !deps_.log) {
         throw std::invalid_argument("ReplayBot: missing dependency");
     }
 }
@@ -43,7 +43,7 @@ void ReplayBot::carry_out(const Step* step) {
         if (!s.orders.empty()) {
             storage::WriteBatch batch;
             add_order_rows(batch, s);
-            deps_.rows->add(std::move(batch));  // the position and the state follow at finish()
+            deps_.sink->add(std::move(batch));  // the position and the state follow at finish()
             for (const auto& u : s.orders) {
                 for (const auto& f : u.fills) {
                     fills_.push_back({u.order.request.side, f.price, f.fee});
@@ -62,7 +62,7 @@ void ReplayBot::carry_out(const Step* step) {
 
         if (const auto* r = std::get_if<RecordSignal>(&s.request)) {
             step = &engine_->signal_recorded(
-                deps_.rows->add_signal(signal_row(settings_.symbol.symbol, *r)));
+                deps_.sink->add_signal(signal_row(settings_.symbol.symbol, *r)));
         } else if (const auto* p = std::get_if<PlaceOrder>(&s.request)) {
             const OrderRecord& o = p->order;
             step = &engine_->on_order(
@@ -89,7 +89,7 @@ void ReplayBot::finish() {
     storage::WriteBatch batch;
     if (filled_) batch.upsert_position(position_row(engine_->position()));
     add_state_rows(batch, settings_.symbol.symbol, engine_->saved_state());
-    deps_.rows->add(std::move(batch));
+    deps_.sink->add(std::move(batch));
 }
 
 }  // namespace bot

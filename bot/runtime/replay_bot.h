@@ -37,7 +37,7 @@ struct ReplayDeps {
     // Where a position and state to resume from are looked up; null: a fresh start.
     const storage::Database* db = nullptr;
     exchange::OrderGateway* gateway = nullptr;  // answers at once (paper fills)
-    RowSink* rows = nullptr;
+    RowSink* sink = nullptr;  // where the rows go
     std::shared_ptr<spdlog::logger> log;  // the engine's log events (a replay's is quiet)
     StrategyFactory strategy_factory;     // empty: make_strategy
 };

@@ -249,7 +249,7 @@ TEST_CASE("risk bot: a replay exits on the candle's low at the stop's level", "[
     bot::ReplayDeps deps;
     deps.db = &rig.db;
     deps.gateway = &rig.gateway;
-    deps.rows = &sink;
+    deps.sink = &sink;
     deps.log = spdlog::default_logger()->clone("BTCUSDT");
     deps.strategy_factory = [](const config::StrategyConfig&) {
         return std::make_unique<ScriptStrategy>(script);
