@@ -25,8 +25,8 @@
 #include "backtest/report/report_html.h"
 #include "backtest/report/summary.h"
 #include "backtest/runner.h"
-#include "backtest/utc_time.h"
 #include "bot/strategies/builtin.h"
+#include "config/calendar.h"
 #include "config/loader.h"
 
 namespace {
@@ -90,7 +90,7 @@ struct Args {
 };
 
 std::int64_t date_arg(const std::string& name, const std::string& text) {
-    auto ms = backtest::parse_date(text);
+    auto ms = config::parse_date(text);
     if (!ms) throw UsageError("--" + name + ": expected a date YYYY-MM-DD, got '" + text + "'");
     return *ms;
 }
@@ -113,7 +113,7 @@ Args parse_args(int argc, char** argv) {
     a.config = *config;
     a.data = *data;
     if (auto v = text("from")) a.from_ms = date_arg("from", *v);
-    if (auto v = text("to")) a.to_ms = date_arg("to", *v) + backtest::kMsPerDay;
+    if (auto v = text("to")) a.to_ms = date_arg("to", *v) + config::kMsPerDay;
     if (a.from_ms && a.to_ms && *a.from_ms >= *a.to_ms) {
         throw UsageError("--from " + *text("from") + " is after --to " + *text("to"));
     }

@@ -258,7 +258,6 @@ int run_backup(const CommandLine& cl, const storage::Reader& reader, const std::
 // 00:00 UTC of the day after it began: a stopped daemon's bot lifts it at its first price.
 template <class R>
 ctl::RiskViews risk_views(const R& reader, const std::vector<storage::Position>& positions) {
-    constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
     const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
@@ -270,9 +269,9 @@ ctl::RiskViews risk_views(const R& reader, const std::vector<storage::Position>&
         if (!state) continue;  // damaged: the bot says so in its log and starts afresh
         ctl::RiskView v;
         v.trail_high = state->trail_high.to_string();
-        if (state->halted && state->day_ms && *state->day_ms + kDayMs > now) {
+        if (auto until = state->halted_until_ms(); until && *until > now) {
             v.halted = true;
-            v.halted_until_ms = *state->day_ms + kDayMs;
+            v.halted_until_ms = *until;
         }
         v.cooldown_left = state->cooldown_left;
         out.emplace(p.symbol, std::move(v));

@@ -21,13 +21,13 @@
 #include <thread>
 #include <vector>
 
+#include "backtest/archive/candle_source.h"
 #include "backtest/archive/name.h"
 #include "backtest/archive/scan.h"
-#include "backtest/archive/candle_source.h"
 #include "backtest/replay/replay.h"
 #include "backtest/replay/result_writer.h"
-#include "backtest/utc_time.h"
 #include "bot/runtime/row_sink.h"
+#include "config/calendar.h"
 #include "config/loader.h"
 #include "exchange/sim/price_model.h"
 #include "exchange/sim/rules.h"
@@ -73,8 +73,8 @@ void append_price(std::string& out, double price, int decimals) {
 
 // Monthly CSV files of 1m candles from 2024-01-01 for `days` days, in the archive's layout.
 std::uint64_t generate(const fs::path& root, int days) {
-    const std::int64_t start = utc_ms(2024, 1, 1);
-    const std::int64_t end = start + static_cast<std::int64_t>(days) * kMsPerDay;
+    const std::int64_t start = config::utc_ms(2024, 1, 1);
+    const std::int64_t end = start + static_cast<std::int64_t>(days) * config::kMsPerDay;
     std::uint64_t candles = 0;
     for (const auto& s : kSymbols) {
         exchange::sim::PriceModel model(exchange::sim::forward_seed(7, s.symbol), s.start_price,
@@ -85,8 +85,8 @@ std::uint64_t generate(const fs::path& root, int days) {
         std::int64_t month_start = start;
         double close = s.start_price;
         while (month_start < end) {
-            const std::int64_t month_end = std::min(add_months(month_start, 1), end);
-            const CivilTime t = civil_from_ms(month_start);
+            const std::int64_t month_end = std::min(config::add_months(month_start, 1), end);
+            const config::CivilTime t = config::civil_from_ms(month_start);
             text.clear();
             for (std::int64_t open = month_start; open < month_end; open += 60000) {
                 const double o = close;

@@ -20,11 +20,11 @@
 #include <stdexcept>
 #include <thread>
 
-#include "backtest/archive/scan.h"
 #include "backtest/archive/data_error.h"
+#include "backtest/archive/scan.h"
 #include "backtest/partial_files.h"
 #include "backtest/replay/result_writer.h"
-#include "backtest/utc_time.h"
+#include "config/calendar.h"
 #include "config/loader.h"
 #include "exchange/sim/rules.h"
 #include "storage/database.h"
@@ -97,9 +97,9 @@ private:
 std::string describe_range(std::int64_t from, std::int64_t to) {
     if (from == kMin && to == kMax) return "";
     std::string out = " between ";
-    out += from == kMin ? "the start" : format_date(from);
+    out += from == kMin ? "the start" : config::format_date(from);
     out += " and ";
-    out += to == kMax ? "the end" : format_date(to - 1);
+    out += to == kMax ? "the end" : config::format_date(to - 1);
     return out;
 }
 
@@ -306,9 +306,7 @@ BacktestResult run_backtest(const BacktestOptions& options) {
     for (const auto& s : result.symbols) curves.push_back(&s.equity);
     PlotSeries total_pnl;
     total_drawdown(curves, result.total.capital, result.total,
-                   [&](std::int64_t t, const Decimal& pnl) {
-                       total_pnl.add(t, static_cast<double>(pnl.raw()) / 1e12);
-                   });
+                   [&](std::int64_t t, const Decimal& pnl) { total_pnl.add(t, pnl.to_double()); });
     result.total_pnl = total_pnl.points();
     for (auto& s : result.symbols) std::vector<EquityPoint>().swap(s.equity);
     return result;

@@ -46,6 +46,11 @@ public:
     std::string to_string(int decimals) const;
 
     constexpr Raw raw() const { return v_; }
+    // The nearest double: for charts and magnitudes only (a plot's y, the size of a price).
+    // Money is never computed with it.
+    constexpr double to_double() const {
+        return static_cast<double>(v_) / static_cast<double>(unit());
+    }
     constexpr bool is_zero() const { return v_ == 0; }
     constexpr bool is_negative() const { return v_ < 0; }
     constexpr bool is_positive() const { return v_ > 0; }

@@ -2,13 +2,15 @@
 
 #include <array>
 
+#include "config/calendar.h"
+
 namespace config {
 namespace {
 
 constexpr std::int64_t kSecond = 1000;
 constexpr std::int64_t kMinute = 60 * kSecond;
 constexpr std::int64_t kHour = 60 * kMinute;
-constexpr std::int64_t kDay = 24 * kHour;
+constexpr std::int64_t kDay = kMsPerDay;
 
 struct NamedInterval {
     std::string_view name;

@@ -5,7 +5,7 @@
 #include <map>
 #include <memory>
 
-#include "bot/runtime/risk_guard.h"
+#include "bot/core/risk_guard.h"
 #include "service/log_setup.h"
 
 namespace service {

@@ -10,6 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "config/calendar.h"
 #include "config/safe_text.h"
 
 namespace service {
@@ -133,14 +134,8 @@ std::string format_log_line(LogFormat format, spdlog::level::level_enum level,
             out = "<" + std::to_string(syslog_priority(level)) + ">";
             break;
         case LogFormat::kJson: {
-            struct tm tm {};
-            gmtime_r(&secs, &tm);
-            char stamp[96];
-            std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
-                          tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min,
-                          tm.tm_sec, ms);
             nlohmann::ordered_json j;
-            j["ts"] = stamp;
+            j["ts"] = config::format_iso_utc(ms_total);
             j["level"] = std::string(level_name(level));
             j["logger"] = std::string(logger);
             j["msg"] = msg;

@@ -52,6 +52,7 @@
 #include <string_view>
 #include <vector>
 
+#include "bot/core/risk_rules.h"
 #include "bot/leases/lease_keeper.h"
 #include "config/decimal.h"
 #include "storage/database.h"
@@ -90,9 +91,9 @@ struct BotMetrics {
     config::Decimal unrealized_pnl;
     // The risk rules (bot::RiskSnapshot); index: bot::ExitRule (stop_loss, trailing_stop,
     // take_profit).
-    std::array<std::optional<config::Decimal>, 3> risk_levels;
+    std::array<std::optional<config::Decimal>, bot::kExitRuleCount> risk_levels;
     bool risk_halted = false;
-    std::array<std::uint64_t, 3> risk_exits{};
+    std::array<std::uint64_t, bot::kExitRuleCount> risk_exits{};
 };
 
 struct StreamMetrics {

@@ -5,7 +5,7 @@
 # main() file so the unit tests can link it and check every byte of the output.
 add_library(ctl_format STATIC ${PROJECT_SOURCE_DIR}/apps/ctl/format.cc)
 target_include_directories(ctl_format PUBLIC ${PROJECT_SOURCE_DIR})
-target_link_libraries(ctl_format PUBLIC nlohmann_json::nlohmann_json)
+target_link_libraries(ctl_format PUBLIC config nlohmann_json::nlohmann_json)
 
 # --config FILE validates the whole config, strategies included, hence the strategy catalog.
 add_executable(tradebotctl ${PROJECT_SOURCE_DIR}/apps/tradebotctl.cc)

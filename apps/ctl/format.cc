@@ -1,7 +1,6 @@
 #include "apps/ctl/format.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <iterator>
 #include <stdexcept>
@@ -46,21 +45,6 @@ void append_padded(std::string& out, const std::string& cell, std::size_t width,
 }
 
 }  // namespace
-
-std::string format_utc_ms(std::int64_t ms) {
-    using namespace std::chrono;
-    const sys_time<milliseconds> tp{milliseconds{ms}};
-    const auto day = floor<days>(tp);  // floor, not truncation: correct before 1970 too
-    const year_month_day ymd{day};
-    const hh_mm_ss hms{tp - day};
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u %02d:%02d:%02d.%03d",
-                  static_cast<int>(ymd.year()), static_cast<unsigned>(ymd.month()),
-                  static_cast<unsigned>(ymd.day()), static_cast<int>(hms.hours().count()),
-                  static_cast<int>(hms.minutes().count()), static_cast<int>(hms.seconds().count()),
-                  static_cast<int>(hms.subseconds().count()));
-    return buf;
-}
 
 std::string format_bytes(std::uintmax_t bytes) {
     std::string out = std::to_string(bytes) + " bytes";
@@ -124,8 +108,8 @@ std::string signals_table(const std::vector<storage::Signal>& signals) {
              {"STRATEGY"},
              {"REASON"}});
     for (const auto& s : signals) {
-        t.add_row({std::to_string(s.id), format_utc_ms(s.created_at_ms),
-                   format_utc_ms(s.event_time_ms), s.symbol, s.side, or_dash(s.price),
+        t.add_row({std::to_string(s.id), config::format_utc_ms(s.created_at_ms),
+                   config::format_utc_ms(s.event_time_ms), s.symbol, s.side, or_dash(s.price),
                    or_dash(s.strategy), or_dash(s.reason)});
     }
     return t.render();
@@ -145,7 +129,7 @@ std::string orders_table(const std::vector<storage::Order>& orders) {
              {"SIGNAL", Align::kRight},
              {"REASON"}});
     for (const auto& o : orders) {
-        t.add_row({format_utc_ms(o.created_at_ms), format_utc_ms(o.updated_at_ms),
+        t.add_row({config::format_utc_ms(o.created_at_ms), config::format_utc_ms(o.updated_at_ms),
                    o.client_order_id, o.symbol, o.side, or_dash(o.type), or_dash(o.quantity),
                    or_dash(o.price), or_dash(o.status), or_dash(o.exchange_order_id),
                    o.signal_id ? std::to_string(*o.signal_id) : "-", or_dash(o.reason)});
@@ -162,7 +146,8 @@ std::string positions_table(const std::vector<storage::Position>& positions) {
              {"UPDATED (UTC)"}});
     for (const auto& p : positions) {
         t.add_row({p.symbol, or_dash(p.quantity), or_dash(p.avg_entry_price),
-                   or_dash(p.realized_pnl), or_dash(p.fees_paid), format_utc_ms(p.updated_at_ms)});
+                   or_dash(p.realized_pnl), or_dash(p.fees_paid),
+                   config::format_utc_ms(p.updated_at_ms)});
     }
     return t.render();
 }
@@ -185,7 +170,8 @@ std::string positions_table(const std::vector<storage::Position>& positions,
             trail = r.trail_high == "0" ? "-" : or_dash(r.trail_high);
             if (r.halted) {
                 // "2026-11-27 00:00:00.000" -> "halted until 2026-11-27 00:00 UTC"
-                state = "halted until " + format_utc_ms(r.halted_until_ms).substr(0, 16) + " UTC";
+                state = "halted until " + config::format_utc_ms(r.halted_until_ms).substr(0, 16) +
+                        " UTC";
             } else if (r.cooldown_left > 0) {
                 state = "cooldown " + std::to_string(r.cooldown_left) + " candles";
             } else {
@@ -193,8 +179,8 @@ std::string positions_table(const std::vector<storage::Position>& positions,
             }
         }
         t.add_row({p.symbol, or_dash(p.quantity), or_dash(p.avg_entry_price),
-                   or_dash(p.realized_pnl), or_dash(p.fees_paid), format_utc_ms(p.updated_at_ms),
-                   trail, state});
+                   or_dash(p.realized_pnl), or_dash(p.fees_paid),
+                   config::format_utc_ms(p.updated_at_ms), trail, state});
     }
     return t.render();
 }
@@ -202,8 +188,8 @@ std::string positions_table(const std::vector<storage::Position>& positions,
 std::string leases_table(const std::vector<storage::LeaseInfo>& leases) {
     Table t({{"SYMBOL"}, {"NODE"}, {"EPOCH", Align::kRight}, {"EXPIRES (UTC)"}, {"STATE"}});
     for (const auto& l : leases) {
-        t.add_row({l.symbol, l.node, std::to_string(l.epoch), format_utc_ms(l.expires_at_ms),
-                   l.live ? "live" : "expired"});
+        t.add_row({l.symbol, l.node, std::to_string(l.epoch),
+                   config::format_utc_ms(l.expires_at_ms), l.live ? "live" : "expired"});
     }
     return t.render();
 }

@@ -11,13 +11,11 @@
 #include <string>
 #include <vector>
 
+#include "config/calendar.h"
 #include "storage/leases.h"
 #include "storage/records.h"
 
 namespace ctl {
-
-// Milliseconds since the Unix epoch as UTC "YYYY-MM-DD HH:MM:SS.mmm" (negative values too).
-std::string format_utc_ms(std::int64_t ms);
 
 // "123456 bytes (120.6 KiB)"; below 1 KiB just "512 bytes".
 std::string format_bytes(std::uintmax_t bytes);

@@ -11,9 +11,9 @@
 #include <stdexcept>
 #include <string_view>
 
-#include "backtest/archive/name.h"
 #include "backtest/archive/kline_csv.h"
-#include "backtest/utc_time.h"
+#include "backtest/archive/name.h"
+#include "config/calendar.h"
 
 namespace backtest {
 namespace {
@@ -123,7 +123,7 @@ void CandleRecorder::record(const exchange::Kline& k) noexcept {
     File* file = nullptr;
     try {
         file = &files_[{k.symbol, k.interval}];
-        const CivilTime t = civil_from_ms(k.open_time_ms);
+        const config::CivilTime t = config::civil_from_ms(k.open_time_ms);
         const int year_month = t.year * 12 + t.month - 1;
         if (file->fd < 0 || file->year_month != year_month) open_locked(*file, k, year_month);
         if (k.open_time_ms <= file->last_open_ms) return;  // recorded already

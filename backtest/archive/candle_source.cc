@@ -6,8 +6,8 @@
 #include "backtest/archive/checksum.h"
 #include "backtest/archive/kline_csv.h"
 #include "backtest/archive/mapped_file.h"
-#include "backtest/utc_time.h"
 #include "backtest/archive/zip_reader.h"
+#include "config/calendar.h"
 #include "exchange/sim/rules.h"
 
 namespace backtest {
@@ -74,7 +74,7 @@ void CandleSource::merge(const std::vector<std::size_t>& starts,
             ++stats_.duplicates;
             if (!same_values(merged.back(), c)) {
                 if (stats_.conflicts++ == 0) {
-                    stats_.first_conflict = format_utc(c.open_ms) + " in " +
+                    stats_.first_conflict = config::format_utc(c.open_ms) + " in " +
                                             file_of(row).path.string() + " differs from " +
                                             file_of(kept).path.string() + " (kept)";
                 }
@@ -93,10 +93,10 @@ void CandleSource::note_gap(std::int64_t prev_open, std::int64_t open) {
         if (open - prev_open <= interval_ms_) return;
         missing = (open - prev_open) / interval_ms_ - 1;
     } else {
-        std::int64_t expected = add_months(prev_open, 1);
+        std::int64_t expected = config::add_months(prev_open, 1);
         while (expected < open) {
             ++missing;
-            expected = add_months(expected, 1);
+            expected = config::add_months(expected, 1);
         }
     }
     if (missing <= 0) return;

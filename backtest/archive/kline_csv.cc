@@ -5,7 +5,7 @@
 #include <string>
 
 #include "backtest/archive/data_error.h"
-#include "backtest/utc_time.h"
+#include "config/calendar.h"
 #include "config/safe_text.h"
 #include "exchange/candle_check.h"
 
@@ -266,9 +266,10 @@ std::size_t parse_klines(std::string_view text, std::string_view label,
         }
         if (c.close_ms < c.open_ms) in.fail("close_time", "before the open time");
         if (c.open_ms < period_begin_ms || c.open_ms >= period_end_ms) {
-            in.fail("open_time",
-                    format_utc(c.open_ms) + " is outside " + format_date(period_begin_ms) + " .. " +
-                        format_date(period_end_ms - 1) + ", the period the file name says");
+            in.fail("open_time", config::format_utc(c.open_ms) + " is outside " +
+                                     config::format_date(period_begin_ms) + " .. " +
+                                     config::format_date(period_end_ms - 1) +
+                                     ", the period the file name says");
         }
         out.push_back(c);
     }

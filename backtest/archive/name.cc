@@ -3,7 +3,7 @@
 #include <array>
 #include <cstdio>
 
-#include "backtest/utc_time.h"
+#include "config/calendar.h"
 
 namespace backtest {
 namespace {
@@ -44,10 +44,12 @@ bool is_kline_interval(std::string_view interval) {
     return false;
 }
 
-std::int64_t ArchiveName::begin_ms() const { return utc_ms(year, month, day == 0 ? 1 : day); }
+std::int64_t ArchiveName::begin_ms() const {
+    return config::utc_ms(year, month, day == 0 ? 1 : day);
+}
 
 std::int64_t ArchiveName::end_ms() const {
-    return day == 0 ? add_months(begin_ms(), 1) : begin_ms() + kMsPerDay;
+    return day == 0 ? config::add_months(begin_ms(), 1) : begin_ms() + config::kMsPerDay;
 }
 
 std::string ArchiveName::period() const {
@@ -96,7 +98,7 @@ std::optional<ArchiveName> parse_archive_name(std::string_view name) {
         char date[16];
         std::snprintf(date, sizeof date, "%04d-%02d-%s", out.year, out.month,
                       std::string(parts[4]).c_str());
-        if (!parse_date(date)) return std::nullopt;
+        if (!config::parse_date(date)) return std::nullopt;
         out.day = to_int(parts[4]);
     }
     return out;

@@ -9,12 +9,10 @@
 
 #include "backtest/archive/data_error.h"
 #include "backtest/replay/replay_rules.h"
-#include "backtest/utc_time.h"
-#include "bot/runtime/bot_stats.h"
-#include "bot/runtime/trading_bot.h"
+#include "bot/runtime/replay_bot.h"
+#include "config/calendar.h"
 #include "config/loader.h"
 #include "config/strategy.h"
-#include "exchange/market_stream.h"
 #include "exchange/sim/paper_gateway.h"
 #include "exchange/sim/rules.h"
 
@@ -22,59 +20,6 @@ namespace backtest {
 namespace {
 
 using config::Decimal;
-
-// A replay has no live stream: its candles come through TradingBot::handle(), and the strategy
-// warms up on the first candles of the data (no history before them).
-class ReplayStream final : public exchange::MarketStream {
-public:
-    void start(const std::vector<std::string>&, exchange::EventSink) override {}
-    void set_symbols(const std::vector<std::string>&) override {}
-    void stop() override {}
-    std::vector<exchange::Kline> history(const std::string&, const std::string&, int) override {
-        return {};
-    }
-    exchange::StreamStats stats() const override { return {}; }
-};
-
-// The paper gateway, with every fill it hands out noted for the charts and the win count. One
-// candle can place two orders: a risk exit inside it, then the strategy's BUY at its close.
-class TapGateway final : public exchange::OrderGateway {
-public:
-    struct Tapped {
-        exchange::Side side;
-        Decimal price;
-        Decimal fee;  // in the quote asset (the paper gateway's)
-    };
-
-    explicit TapGateway(exchange::PaperGateway& paper) : paper_(paper) {}
-
-    std::optional<exchange::SymbolRules> rules(const std::string& symbol) override {
-        return paper_.rules(symbol);
-    }
-    exchange::OrderResult place(const exchange::OrderRequest& request) override {
-        exchange::OrderResult r = paper_.place(request);
-        for (const auto& f : r.fills) fills_.push_back({request.side, f.price, f.fee});
-        return r;
-    }
-    std::optional<exchange::OrderResult> query(const std::string& symbol,
-                                               const std::string& id) override {
-        return paper_.query(symbol, id);
-    }
-
-    // Fills since the last call, in order.
-    bool take(std::vector<Tapped>& fills) {
-        if (fills_.empty()) return false;
-        fills.swap(fills_);
-        fills_.clear();
-        return true;
-    }
-
-private:
-    exchange::PaperGateway& paper_;
-    std::vector<Tapped> fills_;
-};
-
-double to_double(const Decimal& d) { return static_cast<double>(d.raw()) / 1e12; }
 
 }  // namespace
 
@@ -109,18 +54,14 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
 
     // The market clock: the close of the candle being replayed, as the exchange would stamp it.
     std::int64_t market_now_ms = 0;
-    ReplayStream stream;
-    bot::BotStats stats;
     std::optional<exchange::SymbolRules> rules;
     std::optional<exchange::PaperGateway> paper;
-    std::optional<TapGateway> gateway;
-    std::optional<bot::TradingBot> trading_bot;
+    std::optional<bot::ReplayBot> replay_bot;
 
     exchange::Kline k;
     k.symbol = symbol;
     k.interval = interval;
     k.closed = true;
-    std::vector<TapGateway::Tapped> fills;
 
     auto start_bot = [&](const Decimal& first_close) {
         rules = replay_rules(symbol, first_close);
@@ -136,29 +77,22 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
                 return s == symbol ? rules : std::optional<exchange::SymbolRules>();
             },
             [&market_now_ms] { return market_now_ms; });
-        gateway.emplace(*paper);
-        bot::BotSettings settings;
-        settings.symbol = job.symbol;
-        settings.trading = job.trading;
-        settings.prices = bot::PriceFeed::kCandles;  // the risk rules work on each candle's OHLC
-        bot::BotDeps deps;
+        bot::ReplayDeps deps;
         deps.db = &db;
-        deps.stream = &stream;
-        deps.gateway = &*gateway;
-        deps.stats = &stats;
+        deps.gateway = &*paper;
+        deps.sink = &rows;
         deps.log = log->clone(symbol);  // the bot's lines say which symbol
-        deps.rows = &rows;
         deps.strategy_factory = [&strategies = *job.strategies](const config::StrategyConfig& c) {
             return bot::make_strategy(strategies, c);
         };
-        trading_bot.emplace(settings, std::move(deps));
-        trading_bot->start();
+        replay_bot.emplace(bot::ReplaySettings{job.symbol, job.trading}, std::move(deps));
+        replay_bot->start();
     };
 
     source.run(
         [&](std::span<const Candle> run) {
             if (should_stop()) return false;
-            if (!trading_bot) start_bot(run.front().close);
+            if (!replay_bot) start_bot(run.front().close);
             for (const Candle& c : run) {
                 market_now_ms = c.close_ms + 1;
                 k.open_time_ms = c.open_ms;
@@ -169,12 +103,12 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
                 k.low = c.low;
                 k.close = c.close;
                 k.volume = c.volume;
-                const Decimal realized_before = trading_bot->position().realized_pnl();
-                trading_bot->handle(k);
-                if (gateway->take(fills)) {
+                const Decimal realized_before = replay_bot->position().realized_pnl();
+                replay_bot->on_candle(k);
+                if (const auto& fills = replay_bot->candle_fills(); !fills.empty()) {
                     // What the candle's sells realized: a BUY after a risk exit in the same
                     // candle only paid its fee.
-                    Decimal realized = trading_bot->position().realized_pnl() - realized_before;
+                    Decimal realized = replay_bot->position().realized_pnl() - realized_before;
                     for (const auto& f : fills) {
                         if (f.side == exchange::Side::kBuy) realized += f.fee;
                     }
@@ -184,9 +118,9 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
                         out.trades.push_back({market_now_ms, f.side, f.price});
                     }
                 }
-                tracker.on_candle(c, trading_bot->position());
-                price.add(market_now_ms, to_double(c.close));
-                pnl.add(market_now_ms, to_double(tracker.last_pnl()));
+                tracker.on_candle(c, replay_bot->position());
+                price.add(market_now_ms, c.close.to_double());
+                pnl.add(market_now_ms, tracker.last_pnl().to_double());
             }
             progress.candles.fetch_add(run.size(), std::memory_order_relaxed);
             return true;
@@ -197,23 +131,21 @@ SymbolResult replay_symbol(const SymbolJob& job, storage::Database& db, bot::Row
         });
 
     out.source = source.stats();
-    if (!trading_bot) {
+    if (!replay_bot) {
         if (should_stop()) return out;
         std::string range;
         if (job.from_ms != std::numeric_limits<std::int64_t>::min() ||
             job.to_ms != std::numeric_limits<std::int64_t>::max()) {
-            range =
-                " between " + format_utc(job.from_ms) + " and " + format_utc(job.to_ms) + " UTC";
+            range = " between " + config::format_utc(job.from_ms) + " and " +
+                    config::format_utc(job.to_ms) + " UTC";
         }
         throw NoDataError("no data for " + symbol + ": its files (" +
                           archive_pattern(symbol, interval) + ") hold no candle" + range);
     }
-    trading_bot->flush();
-    out.performance =
-        tracker.finish(trading_bot->position(), stats.signals.load(), stats.rejected.load());
-    for (std::size_t i = 0; i < out.risk_exits.size(); ++i) {
-        out.risk_exits[i] = stats.risk_exits[i].load();
-    }
+    replay_bot->finish();
+    const bot::ReplayCounts& counts = replay_bot->counts();
+    out.performance = tracker.finish(replay_bot->position(), counts.signals, counts.rejected);
+    out.risk_exits = counts.risk_exits;
     out.equity = std::move(tracker.equity());
     out.price = price.points();
     out.pnl = pnl.points();

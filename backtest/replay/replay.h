@@ -1,9 +1,10 @@
-// One symbol replayed through tradebot's own TradingBot: candles from its files become closed
-// klines handed to TradingBot::handle(), on the calling thread, with no queue. Orders go to the
-// PaperGateway (what tradebotd uses in paper mode), which fills a market order at once, entirely,
-// at the price the decision saw: the close of the candle that produced the signal; its clock is
-// the market's, so a fill is stamped with the moment that candle closed. Rows go to a RowSink:
-// the shared ResultWriter in a backtest. Nothing of the decision path is copied here.
+// One symbol replayed through tradebot's own trading core: candles from its files become closed
+// klines handed to a bot::ReplayBot (bot/runtime/replay_bot.h), on the calling thread, with no
+// queue. Orders go to the PaperGateway (what tradebotd uses in paper mode), which fills a market
+// order at once, entirely, at the price the decision saw: the close of the candle that produced
+// the signal; its clock is the market's, so a fill is stamped with the moment that candle closed.
+// Rows go to a RowSink: the shared ResultWriter in a backtest. Nothing of the decision path is
+// copied here.
 #pragma once
 
 #include <array>
@@ -14,10 +15,11 @@
 #include <string>
 #include <vector>
 
-#include "backtest/archive/scan.h"
 #include "backtest/archive/candle_source.h"
+#include "backtest/archive/scan.h"
 #include "backtest/report/performance.h"
 #include "backtest/report/plot_series.h"
+#include "bot/core/risk_rules.h"
 #include "bot/core/strategy.h"
 #include "bot/runtime/row_sink.h"
 #include "config/config.h"
@@ -60,7 +62,7 @@ struct SymbolResult {
     std::string quote_asset;  // what the money figures are in
     config::RiskConfig risk;  // the symbol's effective risk rules
     // Risk exits decided, by rule (index: bot::ExitRule).
-    std::array<std::uint64_t, 3> risk_exits{};
+    std::array<std::uint64_t, bot::kExitRuleCount> risk_exits{};
     SourceStats source;
     Performance performance;
     std::vector<EquityPoint> equity;  // PnL after every candle (for the total)

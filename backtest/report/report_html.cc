@@ -6,7 +6,7 @@
 #include <limits>
 
 #include "backtest/report/summary.h"
-#include "backtest/utc_time.h"
+#include "config/calendar.h"
 
 namespace backtest {
 namespace {
@@ -98,12 +98,13 @@ std::string axes(const Frame& f) {
                label(v) + "</text>";
     }
     // Dates for a long run; times within a few days.
-    const bool short_span = f.t1 - f.t0 < 4 * kMsPerDay;
+    const bool short_span = f.t1 - f.t0 < 4 * config::kMsPerDay;
     for (int i = 0; i <= 4; ++i) {
         const std::int64_t t = f.t0 + (f.t1 - f.t0) * i / 4;
         const char* anchor = i == 0 ? "start" : (i == 4 ? "end" : "middle");
         out += "<text x=\"" + num(f.x(t)) + "\" y=\"" + num(f.height - 8) + "\" text-anchor=\"" +
-               anchor + "\">" + (short_span ? format_utc(t) : format_date(t)) + "</text>";
+               anchor + "\">" + (short_span ? config::format_utc(t) : config::format_date(t)) +
+               "</text>";
     }
     return out + "</g>";
 }
@@ -130,8 +131,6 @@ std::string svg_open(const std::string& id, double height, const std::string& ti
     return "<svg class=\"chart\" id=\"" + id + "\" viewBox=\"0 0 " + num(kWidth) + " " +
            num(height) + "\" role=\"img\" aria-label=\"" + escape(title) + "\">";
 }
-
-double to_double(const Decimal& d) { return static_cast<double>(d.raw()) / 1e12; }
 
 std::string summary_table(const BacktestResult& r) {
     std::string out =
@@ -198,17 +197,17 @@ std::string render_report(const BacktestResult& r) {
     html.reserve(1 << 20);
     html += "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">";
     html += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">";
-    html += "<title>tradebot backtest " + format_date(r.from_ms) + " .. " +
-            format_date(r.to_ms - 1) + "</title><style>" + std::string(kStyle) +
+    html += "<title>tradebot backtest " + config::format_date(r.from_ms) + " .. " +
+            config::format_date(r.to_ms - 1) + "</title><style>" + std::string(kStyle) +
             "</style></head><body>\n";
-    html += "<h1>tradebot backtest</h1><p class=\"meta\">" + format_date(r.from_ms) + " .. " +
-            format_date(r.to_ms - 1) + " (UTC), " + std::to_string(r.symbols.size()) + " symbol" +
-            (r.symbols.size() == 1 ? "" : "s") + ", results in " + escape(r.db_path.string()) +
-            "</p>\n";
+    html += "<h1>tradebot backtest</h1><p class=\"meta\">" + config::format_date(r.from_ms) +
+            " .. " + config::format_date(r.to_ms - 1) + " (UTC), " +
+            std::to_string(r.symbols.size()) + " symbol" + (r.symbols.size() == 1 ? "" : "s") +
+            ", results in " + escape(r.db_path.string()) + "</p>\n";
     html += summary_table(r) + "\n";
 
     // Equity of the whole run: capital + PnL, marked on every candle.
-    const double capital = to_double(r.total.capital);
+    const double capital = r.total.capital.to_double();
     std::vector<PlotPoint> equity = r.total_pnl;
     for (auto& p : equity) p.v += capital;
     const double eq_height = 300;
@@ -261,12 +260,12 @@ std::string render_report(const BacktestResult& r) {
         html += "<g class=\"trades\">";
         for (const TradeMark& m : s.trades) {
             const double x = f.x(m.t);
-            const double y = f.y(to_double(m.price));
+            const double y = f.y(m.price.to_double());
             const bool buy = m.side == exchange::Side::kBuy;
             // A triangle pointing up under the price for a buy, down above it for a sell.
             html += std::string("<path class=\"") + (buy ? "buy" : "sell") + "\" d=\"M" + num(x) +
                     " " + num(buy ? y + 2 : y - 2) + (buy ? "l4 7h-8z" : "l4 -7h-8z") +
-                    "\"><title>" + (buy ? "BUY " : "SELL ") + format_utc(m.t) + " at " +
+                    "\"><title>" + (buy ? "BUY " : "SELL ") + config::format_utc(m.t) + " at " +
                     m.price.to_string() + "</title></path>";
         }
         html += "</g></svg>\n";

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 
-#include "backtest/utc_time.h"
 #include "bot/core/risk_rules.h"
+#include "config/calendar.h"
 #include "config/loader.h"
 
 namespace backtest {
@@ -189,9 +189,12 @@ json to_json(const BacktestResult& r) {
     const std::string quote = common_quote(r);
     json total = performance_json(r.total, !quote.empty());
     total["quote_asset"] = quote.empty() ? json(nullptr) : json(quote);
-    return {{"db", r.db_path.string()},       {"from", format_date(r.from_ms)},
-            {"to", format_date(r.to_ms - 1)}, {"rows", r.rows},
-            {"symbols", std::move(symbols)},  {"total", std::move(total)}};
+    return {{"db", r.db_path.string()},
+            {"from", config::format_date(r.from_ms)},
+            {"to", config::format_date(r.to_ms - 1)},
+            {"rows", r.rows},
+            {"symbols", std::move(symbols)},
+            {"total", std::move(total)}};
 }
 
 std::vector<std::string> data_notes(const BacktestResult& r) {
@@ -201,7 +204,7 @@ std::vector<std::string> data_notes(const BacktestResult& r) {
         for (const auto& g : src.first_gaps) {
             out.push_back("gap: " + s.symbol + " " + s.interval + ": " + std::to_string(g.missing) +
                           " candle" + (g.missing == 1 ? "" : "s") + " missing after " +
-                          format_utc(g.after_open_ms) + " UTC");
+                          config::format_utc(g.after_open_ms) + " UTC");
         }
         if (src.gaps > src.first_gaps.size()) {
             out.push_back("gap: " + s.symbol + " " + s.interval + ": " +

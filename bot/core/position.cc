@@ -2,17 +2,15 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <utility>
+
+#include "exchange/filters.h"
 
 namespace bot {
 namespace {
 
 using config::Rounding;
 using exchange::Side;
-
-// Binance quantities have at most 8 decimals; with no LOT_SIZE filter known, round to that.
-const Decimal kDefaultStep = Decimal::from_string("0.00000001");
-
-bool limit_set(const Decimal& limit) { return limit.is_positive(); }  // zero: no limit
 
 }  // namespace
 
@@ -62,29 +60,15 @@ Decimal PositionBook::unrealized_pnl(const Decimal& last_price) const {
     return (last_price - avg_entry_) * quantity_;
 }
 
-storage::Position PositionBook::to_record() const {
-    storage::Position row;
-    row.symbol = symbol_;
-    row.quantity = quantity_.to_string();
-    row.avg_entry_price = avg_entry_.to_string();
-    row.realized_pnl = realized_pnl_.to_string();
-    row.fees_paid = fees_paid_.to_string();
-    return row;
-}
-
-std::optional<PositionBook> PositionBook::from_record(const storage::Position& row) {
-    auto quantity = Decimal::parse(row.quantity);
-    auto avg = Decimal::parse(row.avg_entry_price);
-    auto realized = Decimal::parse(row.realized_pnl);
-    auto fees = Decimal::parse(row.fees_paid);
-    if (!quantity || !avg || !realized || !fees) return std::nullopt;
-    // Spot is long only and fees are never refunded: negative values are a damaged row too.
-    if (quantity->is_negative() || avg->is_negative() || fees->is_negative()) return std::nullopt;
-    PositionBook book(row.symbol);
-    book.quantity_ = *quantity;
-    book.avg_entry_ = *avg;
-    book.realized_pnl_ = *realized;
-    book.fees_paid_ = *fees;
+std::optional<PositionBook> PositionBook::restore(std::string symbol, const PositionFigures& f) {
+    if (f.quantity.is_negative() || f.avg_entry_price.is_negative() || f.fees_paid.is_negative()) {
+        return std::nullopt;
+    }
+    PositionBook book(std::move(symbol));
+    book.quantity_ = f.quantity;
+    book.avg_entry_ = f.avg_entry_price;
+    book.realized_pnl_ = f.realized_pnl;
+    book.fees_paid_ = f.fees_paid;
     return book;
 }
 
@@ -92,52 +76,33 @@ SizingResult size_order(const SizingInput& in) {
     const exchange::SymbolRules& rules = in.rules;
     if (!in.price.is_positive())
         return {Decimal(), "no valid price (" + in.price.to_string() + ")"};
-    const Decimal step = rules.step_size.is_positive() ? rules.step_size : kDefaultStep;
-    // Quantities round down: an order never exceeds the quote amount or the position it was
-    // sized from.
-    auto quantity_for = [&](const Decimal& quote) {
-        return Decimal::div(quote, in.price, Rounding::kDown).round_to_step(step);
-    };
+    const Decimal& step = exchange::step_of(rules);
 
-    Decimal quantity;
+    Decimal wanted;
     if (in.side == Side::kBuy) {
         const Decimal room = in.max_position_quote - in.position_quantity * in.price;
         const Decimal notional = std::min(in.quote_per_trade, room);
         if (!notional.is_positive()) return {Decimal(), "position cap reached"};
-        quantity = quantity_for(notional);
+        // Quantities round down: an order never exceeds the quote amount it was sized from.
+        wanted = Decimal::div(notional, in.price, Rounding::kDown);
     } else {
         const Decimal held = in.position_quantity;
         if (!held.is_positive()) return {Decimal(), "no position to sell"};
-        const Decimal all = held.round_to_step(step);
-        quantity = std::min(quantity_for(in.quote_per_trade), all);
+        const Decimal all = exchange::round_quantity(rules, held);
+        wanted = std::min(exchange::round_quantity(
+                              rules, Decimal::div(in.quote_per_trade, in.price, Rounding::kDown)),
+                          all);
         // A remainder that could never be sold on its own (under a step or under the minimum
         // notional) goes with this order instead of being stranded as dust.
-        const Decimal rest = held - quantity;
-        if (rest.is_positive() && (rest < step || (limit_set(rules.min_notional) &&
+        const Decimal rest = held - wanted;
+        if (rest.is_positive() && (rest < step || (rules.min_notional.is_positive() &&
                                                    rest * in.price < rules.min_notional))) {
-            quantity = all;
+            wanted = all;
         }
     }
-
-    if (limit_set(rules.max_qty) && quantity > rules.max_qty) {
-        quantity = rules.max_qty.round_to_step(step);
-    }
-    if (limit_set(rules.max_notional) && quantity * in.price > rules.max_notional) {
-        quantity = quantity_for(rules.max_notional);
-    }
-    if (!quantity.is_positive()) {
-        return {Decimal(), "quantity rounds to zero at step " + step.to_string()};
-    }
-    if (limit_set(rules.min_qty) && quantity < rules.min_qty) {
-        return {Decimal(),
-                "below min qty " + rules.min_qty.to_string() + " (" + quantity.to_string() + ")"};
-    }
-    const Decimal notional = quantity * in.price;
-    if (limit_set(rules.min_notional) && notional < rules.min_notional) {
-        return {Decimal(), "below min notional " + rules.min_notional.to_string() + " (" +
-                               notional.to_string() + ")"};
-    }
-    return {quantity, ""};
+    exchange::FittedQuantity fit = exchange::fit_quantity(rules, wanted, in.price);
+    if (fit.breach) return {Decimal(), fit.breach->message()};
+    return {fit.quantity, ""};
 }
 
 }  // namespace bot

@@ -13,11 +13,18 @@
 
 #include "config/decimal.h"
 #include "exchange/order_gateway.h"
-#include "storage/records.h"
 
 namespace bot {
 
 using config::Decimal;
+
+// The four figures a position is kept as (the positions row holds them as decimal text).
+struct PositionFigures {
+    Decimal quantity;
+    Decimal avg_entry_price;
+    Decimal realized_pnl;
+    Decimal fees_paid;
+};
 
 class PositionBook {
 public:
@@ -38,11 +45,11 @@ public:
     // (last - avg) * quantity.
     Decimal unrealized_pnl(const Decimal& last_price) const;
 
-    // To and from the storage row (exact decimal text both ways).
-    storage::Position to_record() const;
-    // nullopt when a field is not a decimal (a damaged row): the caller logs and refuses to
-    // trade the symbol rather than guess.
-    static std::optional<PositionBook> from_record(const storage::Position& row);
+    PositionFigures figures() const { return {quantity_, avg_entry_, realized_pnl_, fees_paid_}; }
+    // A position as it was kept; nullopt when the figures cannot be one (a negative quantity,
+    // price or fee total: spot is long only and fees are never refunded), so the caller refuses
+    // to trade the symbol rather than guess.
+    static std::optional<PositionBook> restore(std::string symbol, const PositionFigures& f);
 
 private:
     std::string symbol_;
@@ -83,8 +90,9 @@ struct SizingResult {
 };
 
 // BUY: quote_per_trade worth, reduced so position value (at price) stays <= max_position_quote.
-// SELL: quote_per_trade worth, at most the quantity held. The quantity is rounded down to
-// rules.step_size and checked against min/max qty and notional.
+// SELL: quote_per_trade worth, at most the quantity held, and all of it when what would stay
+// could not be sold on its own. The quantity is then fitted to the exchange's filters
+// (exchange/filters.h); reason is the breach's message when nothing fits.
 SizingResult size_order(const SizingInput& in);
 
 }  // namespace bot

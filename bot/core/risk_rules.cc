@@ -1,21 +1,17 @@
 #include "bot/core/risk_rules.h"
 
 #include <algorithm>
-#include <chrono>
-#include <cstdio>
 #include <utility>
 
 #include "bot/core/reason_text.h"
+#include "config/calendar.h"
+#include "exchange/filters.h"
 
 namespace bot {
 namespace {
 
 using config::Rounding;
 
-constexpr std::int64_t kDayMs = 24LL * 60 * 60 * 1000;
-
-// Binance quantities have at most 8 decimals; with no LOT_SIZE filter known, round to that.
-const Decimal kDefaultStep = Decimal::from_string("0.00000001");
 const Decimal kHundred = Decimal::from_int(100);
 
 Decimal below(const Decimal& price, const Decimal& pct) {
@@ -31,8 +27,6 @@ Decimal above(const Decimal& price, const Decimal& pct) {
 Decimal trail_base(const PositionBook& position, const RiskState& state) {
     return std::max(state.trail_high, position.avg_entry_price());
 }
-
-bool limit_set(const Decimal& limit) { return limit.is_positive(); }  // zero: no limit
 
 // Fractional digits of a tick size: 2 for 0.01, 0 for 1.
 int decimals_of(const Decimal& tick) {
@@ -55,26 +49,11 @@ const char* to_string(ExitRule rule) {
     return "?";
 }
 
-std::int64_t utc_day_start_ms(std::int64_t time_ms) {
-    std::int64_t day = time_ms / kDayMs;
-    if (time_ms % kDayMs < 0) --day;  // floor, for times before 1970
-    return day * kDayMs;
-}
-
-std::string utc_date_text(std::int64_t time_ms) {
-    using namespace std::chrono;
-    const year_month_day ymd{sys_days{days{utc_day_start_ms(time_ms) / kDayMs}}};
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", static_cast<int>(ymd.year()),
-                  static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()));
-    return buf;
-}
-
 std::string DailyLoss::text() const {
     return "daily loss " + loss.to_string(2) + " >= " + limit.to_string() + " (realized " +
            realized.to_string(2) + ", unrealized " + unrealized.to_string(2) + ") on " +
-           utc_date_text(day_ms) + " UTC; no new entry until " + utc_date_text(day_ms + kDayMs) +
-           " 00:00 UTC, exits still run";
+           config::format_date(day_ms) + " UTC; no new entry until " +
+           config::format_date(day_ms + config::kMsPerDay) + " 00:00 UTC, exits still run";
 }
 
 RiskRules::RiskRules(config::RiskConfig config, exchange::SymbolRules symbol_rules)
@@ -97,36 +76,19 @@ RiskLevels RiskRules::levels(const PositionBook& position, const RiskState& stat
 }
 
 ExitQuantity RiskRules::exit_quantity(const PositionBook& position, const Decimal& price) const {
-    const exchange::SymbolRules& r = symbol_rules_;
     const Decimal& held = position.quantity();
-    const Decimal step = r.step_size.is_positive() ? r.step_size : kDefaultStep;
     ExitQuantity out;
     out.left = held;
     if (!held.is_positive()) return out;
-    Decimal q = held.round_to_step(step);
-    if (limit_set(r.max_qty) && q > r.max_qty) q = r.max_qty.round_to_step(step);
-    if (limit_set(r.max_notional) && price.is_positive() && q * price > r.max_notional) {
-        q = Decimal::div(r.max_notional, price, Rounding::kDown).round_to_step(step);
-    }
-    const std::string position_text = "position " + held.to_string();
-    if (!q.is_positive()) {
-        out.note =
-            position_text + " is below the step size " + step.to_string() + ": nothing to sell";
+    const exchange::FittedQuantity fit = exchange::fit_quantity(symbol_rules_, held, price);
+    if (fit.breach) {
+        out.note = "nothing to sell: " + fit.breach->message();
         return out;
     }
-    if (limit_set(r.min_qty) && q < r.min_qty) {
-        out.note =
-            position_text + " is below the min qty " + r.min_qty.to_string() + ": nothing to sell";
-        return out;
-    }
-    if (limit_set(r.min_notional) && q * price < r.min_notional) {
-        out.note = position_text + " is worth " + (q * price).to_string() +
-                   ", below the min notional " + r.min_notional.to_string() + ": nothing to sell";
-        return out;
-    }
-    out.quantity = q;
-    out.left = held - q;
+    out.quantity = fit.quantity;
+    out.left = held - fit.quantity;
     if (out.left.is_positive()) {
+        const Decimal& step = exchange::step_of(symbol_rules_);
         out.note = out.left < step ? "leaves " + out.left.to_string() + " below the step size " +
                                          step.to_string()
                                    : "leaves " + out.left.to_string() +
@@ -142,7 +104,9 @@ std::string RiskRules::price_text(const Decimal& price) const {
 }
 
 bool RiskRules::holding(const PositionBook& position, const Decimal& price) const {
-    return price.is_positive() && exit_quantity(position, price).quantity.is_positive();
+    // Asked at every price while a position is held: the filters' check allocates nothing.
+    return price.is_positive() && position.quantity().is_positive() &&
+           !exchange::fit_quantity(symbol_rules_, position.quantity(), price).breach;
 }
 
 RiskExit RiskRules::make_exit(ExitRule rule, const Decimal& level, const Decimal& fill,
@@ -184,26 +148,26 @@ std::optional<RiskExit> RiskRules::check(const PositionBook& position, const Ris
 
 std::optional<RiskExit> RiskRules::on_price(const PositionBook& position, RiskState& state,
                                             const Decimal& price) const {
-    if (!holding(position, price)) return std::nullopt;
+    // With no exit rule on there is no trailing high to keep either.
+    if (!has_exit_rules() || !holding(position, price)) return std::nullopt;
     if (config_.trailing_stop_pct) {
         state.trail_high = std::max({state.trail_high, position.avg_entry_price(), price});
     }
-    if (!has_exit_rules()) return std::nullopt;
     return check(position, state, price);
 }
 
 std::optional<RiskExit> RiskRules::on_candle(const PositionBook& position, RiskState& state,
                                              const Decimal& open, const Decimal& high,
                                              const Decimal& low) const {
+    if (!has_exit_rules()) return std::nullopt;
     // The open is the candle's first price: beyond a level, the exit is made there.
     if (auto e = on_price(position, state, open)) return e;
     if (!holding(position, open)) return std::nullopt;
     const RiskLevels l = levels(position, state);
-    const Decimal& tick = symbol_rules_.tick_size;
     // The first trade across a level is at the level rounded to the tick away from the trader
     // (a stop fills at or below it, a take-profit at or above), and inside the candle's range.
     auto on_tick = [&](const Decimal& level, Rounding r) {
-        return tick.is_positive() ? level.round_to_step(tick, r) : level;
+        return exchange::round_price(symbol_rules_, level, r);
     };
     std::optional<std::pair<ExitRule, Decimal>> down;
     if (l.stop_loss) down = {ExitRule::kStopLoss, *l.stop_loss};
@@ -242,7 +206,7 @@ DayCheck RiskRules::mark(RiskState& state, const PositionBook& position, const D
     DayCheck out;
     // Without a cap there is nothing to measure the day against: nothing is kept (or written).
     if (!config_.max_daily_loss_quote) return out;
-    const std::int64_t day = utc_day_start_ms(time_ms);
+    const std::int64_t day = config::utc_day_start_ms(time_ms);
     const Decimal realized = position.realized_pnl();
     const Decimal unrealized = position.quantity().is_positive() && price.is_positive()
                                    ? position.unrealized_pnl(price)
@@ -274,8 +238,8 @@ DayCheck RiskRules::mark(RiskState& state, const PositionBook& position, const D
 std::optional<std::string> RiskRules::entry_block(const RiskState& state) const {
     if (state.halted && config_.max_daily_loss_quote && state.day_ms) {
         return "halted: the daily loss reached " + config_.max_daily_loss_quote->to_string() +
-               " on " + utc_date_text(*state.day_ms) + " UTC; no new entry until " +
-               utc_date_text(*state.day_ms + kDayMs) + " 00:00 UTC";
+               " on " + config::format_date(*state.day_ms) + " UTC; no new entry until " +
+               config::format_date(*state.day_ms + config::kMsPerDay) + " 00:00 UTC";
     }
     if (state.cooldown_left > 0) {
         return "cooldown after a risk exit: " + std::to_string(state.cooldown_left) +

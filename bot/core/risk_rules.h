@@ -31,6 +31,7 @@
 // halted: no new entry (BUY) until the first price of the next UTC day; exits keep working.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -44,6 +45,8 @@
 namespace bot {
 
 enum class ExitRule { kStopLoss, kTrailingStop, kTakeProfit };
+// How many ExitRules there are: the size of every per-rule array (counters, levels, metrics).
+inline constexpr std::size_t kExitRuleCount = 3;
 // "stop_loss", "trailing_stop", "take_profit": the names used in reasons, logs and metrics.
 const char* to_string(ExitRule rule);
 
@@ -137,8 +140,8 @@ public:
     // is allowed.
     std::optional<std::string> entry_block(const RiskState& state) const;
 
-    // The exit order's quantity: the whole position rounded down to the step size, within the
-    // exchange's minimums and maximums.
+    // The exit order's quantity: the whole position fitted to the exchange's filters
+    // (exchange/filters.h); nothing, with a note naming the breach, when that cannot be sold.
     ExitQuantity exit_quantity(const PositionBook& position, const Decimal& price) const;
 
     // A price as the exchange quotes it (the tick size's decimals; without one, about six
@@ -158,10 +161,5 @@ private:
     const config::RiskConfig config_;
     const exchange::SymbolRules symbol_rules_;
 };
-
-// The epoch ms of 00:00 UTC of the day holding `time_ms`.
-std::int64_t utc_day_start_ms(std::int64_t time_ms);
-// "2026-11-26" for any time in that UTC day.
-std::string utc_date_text(std::int64_t time_ms);
 
 }  // namespace bot

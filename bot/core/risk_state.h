@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 
+#include "config/calendar.h"
 #include "config/decimal.h"
 
 namespace bot {
@@ -35,6 +36,12 @@ struct RiskState {
     int cooldown_left = 0;
 
     friend bool operator==(const RiskState&, const RiskState&) = default;
+
+    // When a halt ends: 00:00 UTC of the day after the one it began in; none when not halted.
+    std::optional<std::int64_t> halted_until_ms() const {
+        if (!halted || !day_ms) return std::nullopt;
+        return *day_ms + config::kMsPerDay;
+    }
 
     std::string to_json() const;
     // nullopt when the text is not a risk state (damaged or foreign): the caller logs it and

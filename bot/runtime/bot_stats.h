@@ -11,6 +11,8 @@
 #include <optional>
 #include <string>
 
+#include "bot/core/risk_guard.h"
+#include "bot/core/risk_rules.h"
 #include "config/decimal.h"
 #include "exchange/clock.h"
 
@@ -24,18 +26,6 @@ struct PositionSnapshot {
     config::Decimal realized_pnl;
     config::Decimal unrealized_pnl;  // at last_price
     config::Decimal last_price;      // 0 until the first price is seen
-};
-
-// The risk rules as last seen by the bot (bot/runtime/risk_guard.h): the exit levels in force for the
-// position held, rounded to the tick for display (none: the rule is off, or nothing is held), and
-// the daily loss halt.
-struct RiskSnapshot {
-    std::optional<config::Decimal> stop_loss;
-    std::optional<config::Decimal> take_profit;
-    std::optional<config::Decimal> trailing_stop;
-    bool halted = false;               // no new entry until halted_until_ms
-    std::int64_t halted_until_ms = 0;  // 00:00 UTC of the next day
-    int cooldown_left = 0;             // closed candles before a new entry after a risk exit
 };
 
 class BotStats {
@@ -57,7 +47,7 @@ public:
     std::atomic<std::uint64_t> storage_errors{0};  // writes that failed for good
     std::atomic<std::uint64_t> restarts{0};        // bot restarts after an exception
     // Risk exits decided, by rule (index: bot::ExitRule, see bot/core/risk_rules.h).
-    std::array<std::atomic<std::uint64_t>, 3> risk_exits{};
+    std::array<std::atomic<std::uint64_t>, kExitRuleCount> risk_exits{};
 
     // Steady-clock ms of the bot loop's last turn (an event handled, or an idle wait that timed
     // out). A watchdog compares it with now: a bot stuck in a strategy or a storage wait stops
@@ -69,6 +59,8 @@ public:
     std::atomic<bool> running{false};
     // True when the symbol was stopped for good (a fatal error such as a damaged position row).
     std::atomic<bool> failed{false};
+    // True while an operator has the symbol paused (no new positions).
+    std::atomic<bool> paused{false};
 
     void touch() { last_progress_ms.store(steady_now_ms(), std::memory_order_relaxed); }
 

@@ -2,38 +2,9 @@
 
 #include <spdlog/spdlog.h>
 
-namespace exchange::binance {
+#include "exchange/filters.h"
 
-std::optional<std::string> check_order(const SymbolRules& r, Decimal quantity, Decimal price,
-                                       Decimal* rounded) {
-    Decimal q = r.step_size.is_positive() ? quantity.round_to_step(r.step_size) : quantity;
-    *rounded = q;
-    auto with = [&](const std::string& why) {
-        return r.symbol + ": quantity " + q.to_string() + " (asked " + quantity.to_string() +
-               ", step " + r.step_size.to_string() + ") " + why;
-    };
-    if (!q.is_positive()) return with("rounds to zero");
-    if (r.min_qty.is_positive() && q < r.min_qty)
-        return with("is below minQty " + r.min_qty.to_string());
-    if (r.max_qty.is_positive() && q > r.max_qty)
-        return with("is above maxQty " + r.max_qty.to_string());
-    if (!price.is_positive()) {
-        if (r.min_notional.is_positive() || r.max_notional.is_positive()) {
-            return with("cannot be checked against the notional bounds without a reference price");
-        }
-        return std::nullopt;
-    }
-    Decimal notional = q * price;
-    if (r.min_notional.is_positive() && notional < r.min_notional) {
-        return with("at price " + price.to_string() + " is notional " + notional.to_string() +
-                    ", below minNotional " + r.min_notional.to_string());
-    }
-    if (r.max_notional.is_positive() && notional > r.max_notional) {
-        return with("at price " + price.to_string() + " is notional " + notional.to_string() +
-                    ", above maxNotional " + r.max_notional.to_string());
-    }
-    return std::nullopt;
-}
+namespace exchange::binance {
 
 BinanceGateway::BinanceGateway(std::shared_ptr<RestClient> rest,
                                std::shared_ptr<spdlog::logger> logger)
@@ -68,9 +39,18 @@ OrderResult BinanceGateway::place(const OrderRequest& request) {
             "no trading rules for " + request.symbol + " (unknown symbol or exchange unreachable)";
         return rejected;
     }
-    Decimal quantity;
-    if (auto why = check_order(*r, request.quantity, request.reference_price, &quantity)) {
-        rejected.reason = "rejected locally: " + *why;
+    if (request.type != OrderType::kMarket) {
+        rejected.reason = std::string("rejected locally: only MARKET orders are placed, not ") +
+                          to_string(request.type);
+        log_->warn("binance: order {} {}", request.client_order_id, rejected.reason);
+        return rejected;
+    }
+    // Rounded down to the step, then checked as it would be sent; a quantity under one step
+    // is named as asked.
+    const Decimal quantity = round_quantity(*r, request.quantity);
+    if (auto breach = check_order(*r, quantity.is_positive() ? quantity : request.quantity,
+                                  request.reference_price)) {
+        rejected.reason = "rejected locally: " + r->symbol + ": " + breach->message();
         log_->warn("binance: order {} {}", request.client_order_id, rejected.reason);
         return rejected;
     }
@@ -82,10 +62,11 @@ OrderResult BinanceGateway::place(const OrderRequest& request) {
     return result;
 }
 
-std::optional<OrderResult> BinanceGateway::query(const std::string& symbol,
-                                                 const std::string& client_order_id) {
-    auto q = rest_->query_order(symbol, client_order_id);
-    if (q.found) return q.order;
+namespace {
+
+// A lookup's answer as the gateway gives it: the order, none, or (the lookup failed) unknown.
+std::optional<OrderResult> order_or_unknown(QueryResult q) {
+    if (q.found) return std::move(q.order);
     if (!q.error.empty()) {
         // The lookup failed: the order's fate is still unknown, which is not "no such order".
         OrderResult unknown;
@@ -94,6 +75,22 @@ std::optional<OrderResult> BinanceGateway::query(const std::string& symbol,
         return unknown;
     }
     return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<OrderResult> BinanceGateway::query(const std::string& symbol,
+                                                 const std::string& client_order_id) {
+    return order_or_unknown(rest_->query_order(symbol, client_order_id));
+}
+
+std::optional<OrderResult> BinanceGateway::cancel(const std::string& symbol,
+                                                  const std::string& client_order_id) {
+    auto c = rest_->cancel_order(symbol, client_order_id);
+    log_->info(
+        "binance: cancel of order {}: {}", client_order_id,
+        c.found ? to_string(c.order->status) : (c.error.empty() ? "no such order" : c.error));
+    return order_or_unknown(std::move(c));
 }
 
 }  // namespace exchange::binance

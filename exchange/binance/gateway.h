@@ -1,6 +1,7 @@
 // OrderGateway for live trading on Binance: rules from exchangeInfo (cached per symbol), market
-// orders rounded to stepSize and checked against LOT_SIZE and the notional bounds locally before
-// anything is sent, results (status, fills, fees) mapped from Binance's answers.
+// orders rounded to stepSize and checked against the symbol's filters (exchange/filters.h)
+// locally before anything is sent, cancels by client id, results (status, fills, fees) mapped
+// from Binance's answers.
 #pragma once
 
 #include <spdlog/logger.h>
@@ -16,11 +17,6 @@
 
 namespace exchange::binance {
 
-// Why `quantity` (rounded down to the step) at `price` breaks the rules, or nullopt if it is fine.
-// `rounded` receives the rounded quantity.
-[[nodiscard]] std::optional<std::string> check_order(const SymbolRules& rules, Decimal quantity,
-                                                     Decimal price, Decimal* rounded);
-
 class BinanceGateway : public OrderGateway {
 public:
     BinanceGateway(std::shared_ptr<RestClient> rest, std::shared_ptr<spdlog::logger> logger);
@@ -29,6 +25,8 @@ public:
     OrderResult place(const OrderRequest& request) override;
     std::optional<OrderResult> query(const std::string& symbol,
                                      const std::string& client_order_id) override;
+    std::optional<OrderResult> cancel(const std::string& symbol,
+                                      const std::string& client_order_id) override;
 
 private:
     // Constant after construction.

@@ -34,6 +34,7 @@ void add_param(std::string* q, const std::string& key, const std::string& value)
 
 constexpr int kErrTimestamp = -1021;      // timestamp outside recvWindow
 constexpr int kErrNoSuchOrder = -2013;    // order does not exist
+constexpr int kErrCancelRejected = -2011;  // cancel refused: the order is final or unknown
 constexpr int kErrInvalidSymbol = -1121;  // invalid symbol
 
 }  // namespace
@@ -255,6 +256,34 @@ QueryResult RestClient::query_order(const std::string& symbol, const std::string
             reply.value->result.fills.push_back(f);
         }
     }
+    out.order = std::move(reply.value->result);
+    return out;
+}
+
+QueryResult RestClient::cancel_order(const std::string& symbol,
+                                     const std::string& client_order_id) {
+    QueryResult out;
+    std::string q;
+    add_param(&q, "symbol", symbol);
+    add_param(&q, "origClientOrderId", client_order_id);
+    // Cancelling twice is harmless (the second is refused with -2011 and looked up), so a 5xx
+    // may be retried.
+    auto res = call("DELETE", "/api/v3/order", q, true, true);
+    if (!res.ok()) {
+        if (res.api_error && res.api_error->code == kErrCancelRejected) {
+            return query_order(symbol, client_order_id);
+        }
+        out.error = "cancel order " + client_order_id + ": " + res.describe();
+        return out;
+    }
+    auto reply = parse_order_reply(res.outcome.response->body);
+    if (!reply) {
+        out.error = "cancel order " + client_order_id + ": " + reply.error;
+        return out;
+    }
+    // The cancel's answer carries no fills: what filled before it is in myTrades.
+    if (reply.value->executed_qty.is_positive()) return query_order(symbol, client_order_id);
+    out.found = true;
     out.order = std::move(reply.value->result);
     return out;
 }

@@ -86,6 +86,12 @@ public:
     [[nodiscard]] QueryResult query_order(const std::string& symbol,
                                           const std::string& client_order_id);
 
+    // DELETE /api/v3/order by origClientOrderId: the cancelled order (with the fills it had,
+    // from myTrades). Binance refuses to cancel an order that is final already or that it does
+    // not know (-2011): then the order is looked up and its state returned, or none.
+    [[nodiscard]] QueryResult cancel_order(const std::string& symbol,
+                                           const std::string& client_order_id);
+
     const net::HttpClient& http() const { return http_; }
     const RestOptions& options() const { return options_; }
 

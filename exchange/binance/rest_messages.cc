@@ -163,8 +163,9 @@ OrderStatus map_order_status(std::string_view status, bool partly_executed) {
     if (status == "FILLED") return OrderStatus::kFilled;
     if (status == "PARTIALLY_FILLED") return OrderStatus::kPartiallyFilled;
     if (status == "NEW" || status == "PENDING_NEW") return OrderStatus::kNew;
-    if (status == "CANCELED" || status == "EXPIRED" || status == "EXPIRED_IN_MATCH" ||
-        status == "REJECTED" || status == "PENDING_CANCEL") {
+    if (status == "CANCELED") return OrderStatus::kCanceled;
+    if (status == "EXPIRED" || status == "EXPIRED_IN_MATCH" || status == "REJECTED" ||
+        status == "PENDING_CANCEL") {
         return partly_executed ? OrderStatus::kPartiallyFilled : OrderStatus::kRejected;
     }
     return OrderStatus::kUnknown;

@@ -50,8 +50,9 @@ struct OrderReply {
 // GET /api/v3/myTrades: the fills of one order.
 [[nodiscard]] Parsed<std::vector<Fill>> parse_my_trades(std::string_view body);
 
-// Binance's order status string -> OrderStatus. CANCELED / EXPIRED / REJECTED with nothing
-// executed are kRejected; with a partial execution kPartiallyFilled.
+// Binance's order status string -> OrderStatus. CANCELED is kCanceled (with whatever filled
+// before); EXPIRED / REJECTED with nothing executed are kRejected, with a partial execution
+// kPartiallyFilled.
 [[nodiscard]] OrderStatus map_order_status(std::string_view status, bool partly_executed);
 
 }  // namespace exchange::binance

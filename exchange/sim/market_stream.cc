@@ -30,11 +30,6 @@ std::int64_t interval_ms_or_throw(const std::string& interval) {
     return *ms;
 }
 
-// For the walk's arithmetic only (locale-free, unlike parsing to_string()).
-double to_double(const Decimal& d) {
-    return static_cast<double>(d.raw()) / static_cast<double>(Decimal::from_int(1).raw());
-}
-
 // The nearest multiple of the tick size, at least one tick, so every price is positive and on
 // tick. The double is only the walk's state; the result is exact.
 Decimal to_tick(double price, const Decimal& tick, double tick_d) {
@@ -73,7 +68,7 @@ void add_to_candle(std::optional<Kline>& k, const std::string& symbol, const std
 // price, so its history walks back from there.
 sim::SymbolProfile scripted_profile(const std::string& symbol, const sim::PriceScript* script) {
     sim::SymbolProfile p = sim::symbol_profile(symbol);
-    if (script) p.start_price = to_double(*script->price(symbol, 0));
+    if (script) p.start_price = script->price(symbol, 0)->to_double();
     return p;
 }
 
@@ -91,8 +86,8 @@ struct SimMarketStream::Tape {
           script(price_script && price_script->price(sym, 0) ? &*price_script : nullptr),
           profile(scripted_profile(sym, script)),
           filters(sim_filters(sym)),
-          tick_d(to_double(filters.tick_size)),
-          step_d(to_double(filters.step_size)),
+          tick_d(filters.tick_size.to_double()),
+          step_d(filters.step_size.to_double()),
           dt_seconds(static_cast<double>(iv_ms) / kTicksPerCandle / 1000.0),
           history_seed(sim::backward_seed(seed, sym)),
           model(sim::forward_seed(seed, sym), profile.start_price, profile.annual_volatility) {}
@@ -127,7 +122,7 @@ struct SimMarketStream::Tape {
         if (script) {  // the scripted path replaces the walk's price
             price = script->price(symbol, k)->round_to_step(filters.tick_size,
                                                             config::Rounding::kHalfEven);
-            p = to_double(price);
+            p = price.to_double();
         }
         const Decimal qty = trade_quantity(model.rng(), p, filters.step_size, step_d);
         // A falling price means sellers hit the bids: the buyer was the maker.

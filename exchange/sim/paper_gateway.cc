@@ -4,11 +4,11 @@
 #include <stdexcept>
 
 #include "exchange/clock.h"
+#include "exchange/filters.h"
 
 namespace exchange {
 namespace {
 
-using config::Rounding;
 using Raw = Decimal::Raw;
 
 constexpr Raw pow10(int n) {
@@ -71,36 +71,19 @@ Decimal PaperGateway::fee_for(const Decimal& price, const Decimal& quantity,
 std::string PaperGateway::check(const OrderRequest& req,
                                 const std::optional<SymbolRules>& rules) const {
     if (req.client_order_id.empty()) return "missing client_order_id";
+    if (req.type != OrderType::kMarket) {
+        return std::string("paper trading fills MARKET orders only, not ") + to_string(req.type);
+    }
     if (!req.quantity.is_positive())
         return "quantity must be positive, got " + req.quantity.to_string();
     if (!req.reference_price.is_positive()) {
         return "price must be positive, got " + req.reference_price.to_string();
     }
     if (!rules) return "unknown symbol " + req.symbol;
-    if (rules->step_size.is_positive() &&
-        req.quantity.round_to_step(rules->step_size) != req.quantity) {
-        return "quantity " + req.quantity.to_string() + " is not a multiple of step_size " +
-               rules->step_size.to_string();
-    }
-    if (rules->min_qty.is_positive() && req.quantity < rules->min_qty) {
-        return "quantity " + req.quantity.to_string() + " below min_qty " +
-               rules->min_qty.to_string();
-    }
-    if (rules->max_qty.is_positive() && req.quantity > rules->max_qty) {
-        return "quantity " + req.quantity.to_string() + " above max_qty " +
-               rules->max_qty.to_string();
-    }
-    // Rounded away from the limit being tested, so a notional a hair below min_notional (prices
-    // and quantities of 8 decimals multiply to 16) is not rounded up onto it.
-    const Decimal notional = Decimal::mul(req.reference_price, req.quantity, Rounding::kDown);
-    const Decimal notional_up = Decimal::mul(req.reference_price, req.quantity, Rounding::kUp);
-    if (rules->min_notional.is_positive() && notional < rules->min_notional) {
-        return "notional " + notional.to_string() + " below min_notional " +
-               rules->min_notional.to_string();
-    }
-    if (rules->max_notional.is_positive() && notional_up > rules->max_notional) {
-        return "notional " + notional_up.to_string() + " above max_notional " +
-               rules->max_notional.to_string();
+    // The quantity must already be on the step: the paper exchange rounds nothing, as an
+    // exchange refuses an order off its filters.
+    if (auto breach = check_order(*rules, req.quantity, req.reference_price)) {
+        return breach->message();
     }
     return {};
 }
@@ -157,6 +140,13 @@ std::optional<OrderResult> PaperGateway::query(const std::string& symbol,
     auto it = orders_.find(client_order_id);
     if (it == orders_.end() || it->second.symbol != symbol) return std::nullopt;
     return it->second.result;
+}
+
+std::optional<OrderResult> PaperGateway::cancel(const std::string& symbol,
+                                                const std::string& client_order_id) {
+    // A paper order is final the moment it is placed (filled or rejected): a cancel always comes
+    // too late and finds the state it reached.
+    return query(symbol, client_order_id);
 }
 
 }  // namespace exchange

@@ -33,9 +33,9 @@ public:
     //   fee = price * quantity * fee_rate in the quote asset, rounded half-even to 8 decimals
     //   (computed exactly, not from a rounded notional), exchange_order_id "paper-<n>", trade ids
     //   "1", "2", ... in fill order.
-    // Rejected (status kRejected, reason says why; no order id): empty client_order_id,
-    // quantity or price <= 0, unknown symbol, quantity not a multiple of step_size or outside
-    // [min_qty, max_qty], notional outside [min_notional, max_notional] (zero bounds: no limit).
+    // Rejected (status kRejected, reason says why; no order id): empty client_order_id, a type
+    // other than MARKET, quantity or price <= 0, unknown symbol, or an order the symbol's
+    // filters refuse (exchange/filters.h: off the step, outside the quantity or notional bounds).
     // Idempotent: a client_order_id seen before returns its first result and fills nothing.
     // Thread-safe.
     //
@@ -49,6 +49,9 @@ public:
     // symbol and client id, or if it is older than the last kRememberedPerSymbol of its symbol.
     std::optional<OrderResult> query(const std::string& symbol,
                                      const std::string& client_order_id) override;
+    // Every paper order is final at once, so a cancel finds it filled or rejected (query()).
+    std::optional<OrderResult> cancel(const std::string& symbol,
+                                      const std::string& client_order_id) override;
 
     // fee = price * quantity * fee_rate rounded half-even to 8 decimals, exactly (one rounding).
     // All three must be >= 0. Throws std::overflow_error beyond about 1e14 quote units.

@@ -4,12 +4,11 @@
 #include <array>
 #include <cmath>
 
+#include "config/calendar.h"
 #include "exchange/sim/price_model.h"
 
 namespace exchange {
 namespace {
-
-constexpr std::int64_t kDay = 24 * 60 * 60 * 1000;
 
 struct KnownFilters {
     std::string_view symbol;
@@ -43,7 +42,7 @@ Decimal pow10(int exponent) {
 
 std::int64_t align_to_interval(std::int64_t t_ms, std::int64_t interval_ms) {
     // 1970-01-01 was a Thursday; Binance's weeks start on Monday, 4 days later.
-    const std::int64_t offset = interval_ms == 7 * kDay ? 4 * kDay : 0;
+    const std::int64_t offset = interval_ms == 7 * config::kMsPerDay ? 4 * config::kMsPerDay : 0;
     const std::int64_t shifted = t_ms - offset;
     std::int64_t q = shifted / interval_ms;
     if (shifted % interval_ms < 0) --q;  // floor, also before 1970

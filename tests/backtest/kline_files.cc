@@ -11,7 +11,7 @@
 #include <stdexcept>
 
 #include "backtest/archive/name.h"
-#include "backtest/utc_time.h"
+#include "config/calendar.h"
 #include "support/child_process.h"
 
 namespace backtest_test {
@@ -132,7 +132,7 @@ std::vector<fs::path> write_monthly(const fs::path& dir, const std::string& symb
                                     const std::string& interval, const std::vector<Row>& rows) {
     std::map<std::pair<int, int>, std::string> months;
     for (const auto& r : rows) {
-        const backtest::CivilTime t = backtest::civil_from_ms(r.open_ms);
+        const config::CivilTime t = config::civil_from_ms(r.open_ms);
         months[{t.year, t.month}] += csv_row(r);
     }
     std::vector<fs::path> out;

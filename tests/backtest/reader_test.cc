@@ -6,12 +6,12 @@
 #include <string>
 #include <vector>
 
-#include "backtest/archive/name.h"
-#include "backtest/archive/scan.h"
 #include "backtest/archive/candle_source.h"
 #include "backtest/archive/data_error.h"
 #include "backtest/archive/kline_csv.h"
-#include "backtest/utc_time.h"
+#include "backtest/archive/name.h"
+#include "backtest/archive/scan.h"
+#include "config/calendar.h"
 #include "kline_files.h"
 #include "support/temp_dir.h"
 
@@ -27,8 +27,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::int64_t kJan2024 = backtest::utc_ms(2024, 1, 1);
-const std::int64_t kFeb2024 = backtest::utc_ms(2024, 2, 1);
+const std::int64_t kJan2024 = config::utc_ms(2024, 1, 1);
+const std::int64_t kFeb2024 = config::utc_ms(2024, 2, 1);
 constexpr std::int64_t kMin = INT64_MIN;
 constexpr std::int64_t kMax = INT64_MAX;
 
@@ -100,15 +100,15 @@ TEST_CASE("archive names: monthly and daily, csv and zip", "[reader]") {
     CHECK(m->month == 2);
     CHECK(m->day == 0);
     CHECK_FALSE(m->zip);
-    CHECK(m->begin_ms() == backtest::utc_ms(2024, 2, 1));
-    CHECK(m->end_ms() == backtest::utc_ms(2024, 3, 1));  // 29 days: a leap year
+    CHECK(m->begin_ms() == config::utc_ms(2024, 2, 1));
+    CHECK(m->end_ms() == config::utc_ms(2024, 3, 1));  // 29 days: a leap year
     CHECK(m->period() == "2024-02");
 
     auto d = backtest::parse_archive_name("ETHUSDT-15m-2025-12-31.zip");
     REQUIRE(d);
     CHECK(d->zip);
     CHECK(d->day == 31);
-    CHECK(d->end_ms() - d->begin_ms() == backtest::kMsPerDay);
+    CHECK(d->end_ms() - d->begin_ms() == config::kMsPerDay);
     CHECK(d->period() == "2025-12-31");
 
     CHECK(backtest::parse_archive_name("XRPUSDT-1M-2024-01.csv"));  // monthly candles
@@ -163,7 +163,7 @@ TEST_CASE("tolerated: header, no final newline, CRLF, blank lines", "[reader]") 
 
 TEST_CASE("open and close times in microseconds, detected row by row", "[reader]") {
     // The archive's spot files from 2025 on give microseconds; a file may mix both.
-    const std::int64_t t = backtest::utc_ms(2024, 1, 31) + 23 * 3600000 + 59 * 60000;
+    const std::int64_t t = config::utc_ms(2024, 1, 31) + 23 * 3600000 + 59 * 60000;
     std::vector<Candle> out;
     backtest::parse_klines(std::to_string(t) + ",1,1,1,1,1," + std::to_string(t + 59999) +
                                ",0,0,0,0,0\n" + std::to_string((t - 60000) * 1000) + ",2,2,2,2,2," +
@@ -333,11 +333,10 @@ TEST_CASE("months follow each other without a gap, also from milliseconds to mic
           "[reader]") {
     TempDir tmp;
     // December 2024 in milliseconds, January 2025 in microseconds (as the archive has them).
-    const auto rows =
-        backtest_test::walk(backtest::utc_ms(2024, 12, 31) + 23 * 3600000, 120, 100, 1);
+    const auto rows = backtest_test::walk(config::utc_ms(2024, 12, 31) + 23 * 3600000, 120, 100, 1);
     std::string dec_text, jan_text;
     for (const auto& r : rows) {
-        if (r.open_ms < backtest::utc_ms(2025, 1, 1)) {
+        if (r.open_ms < config::utc_ms(2025, 1, 1)) {
             dec_text += backtest_test::csv_row(r);
         } else {
             Row us = r;

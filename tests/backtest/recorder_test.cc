@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
-#include "backtest/archive/scan.h"
 #include "backtest/archive/candle_recorder.h"
 #include "backtest/archive/candle_source.h"
-#include "backtest/utc_time.h"
+#include "backtest/archive/scan.h"
+#include "config/calendar.h"
 #include "kline_files.h"
 #include "support/temp_dir.h"
 
@@ -46,7 +46,7 @@ exchange::Kline kline(const std::string& symbol, std::int64_t open_ms, const cha
 
 TEST_CASE("recorded candles: the archive's format, a file per symbol and month", "[recorder]") {
     TempDir tmp;
-    const std::int64_t t = backtest::utc_ms(2024, 1, 31) + 23 * 3600000 + 58 * 60000;
+    const std::int64_t t = config::utc_ms(2024, 1, 31) + 23 * 3600000 + 58 * 60000;
     {
         backtest::CandleRecorder rec(tmp.path() / "rec", quiet_logger());
         rec.record(kline("BTCUSDT", t, "100.75"));
@@ -74,7 +74,7 @@ TEST_CASE("recorded candles: the archive's format, a file per symbol and month",
 TEST_CASE("a restarted recorder appends after what is there and cuts a half line", "[recorder]") {
     TempDir tmp;
     const fs::path dir = tmp.path() / "rec";
-    const auto rows = backtest_test::walk(backtest::utc_ms(2024, 3, 1), 50, 200, 4);
+    const auto rows = backtest_test::walk(config::utc_ms(2024, 3, 1), 50, 200, 4);
     auto k_of = [](const backtest_test::Row& r) {
         exchange::Kline k;
         k.symbol = "BTCUSDT";

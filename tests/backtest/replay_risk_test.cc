@@ -11,7 +11,7 @@
 #include "backtest/report/report_html.h"
 #include "backtest/report/summary.h"
 #include "backtest/runner.h"
-#include "backtest/utc_time.h"
+#include "config/calendar.h"
 #include "config/loader.h"
 #include "kline_files.h"
 #include "storage/database.h"
@@ -25,8 +25,8 @@ using testing_support::TempDir;
 namespace {
 
 constexpr std::int64_t kMinute = 60000;
-const std::int64_t kDay1 = backtest::utc_ms(2024, 1, 30);
-const std::int64_t kDay2 = backtest::utc_ms(2024, 1, 31);
+const std::int64_t kDay1 = config::utc_ms(2024, 1, 30);
+const std::int64_t kDay2 = config::utc_ms(2024, 1, 31);
 
 Decimal dec(const std::string& s) { return Decimal::from_string(s); }
 

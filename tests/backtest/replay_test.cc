@@ -1,6 +1,7 @@
-// The replay: the daemon's TradingBot fed from files, rows through the ResultWriter into a real
-// SQLite file. The first case drives a second TradingBot the daemon's way (write-ahead, one
-// synchronous commit per step) on the same candles and checks both databases hold the same rows.
+// The replay: the daemon's trading core fed from files through ReplayBot, rows through the
+// ResultWriter into a real SQLite file. The first case drives a TradingBot the daemon's way
+// (write-ahead, one synchronous commit per step) on the same candles and checks both databases
+// hold the same rows.
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,9 +17,9 @@
 #include "backtest/replay/result_writer.h"
 #include "backtest/report/summary.h"
 #include "backtest/runner.h"
-#include "backtest/utc_time.h"
 #include "bot/runtime/bot_stats.h"
 #include "bot/runtime/trading_bot.h"
+#include "config/calendar.h"
 #include "config/loader.h"
 #include "exchange/market_stream.h"
 #include "exchange/sim/paper_gateway.h"
@@ -35,7 +36,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::int64_t kStart = backtest::utc_ms(2024, 1, 30);
+const std::int64_t kStart = config::utc_ms(2024, 1, 30);
 
 class NoHistory final : public exchange::MarketStream {
 public:
@@ -293,8 +294,8 @@ TEST_CASE("no files, no candles in range, an existing database: refused before a
     o.data_dir = tmp.path() / "data";
     o.db_path = tmp.file("bt.db");
     o.log = quiet_logger();
-    o.from_ms = backtest::utc_ms(2024, 1, 31);
-    o.to_ms = backtest::utc_ms(2024, 2, 1);
+    o.from_ms = config::utc_ms(2024, 1, 31);
+    o.to_ms = config::utc_ms(2024, 2, 1);
     CHECK_THROWS_AS(backtest::run_backtest(o), backtest::NoDataError);
     CHECK_FALSE(fs::exists(tmp.file("bt.db")));
 

@@ -73,47 +73,24 @@ TEST_CASE("PositionBook refuses impossible fills", "[position]") {
     CHECK(book.fees_paid() == d("0.1"));
 }
 
-TEST_CASE("PositionBook round-trips through its storage row", "[position]") {
+TEST_CASE("PositionBook restores its figures and refuses impossible ones", "[position]") {
     PositionBook book("BTCUSDT");
     book.apply_fill(Side::kBuy, d("97000.5"), d("0.00103"), d("0.099910515"));
-    book.apply_fill(Side::kSell, d("98000"), d("0.00050"), d("0.049"));
-    const storage::Position row = book.to_record();
-    CHECK(row.symbol == "BTCUSDT");
-    CHECK(row.quantity == "0.00053");
-    CHECK(row.avg_entry_price == "97000.5");
-    // (98000 - 97000.5) * 0.0005 - 0.049 - 0.099910515 = 0.49975 - 0.148910515
-    CHECK(row.realized_pnl == "0.350839485");
-    CHECK(row.fees_paid == "0.148910515");
-
-    auto back = PositionBook::from_record(row);
+    auto back = PositionBook::restore("BTCUSDT", book.figures());
     REQUIRE(back);
     CHECK(back->symbol() == "BTCUSDT");
-    CHECK(back->quantity() == book.quantity());
-    CHECK(back->avg_entry_price() == book.avg_entry_price());
-    CHECK(back->realized_pnl() == book.realized_pnl());
-    CHECK(back->fees_paid() == book.fees_paid());
-}
-
-TEST_CASE("PositionBook refuses a damaged row", "[position]") {
-    storage::Position good;
-    good.symbol = "BTCUSDT";
-    good.quantity = "0.5";
-    good.avg_entry_price = "100";
-    good.realized_pnl = "-1.25";
-    good.fees_paid = "0.05";
-    REQUIRE(PositionBook::from_record(good));
-    CHECK(PositionBook::from_record(storage::Position{})->quantity().is_zero());  // defaults "0"
-
-    for (auto field : {&storage::Position::quantity, &storage::Position::avg_entry_price,
-                       &storage::Position::realized_pnl, &storage::Position::fees_paid}) {
-        for (const char* bad : {"", "abc", "1e5", "0.5.1", "NaN"}) {
-            storage::Position row = good;
-            row.*field = bad;
-            INFO(bad);
-            CHECK_FALSE(PositionBook::from_record(row));
-        }
+    CHECK(back->quantity() == d("0.00103"));
+    CHECK(back->avg_entry_price() == d("97000.5"));
+    CHECK(back->realized_pnl() == d("-0.099910515"));
+    CHECK(back->fees_paid() == d("0.099910515"));
+    // A loss may be negative; a position, a price or the fees paid may not (spot, long only).
+    bot::PositionFigures f = book.figures();
+    f.realized_pnl = d("-5");
+    CHECK(PositionBook::restore("BTCUSDT", f));
+    for (auto field : {&bot::PositionFigures::quantity, &bot::PositionFigures::avg_entry_price,
+                       &bot::PositionFigures::fees_paid}) {
+        bot::PositionFigures bad = book.figures();
+        bad.*field = d("-0.5");
+        CHECK_FALSE(PositionBook::restore("BTCUSDT", bad));
     }
-    storage::Position negative = good;
-    negative.quantity = "-0.5";  // spot is long only
-    CHECK_FALSE(PositionBook::from_record(negative));
 }

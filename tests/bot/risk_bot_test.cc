@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "bot/runtime/replay_bot.h"
 #include "bot/runtime/trading_bot.h"
 #include "exchange/sim/paper_gateway.h"
 #include "runtime_fakes.h"
@@ -85,6 +86,24 @@ struct Rig {
         }
         return out;
     }
+};
+
+// A RowSink that commits every row at once into a real database (the backtest's ResultWriter
+// batches them instead).
+class DatabaseSink final : public bot::RowSink {
+public:
+    explicit DatabaseSink(storage::Database& db) : db_(db) {}
+    std::int64_t add_signal(storage::Signal signal) override {
+        auto r = db_.submit(storage::WriteBatch().insert_signal(std::move(signal)))->wait();
+        REQUIRE(r.is_ok());
+        return r.value().ids.at(0);
+    }
+    void add(storage::WriteBatch batch) override {
+        REQUIRE(db_.submit(std::move(batch))->wait().is_ok());
+    }
+
+private:
+    storage::Database& db_;
 };
 
 config::RiskConfig stop_loss(const char* pct) {
@@ -224,17 +243,29 @@ TEST_CASE("risk bot: a halt and a cooldown record BUY signals but order nothing"
 
 TEST_CASE("risk bot: a replay exits on the candle's low at the stop's level", "[risk][bot]") {
     Rig rig;
+    // The replay's driver, its rows committed as they come into the same real database.
+    DatabaseSink sink(rig.db);
     bot::BotSettings settings = rig.settings(stop_loss("2"));
-    settings.prices = bot::PriceFeed::kCandles;
-    bot::TradingBot bot(settings, rig.deps());
+    bot::ReplayDeps deps;
+    deps.db = &rig.db;
+    deps.gateway = &rig.gateway;
+    deps.sink = &sink;
+    deps.log = spdlog::default_logger()->clone("BTCUSDT");
+    deps.strategy_factory = [](const config::StrategyConfig&) {
+        return std::make_unique<ScriptStrategy>(script);
+    };
+    bot::ReplayBot bot(bot::ReplaySettings{settings.symbol, settings.trading}, deps);
     bot.start();
-    bot.handle(closed_kline("BTCUSDT", 1 * kMinute, "20000"));  // BUY at the close, 20000
+    bot.on_candle(closed_kline("BTCUSDT", 1 * kMinute, "20000"));  // BUY at the close, 20000
     exchange::Kline k = closed_kline("BTCUSDT", 2 * kMinute, "19900");
     k.open = dec("20000");
     k.high = dec("20100");
     k.low = dec("19000");
-    bot.handle(k);
-    bot.flush();
+    bot.on_candle(k);
+    REQUIRE(bot.candle_fills().size() == 1);
+    CHECK(bot.candle_fills()[0].side == Side::kSell);
+    CHECK(bot.counts().risk_exits[0] == 1);
+    bot.finish();
     auto exits = rig.risk_signals();
     REQUIRE(exits.size() == 1);
     CHECK(dec(exits[0].price) == dec("19600"));  // a REAL column

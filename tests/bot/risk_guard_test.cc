@@ -1,13 +1,10 @@
-// RiskGuard (bot/runtime/risk_guard.h): the risk rules as a bot drives them — the halt said once in the
-// log with the contract's wording, a damaged stored state replaced and said, the dropped prices
-// of a full queue applied in their order, a replayed candle, and when the state must be written.
-#include "bot/runtime/risk_guard.h"
-
-#include <spdlog/sinks/ostream_sink.h>
-#include <spdlog/spdlog.h>
+// RiskGuard (bot/core/risk_guard.h): the risk rules as the engine drives them — the halt said
+// once, as a log event with the contract's wording, a damaged stored state replaced and said, the
+// dropped prices of a full queue applied in their order, a replayed candle, and when the state
+// must be written.
+#include "bot/core/risk_guard.h"
 
 #include <catch2/catch.hpp>
-#include <sstream>
 #include <string>
 
 using bot::PositionBook;
@@ -31,18 +28,20 @@ exchange::SymbolRules rules() {
     return r;
 }
 
-// spdlog's own level names ("warning"), not the daemon's ("warn"): the daemon's wording of the
-// whole line is checked end to end in tests/integration/.
+// The guard's log events as the daemon prints them ("warn [BTCUSDT] halted: ..." there; the
+// daemon's wording of the whole line is checked end to end in tests/integration/).
 struct Logged {
-    std::ostringstream out;
-    std::shared_ptr<spdlog::logger> log;
-    Logged() {
-        auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(out);
-        sink->set_pattern("%l [%n] %v");
-        log = std::make_shared<spdlog::logger>("BTCUSDT", sink);
-        log->set_level(spdlog::level::info);
+    bot::LogEvents log;
+    std::string text() const {
+        std::string out;
+        for (const auto& e : log) {
+            out += e.level == bot::LogLevel::kWarn   ? "warn "
+                   : e.level == bot::LogLevel::kInfo ? "info "
+                                                     : "other ";
+            out += e.text + "\n";
+        }
+        return out;
     }
-    std::string text() const { return out.str(); }
 };
 
 std::size_t count(const std::string& text, const std::string& what) {
@@ -70,15 +69,15 @@ config::RiskConfig cfg(const char* stop, const char* daily) {
 TEST_CASE("risk guard: the halt is logged once with its figures, and lifted at 00:00 UTC",
           "[risk]") {
     Logged logged;
-    RiskGuard guard(cfg(nullptr, "50"), rules(), logged.log);
-    guard.restore(std::nullopt);
+    RiskGuard guard(cfg(nullptr, "50"), rules());
+    guard.restore(std::nullopt, logged.log);
     PositionBook book = bought(guard, "100");
-    CHECK_FALSE(guard.on_price(book, d("100"), kNov26 + 1000));
-    CHECK_FALSE(guard.on_price(book, d("49.5"), kNov26 + 2000));  // loss 50.5
-    CHECK_FALSE(guard.on_price(book, d("40"), kNov26 + 3000));
+    CHECK_FALSE(guard.on_price(book, d("100"), kNov26 + 1000, logged.log));
+    CHECK_FALSE(guard.on_price(book, d("49.5"), kNov26 + 2000, logged.log));  // loss 50.5
+    CHECK_FALSE(guard.on_price(book, d("40"), kNov26 + 3000, logged.log));
     const std::string text = logged.text();
-    CHECK(count(text, "warning [BTCUSDT] halted: daily loss ") == 1);
-    CHECK(text.find("warning [BTCUSDT] halted: daily loss 50.50 >= 50 (realized 0.00, unrealized "
+    CHECK(count(text, "warn halted: daily loss ") == 1);
+    CHECK(text.find("warn halted: daily loss 50.50 >= 50 (realized 0.00, unrealized "
                     "-50.50) on 2026-11-26 UTC; no new entry until 2026-11-27 00:00 UTC, exits "
                     "still run") != std::string::npos);
     CHECK(guard.entry_block());
@@ -87,9 +86,8 @@ TEST_CASE("risk guard: the halt is logged once with its figures, and lifted at 0
     CHECK(s.halted_until_ms == kNov26 + kDay);
     CHECK(bot::risk_heartbeat_text(s) == "stop=- take=- trail=- halted=until 2026-11-27");
 
-    CHECK_FALSE(guard.on_price(book, d("40"), kNov26 + kDay));
-    CHECK(logged.text().find("info [BTCUSDT] halt lifted: a new UTC day (2026-11-27)") !=
-          std::string::npos);
+    CHECK_FALSE(guard.on_price(book, d("40"), kNov26 + kDay, logged.log));
+    CHECK(logged.text().find("info halt lifted: a new UTC day (2026-11-27)") != std::string::npos);
     CHECK_FALSE(guard.entry_block());
     CHECK_FALSE(guard.snapshot(book).halted);
 }
@@ -101,12 +99,12 @@ TEST_CASE("risk guard: the levels in force are shown on the tick a trade would c
     c.take_profit_pct = d("4");
     c.trailing_stop_pct = d("1.5");
     c.cooldown_candles = 3;
-    RiskGuard guard(c, rules(), logged.log);
-    guard.restore(std::nullopt);
+    RiskGuard guard(c, rules());
+    guard.restore(std::nullopt, logged.log);
     CHECK(bot::risk_heartbeat_text(guard.snapshot(PositionBook("BTCUSDT"))) ==
           "stop=- take=- trail=- halted=no");
     PositionBook book = bought(guard, "60001.22");
-    (void)guard.on_price(book, d("61000.01"), kNov26);
+    (void)guard.on_price(book, d("61000.01"), kNov26, logged.log);
     guard.on_exit();
     bot::RiskSnapshot s = guard.snapshot(book);
     CHECK(s.stop_loss == d("58801.19"));    // 58801.1956 down
@@ -120,35 +118,35 @@ TEST_CASE("risk guard: a halted state comes back after a restart and says so", "
     std::string saved;
     {
         Logged logged;
-        RiskGuard guard(cfg(nullptr, "10"), rules(), logged.log);
-        guard.restore(std::nullopt);
+        RiskGuard guard(cfg(nullptr, "10"), rules());
+        guard.restore(std::nullopt, logged.log);
         PositionBook book = bought(guard, "100");
-        (void)guard.on_price(book, d("100"), kNov26);
-        (void)guard.on_price(book, d("89"), kNov26 + 1);
+        (void)guard.on_price(book, d("100"), kNov26, logged.log);
+        (void)guard.on_price(book, d("89"), kNov26 + 1, logged.log);
         REQUIRE(guard.dirty());
         saved = guard.saved_form();
         CHECK_FALSE(guard.dirty());
     }
     Logged logged;
-    RiskGuard guard(cfg(nullptr, "10"), rules(), logged.log);
-    guard.restore(saved);
+    RiskGuard guard(cfg(nullptr, "10"), rules());
+    guard.restore(saved, logged.log);
     CHECK_FALSE(guard.dirty());
     CHECK(guard.entry_block());
-    CHECK(logged.text().find("warning [BTCUSDT] resumed halted: the daily loss reached 10 on "
+    CHECK(logged.text().find("warn resumed halted: the daily loss reached 10 on "
                              "2026-11-26 UTC") != std::string::npos);
 }
 
 TEST_CASE("risk guard: a damaged stored state is said and replaced", "[risk]") {
     Logged logged;
-    RiskGuard guard(cfg("2", nullptr), rules(), logged.log);
-    guard.restore(std::string("{not json"));
+    RiskGuard guard(cfg("2", nullptr), rules());
+    guard.restore(std::string("{not json"), logged.log);
     CHECK(guard.state() == bot::RiskState{});
-    CHECK(logged.text().find("warning [BTCUSDT] stored risk state is damaged ({not json); starting "
+    CHECK(logged.text().find("warn stored risk state is damaged ({not json); starting "
                              "afresh") != std::string::npos);
     // Still protects the position: the stop works from the entry.
     PositionBook book("BTCUSDT");
     book.apply_fill(Side::kBuy, d("100"), d("1"), Decimal());
-    auto exit = guard.on_price(book, d("97"), kNov26);
+    auto exit = guard.on_price(book, d("97"), kNov26, logged.log);
     REQUIRE(exit);
     CHECK(exit->reason == "stop_loss 2% at 97.00 (entry 100.00, level 98.00)");
 }
@@ -157,36 +155,36 @@ TEST_CASE("risk guard: dropped prices reach the rules, low and high in their ord
     Logged logged;
     config::RiskConfig c = cfg(nullptr, nullptr);
     c.trailing_stop_pct = d("5");
-    RiskGuard guard(c, rules(), logged.log);
-    guard.restore(std::nullopt);
+    RiskGuard guard(c, rules());
+    guard.restore(std::nullopt, logged.log);
     PositionBook book = bought(guard, "100");
 
     // High 120 then low 113: the high moved the trailing level to 114 before the low came.
     bot::DroppedPrices high_then_low;
     high_then_low.add(d("120"), kNov26 + 1);
     high_then_low.add(d("113"), kNov26 + 2);
-    auto exit = guard.on_dropped(book, high_then_low);
+    auto exit = guard.on_dropped(book, high_then_low, logged.log);
     REQUIRE(exit);
     CHECK(exit->reason == "trailing_stop 5% at 113.00 (high 120.00, level 114.00)");
 
     // Low 113 then high 120: the low came while the level was 95; only the high is kept.
-    RiskGuard other(c, rules(), logged.log);
-    other.restore(std::nullopt);
+    RiskGuard other(c, rules());
+    other.restore(std::nullopt, logged.log);
     PositionBook b2 = bought(other, "100");
     bot::DroppedPrices low_then_high;
     low_then_high.add(d("113"), kNov26 + 1);
     low_then_high.add(d("120"), kNov26 + 2);
-    CHECK_FALSE(other.on_dropped(b2, low_then_high));
+    CHECK_FALSE(other.on_dropped(b2, low_then_high, logged.log));
     CHECK(other.state().trail_high == d("120"));
     CHECK(other.dirty());
 
-    CHECK_FALSE(other.on_dropped(b2, bot::DroppedPrices{}));
+    CHECK_FALSE(other.on_dropped(b2, bot::DroppedPrices{}, logged.log));
 }
 
 TEST_CASE("risk guard: a replayed candle exits on its range and marks the day", "[risk]") {
     Logged logged;
-    RiskGuard guard(cfg("2", "1.5"), rules(), logged.log);
-    guard.restore(std::nullopt);
+    RiskGuard guard(cfg("2", "1.5"), rules());
+    guard.restore(std::nullopt, logged.log);
     PositionBook book = bought(guard, "100");
     exchange::Kline k;
     k.symbol = "BTCUSDT";
@@ -197,13 +195,13 @@ TEST_CASE("risk guard: a replayed candle exits on its range and marks the day", 
     k.low = d("97");
     k.close = d("99");
     k.closed = true;
-    auto exit = guard.on_candle(book, k);
+    auto exit = guard.on_candle(book, k, logged.log);
     REQUIRE(exit);
     CHECK(exit->price == d("98"));
     // The exit filled at 98: realized -2, past the 1.5 cap once the day is marked.
     book.apply_fill(Side::kSell, exit->price, d("1"), Decimal());
     guard.on_fill(Side::kSell, exit->price, book);
-    guard.mark_candle(book, k);
+    guard.mark_candle(book, k, logged.log);
     CHECK(guard.entry_block());
     CHECK(guard.state().trail_high.is_zero());
     CHECK(logged.text().find("halted: daily loss 2.00 >= 1.5 (realized -2.00, unrealized 0.00)") !=

@@ -431,13 +431,13 @@ TEST_CASE("risk: the exit sells the whole position rounded down to the step size
     dust.apply_fill(Side::kBuy, d("60000"), d("0.0000049"), Decimal());
     q = rules.exit_quantity(dust, d("59000"));
     CHECK(q.quantity.is_zero());
-    CHECK(q.note == "position 0.0000049 is below the step size 0.00001: nothing to sell");
+    CHECK(q.note == "nothing to sell: quantity 0.0000049 is below the step size 0.00001");
 
     PositionBook small("BTCUSDT");
     small.apply_fill(Side::kBuy, d("60000"), d("0.00008"), Decimal());
     q = rules.exit_quantity(small, d("58000"));
     CHECK(q.quantity.is_zero());
-    CHECK(q.note == "position 0.00008 is worth 4.64, below the min notional 5: nothing to sell");
+    CHECK(q.note == "nothing to sell: notional 4.64 is below the min notional 5");
 
     // Above the exchange's maximum order the rest goes at the next price.
     exchange::SymbolRules capped = btc_rules();
@@ -447,14 +447,4 @@ TEST_CASE("risk: the exit sells the whole position rounded down to the step size
     CHECK(q.quantity == d("0.001"));
     CHECK(q.left == d("0.00066"));
     CHECK(q.note == "leaves 0.00066 above the exchange's maximum order; sold at the next price");
-}
-
-TEST_CASE("risk: UTC dates and day starts", "[risk]") {
-    CHECK(bot::utc_date_text(kNov26) == "2026-11-26");
-    CHECK(bot::utc_date_text(kNov26 + kDay - 1) == "2026-11-26");
-    CHECK(bot::utc_date_text(kNov26 + kDay) == "2026-11-27");
-    CHECK(bot::utc_date_text(0) == "1970-01-01");
-    CHECK(bot::utc_date_text(-1) == "1969-12-31");
-    CHECK(bot::utc_day_start_ms(kNov26 + 12345) == kNov26);
-    CHECK(bot::utc_day_start_ms(-1) == -kDay);
 }

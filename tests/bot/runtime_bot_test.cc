@@ -54,11 +54,17 @@ public:
         ++queried;
         return paper_.query(s, id);
     }
+    std::optional<exchange::OrderResult> cancel(const std::string& s,
+                                                const std::string& id) override {
+        ++cancelled;
+        return paper_.cancel(s, id);
+    }
 
     int placed = 0;
     int seen_pending_in_db = 0;
     int seen_pending_by_reader = 0;
     int queried = 0;
+    int cancelled = 0;
 
 private:
     storage::Database& db_;
@@ -421,4 +427,181 @@ TEST_CASE("bot: abandoned while a write waits on a full disk, it leaves and the 
     CHECK(landed);
     for (auto& h : filler) CHECK(h->wait().is_ok());
     CHECK(rig.db.signals("BTCUSDT", 10).size() == 1);
+}
+
+namespace {
+
+// Candle 2 decides BUY, candle 3 BUY, candle 6 BUY: for the operator's commands.
+bot::StrategyFactory buys_factory() {
+    return [](const config::StrategyConfig&) {
+        return std::make_unique<ScriptStrategy>([](const exchange::Kline& k) {
+            const auto n = k.open_time_ms / 60000;
+            return n == 2 || n == 3 || n == 6 ? std::optional<Side>(Side::kBuy) : std::nullopt;
+        });
+    };
+}
+
+std::size_t orders_of(storage::Database& db) { return db.orders("BTCUSDT", 100).size(); }
+
+}  // namespace
+
+TEST_CASE(
+    "bot: an operator's pause is committed when it is done, survives a restart, and holds "
+    "BUYs",
+    "[bot][operator]") {
+    Rig rig;
+    {
+        bot::TradingBot bot(rig.settings(), rig.deps(buys_factory()));
+        bot.start();
+        const bot::CommandDone done =
+            bot.handle(bot::OperatorCommand{bot::CommandKind::kPause, "alice@desk", 7, 0});
+        CHECK(done == bot::CommandDone{7, bot::CommandKind::kPause, true, "paused"});
+        // Committed before handle() returned: another connection sees it now.
+        storage::Reader reader(rig.path);
+        auto stored = reader.state("BTCUSDT", bot::kControlStateKey);
+        REQUIRE(stored);
+        CHECK(bot::ControlState::from_json(*stored) == bot::ControlState{true, "alice@desk"});
+        CHECK(rig.stats.paused.load());
+        bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000"));
+        bot.flush();
+    }
+    CHECK(rig.db.signals("BTCUSDT", 100).size() == 1);  // the BUY is recorded ...
+    CHECK(orders_of(rig.db) == 0);                      // ... and not ordered
+    CHECK(rig.gateway.placed == 0);
+
+    // A restarted bot is still paused, until an operator resumes it.
+    bot::TradingBot bot(rig.settings(), rig.deps(buys_factory()));
+    bot.start();
+    bot.handle(closed_kline("BTCUSDT", 3 * 60000, "20000"));
+    CHECK(orders_of(rig.db) == 0);
+    CHECK(bot.handle(bot::OperatorCommand{bot::CommandKind::kResume, "bob@desk", 8, 0}).ok);
+    CHECK_FALSE(rig.stats.paused.load());
+    bot.handle(closed_kline("BTCUSDT", 6 * 60000, "20000"));
+    bot.flush();
+    CHECK(orders_of(rig.db) == 1);
+    CHECK(bot.position().quantity() == dec("0.005"));
+}
+
+TEST_CASE(
+    "bot: flatten sells the position with a write-ahead order of strategy operator, then "
+    "pauses",
+    "[bot][operator]") {
+    Rig rig;
+    bot::TradingBot bot(rig.settings(), rig.deps(buys_factory()));
+    bot.start();
+    bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000"));
+    REQUIRE(bot.position().quantity() == dec("0.005"));
+    const bot::CommandDone done =
+        bot.handle(bot::OperatorCommand{bot::CommandKind::kFlatten, "alice@desk", 9, 123456});
+    CHECK(done == bot::CommandDone{9, bot::CommandKind::kFlatten, true, "sold 0.005; paused"});
+    CHECK(bot.position().quantity().is_zero());
+    CHECK(rig.gateway.placed == 2);
+    CHECK(rig.gateway.seen_pending_in_db == 2);  // the SELL was written ahead too
+    auto signals = rig.db.signals("BTCUSDT", 100);
+    REQUIRE(signals.size() == 2);
+    CHECK(signals[0].strategy == "operator");
+    CHECK(signals[0].side == "SELL");
+    CHECK(signals[0].reason == "flatten by alice@desk");
+    CHECK(signals[0].event_time_ms == 123456);
+    auto order = rig.db.order("tb-BTCUSDT-" + std::to_string(signals[0].id));
+    REQUIRE(order);
+    CHECK(order->status == "FILLED");
+    CHECK(order->quantity == "0.005");
+    auto pos = rig.db.position("BTCUSDT");
+    REQUIRE(pos);
+    CHECK(dec(pos->quantity).is_zero());
+    auto control = rig.db.state("BTCUSDT", bot::kControlStateKey);
+    REQUIRE(control);
+    CHECK(bot::ControlState::from_json(*control)->paused);
+    // Paused now: the next BUY is a signal only.
+    bot.handle(closed_kline("BTCUSDT", 3 * 60000, "20000"));
+    CHECK(rig.gateway.placed == 2);
+}
+
+namespace {
+
+// The real paper gateway behind an exchange whose answers get lost: place() reaches it but
+// reports no answer; lookups answer as told.
+class LossyGateway final : public exchange::OrderGateway {
+public:
+    std::optional<exchange::SymbolRules> rules(const std::string& s) override {
+        return paper.rules(s);
+    }
+    exchange::OrderResult place(const exchange::OrderRequest& r) override {
+        ++placed;
+        (void)paper.place(r);
+        if (on_place) on_place();
+        exchange::OrderResult lost;
+        lost.status = exchange::OrderStatus::kUnknown;
+        lost.reason = "timeout";
+        return lost;
+    }
+    std::optional<exchange::OrderResult> query(const std::string& s,
+                                               const std::string& id) override {
+        ++queried;
+        if (queries_fail) {
+            exchange::OrderResult still;
+            still.status = exchange::OrderStatus::kUnknown;
+            still.reason = "timeout again";
+            return still;
+        }
+        return paper.query(s, id);
+    }
+    std::optional<exchange::OrderResult> cancel(const std::string& s,
+                                                const std::string& id) override {
+        return paper.cancel(s, id);
+    }
+
+    exchange::PaperGateway paper{dec("0.001"), &runtime_test::test_rules,
+                                 [] { return std::int64_t{1000}; }};
+    std::function<void()> on_place;
+    bool queries_fail = false;
+    int placed = 0;
+    int queried = 0;
+};
+
+}  // namespace
+
+TEST_CASE("bot: an order without an answer is looked up, never placed twice", "[bot]") {
+    Rig rig;
+    LossyGateway lossy;
+    bot::BotDeps deps = rig.deps(buys_factory());
+    deps.gateway = &lossy;
+    bot::TradingBot bot(rig.settings(), deps);
+    bot.start();
+    bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000"));
+    CHECK(lossy.placed == 1);
+    CHECK(lossy.queried == 1);  // the first lookup found it filled
+    auto orders = rig.db.orders("BTCUSDT", 10);
+    REQUIRE(orders.size() == 1);
+    CHECK(orders[0].status == "FILLED");
+    CHECK(bot.position().quantity() == dec("0.005"));
+
+    // Lookups that keep failing: asked kUnknownQueries times, then left UNKNOWN for the next
+    // start.
+    lossy.queries_fail = true;
+    bot.handle(closed_kline("BTCUSDT", 3 * 60000, "20000"));
+    CHECK(lossy.placed == 2);
+    CHECK(lossy.queried == 1 + bot::SymbolEngine::kUnknownQueries);
+    CHECK(rig.db.unresolved_orders("BTCUSDT").size() == 1);
+    CHECK(rig.db.unresolved_orders("BTCUSDT")[0].status == "UNKNOWN");
+}
+
+TEST_CASE("bot: a stop abandons the wait before a lookup, the order stays written ahead",
+          "[bot][stall]") {
+    Rig rig;
+    LossyGateway lossy;
+    std::atomic<bool> abandon{false};
+    lossy.on_place = [&] { abandon = true; };  // the stop comes while the order is out
+    bot::BotDeps deps = rig.deps(buys_factory());
+    deps.gateway = &lossy;
+    deps.abandon = &abandon;
+    bot::TradingBot bot(rig.settings(), deps);
+    bot.start();
+    CHECK_THROWS_WITH(bot.handle(closed_kline("BTCUSDT", 2 * 60000, "20000")),
+                      Catch::Contains("still unanswered when the stop came"));
+    CHECK(lossy.queried == 0);
+    auto unresolved = rig.db.unresolved_orders("BTCUSDT");
+    REQUIRE(unresolved.size() == 1);
+    CHECK(unresolved[0].status == "PENDING");
 }

@@ -59,17 +59,17 @@ TEST_CASE("size_order: minimum filters refuse with the filter named", "[sizing]"
     in.rules.step_size = d("0.0001");
     auto r = size_order(in);
     CHECK(r.quantity.is_zero());
-    CHECK(r.reason == "below min notional 5 (4.99)");
+    CHECK(r.reason == "notional 4.99 is below the min notional 5");
     // min qty 0.01 > 0.003.
     in = input(Side::kBuy, "30000", "0");
     in.rules.min_qty = d("0.01");
     r = size_order(in);
     CHECK(r.quantity.is_zero());
-    CHECK(r.reason == "below min qty 0.01 (0.003)");
+    CHECK(r.reason == "quantity 0.003 is below the min qty 0.01");
     // 100 quote at 200000 is 0.0005, under one step.
     r = size_order(input(Side::kBuy, "200000", "0"));
     CHECK(r.quantity.is_zero());
-    CHECK(r.reason == "quantity rounds to zero at step 0.001");
+    CHECK(r.reason == "quantity 0.0005 is below the step size 0.001");
 }
 
 TEST_CASE("size_order: maximum filters clamp", "[sizing]") {
@@ -105,5 +105,5 @@ TEST_CASE("size_order: sells take quote_per_trade worth and leave no dust", "[si
     in.rules.min_qty = Decimal();
     r = size_order(in);
     CHECK(r.quantity.is_zero());
-    CHECK(r.reason == "below min notional 5 (3)");
+    CHECK(r.reason == "notional 3 is below the min notional 5");
 }

@@ -64,3 +64,10 @@ TEST_CASE("Decimal refuses to wrap around", "[decimal]") {
     CHECK_THROWS_AS(d("1") / d("0"), std::domain_error);
     CHECK_FALSE(Decimal::parse("1000000000000000000000000000000").has_value());
 }
+
+TEST_CASE("Decimal as a double, for charts: the nearest double", "[decimal]") {
+    CHECK(Decimal::from_string("60000.25").to_double() == 60000.25);
+    CHECK(Decimal::from_string("-0.5").to_double() == -0.5);
+    CHECK(Decimal().to_double() == 0.0);
+    CHECK(Decimal::from_string("0.000000000001").to_double() == 1e-12);
+}

@@ -114,17 +114,22 @@ TEST_CASE("paper gateway rejects what the exchange would reject", "[sim][paper]"
                    "price must be positive");
     check_rejected(gw.place(order("r-4", "NOPE", Side::kBuy, "1", "10")), "unknown symbol NOPE");
     check_rejected(gw.place(order("r-5", "BTCUSDT", Side::kBuy, "0.000015", "60000")),
-                   "not a multiple of step_size 0.00001");
+                   "quantity 0.000015 is not a multiple of the step size 0.00001");
     // 0.00008 BTC * 60000 = 4.8 < 5
     check_rejected(gw.place(order("r-6", "BTCUSDT", Side::kBuy, "0.00008", "60000")),
-                   "notional 4.8 below min_notional 5");
+                   "notional 4.8 is below the min notional 5");
     check_rejected(gw.place(order("r-7", "CAPUSDT", Side::kBuy, "0.05", "1000")),
-                   "below min_qty 0.1");
-    check_rejected(gw.place(order("r-8", "CAPUSDT", Side::kBuy, "60", "1")), "above max_qty 50");
+                   "quantity 0.05 is below the min qty 0.1");
+    check_rejected(gw.place(order("r-8", "CAPUSDT", Side::kBuy, "60", "1")),
+                   "quantity 60 is above the max qty 50");
     // 20 * 50.01 = 1000.2 > 1000
     check_rejected(gw.place(order("r-9", "CAPUSDT", Side::kSell, "20", "50.01")),
-                   "notional 1000.2 above max_notional 1000");
+                   "notional 1000.2 is above the max notional 1000");
     check_rejected(gw.place(order("", "BTCUSDT", Side::kBuy, "0.001", "60000")), "client_order_id");
+    OrderRequest limit = order("r-12", "BTCUSDT", Side::kBuy, "0.001", "60000");
+    limit.type = exchange::OrderType::kLimit;
+    limit.limit_price = d("59000");
+    check_rejected(gw.place(limit), "paper trading fills MARKET orders only, not LIMIT");
 
     // At the limits it fills; the rejects used no order or trade number.
     const OrderResult ok = gw.place(order("r-10", "CAPUSDT", Side::kBuy, "20", "50"));
@@ -168,12 +173,22 @@ TEST_CASE("paper gateway is idempotent by client_order_id and answers queries", 
     CHECK_FALSE(gw.query("BTCUSDT", "dup").has_value());  // another symbol's order book
 
     // A rejected order is remembered too.
-    check_rejected(gw.place(order("bad", "ETHUSDT", Side::kBuy, "0.00001", "3000")), "step_size");
+    check_rejected(gw.place(order("bad", "ETHUSDT", Side::kBuy, "0.00001", "3000")),
+                   "quantity 0.00001 is below the step size 0.0001");
     auto qb = gw.query("ETHUSDT", "bad");
     REQUIRE(qb);
     CHECK(qb->status == OrderStatus::kRejected);
     CHECK(gw.rules("ETHUSDT").has_value());
     CHECK_FALSE(gw.rules("NOPE").has_value());
+
+    // Every paper order is final at once: a cancel finds it as it ended, and nothing changes.
+    auto late = gw.cancel("ETHUSDT", "dup");
+    REQUIRE(late);
+    CHECK(late->status == OrderStatus::kFilled);
+    CHECK(late->fills.at(0).trade_id == "1");
+    CHECK_FALSE(gw.cancel("ETHUSDT", "never-placed"));
+    CHECK(gw.place(order("after", "ETHUSDT", Side::kBuy, "0.0100", "3000")).exchange_order_id ==
+          "paper-3");
 }
 
 TEST_CASE("paper gateway is safe to call from many bot threads", "[sim][paper]") {

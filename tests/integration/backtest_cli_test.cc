@@ -104,8 +104,8 @@ TEST_CASE("backtest: --from and --to pick whole UTC days", "[backtest]") {
     REQUIRE(r.exit_code == 0);
     const json s = json::parse(r.out)["symbols"][0];
     CHECK(s["candles"] == 1440);
-    CHECK(s["first_candle_ms"] == backtest::utc_ms(2024, 2, 1));
-    CHECK(s["last_candle_ms"] == backtest::utc_ms(2024, 2, 2) - 60000);
+    CHECK(s["first_candle_ms"] == config::utc_ms(2024, 2, 1));
+    CHECK(s["last_candle_ms"] == config::utc_ms(2024, 2, 2) - 60000);
 }
 
 TEST_CASE("backtest: exit 64 for a bad command line, and --db is never overwritten", "[backtest]") {

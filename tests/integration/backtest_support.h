@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "backtest/utc_time.h"
+#include "config/calendar.h"
 #include "kline_files.h"
 #include "support/temp_dir.h"
 
@@ -41,7 +41,7 @@ inline void write_data(const testing_support::TempDir& dir, const std::vector<st
                        int candles = 2880) {
     std::uint64_t seed = 1;
     for (const auto& s : symbols) {
-        const auto rows = backtest_test::walk(backtest::utc_ms(2024, 1, 31), candles,
+        const auto rows = backtest_test::walk(config::utc_ms(2024, 1, 31), candles,
                                               100 * static_cast<double>(seed), seed, 2);
         backtest_test::write_monthly(dir.path() / "data/spot/monthly/klines" / s / "1m", s, "1m",
                                      rows);

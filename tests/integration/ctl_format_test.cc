@@ -6,15 +6,6 @@
 using ctl::Align;
 using ctl::Table;
 
-TEST_CASE("times print as UTC with milliseconds", "[ctl_format]") {
-    CHECK(ctl::format_utc_ms(0) == "1970-01-01 00:00:00.000");
-    // 2026-11-26 15:55:57.123 UTC, computed with `date -u -d @1795708557`.
-    CHECK(ctl::format_utc_ms(1795708557123) == "2026-11-26 15:55:57.123");
-    CHECK(ctl::format_utc_ms(951782400000) == "2000-02-29 00:00:00.000");  // leap day
-    CHECK(ctl::format_utc_ms(-1) == "1969-12-31 23:59:59.999");            // floors, never "-0.001"
-    CHECK(ctl::format_utc_ms(1000 * 86399 + 7) == "1970-01-01 23:59:59.007");
-}
-
 TEST_CASE("byte counts stay exact, with a readable size next to them", "[ctl_format]") {
     CHECK(ctl::format_bytes(0) == "0 bytes");
     CHECK(ctl::format_bytes(1023) == "1023 bytes");

@@ -7,6 +7,9 @@
 // and against the folders that are private to their module: storage/pipeline/, storage/sqlite/
 // and storage/postgres/ are storage's own (its public surface is the headers at storage/'s top);
 // only storage/ itself and its unit tests (tests/storage/) include them.
+//
+// bot/core/ is the trading core, which does no I/O: it includes nothing of bot/runtime/ or
+// bot/leases/ (its drivers), nothing of storage/, no logger and no thread, lock or clock.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -45,17 +48,25 @@ const std::vector<PrivateFolder> kPrivate = {
     {"storage/postgres/", {"storage/", "tests/storage/"}},
 };
 
+// What bot/core/ must not include (its drivers, storage, a logger, threads and clocks): the
+// prefix of an include as written, quotes or angle brackets.
+const std::vector<std::string> kCoreMustNot = {
+    "\"bot/runtime/", "\"bot/leases/",        "\"storage/", "<spdlog/", "<thread>",  "<mutex>",
+    "<shared_mutex>", "<condition_variable>", "<future>",   "<chrono>", "<fstream>", "<iostream>",
+};
+
 struct Include {
     std::string file;  // relative to the source tree
     int line = 0;
     std::string target;  // what is included, e.g. "storage/sqlite/backend.h"
 };
 
-std::vector<Include> project_includes() {
-    static const std::regex kInclude(R"(^\s*#\s*include\s+"([a-z_]+/[^"]+)\")");
+// Every include of the files below `tops` (relative to the source tree) that `pattern` matches;
+// its first group is what is included.
+std::vector<Include> includes_below(const std::vector<std::string>& tops,
+                                    const std::regex& pattern) {
     std::vector<Include> out;
-    for (const char* top : {"apps", "backtest", "bot", "config", "exchange", "service", "storage",
-                            "tests"}) {
+    for (const auto& top : tops) {
         for (const auto& entry : fs::recursive_directory_iterator(kSource / top)) {
             if (!entry.is_regular_file()) continue;
             const std::string ext = entry.path().extension().string();
@@ -66,7 +77,7 @@ std::vector<Include> project_includes() {
             while (std::getline(in, text)) {
                 ++line;
                 std::smatch m;
-                if (std::regex_search(text, m, kInclude)) {
+                if (std::regex_search(text, m, pattern)) {
                     out.push_back({fs::relative(entry.path(), kSource).generic_string(), line,
                                    m[1].str()});
                 }
@@ -74,6 +85,13 @@ std::vector<Include> project_includes() {
         }
     }
     return out;
+}
+
+// The includes of our own modules ("module/...").
+std::vector<Include> project_includes() {
+    static const std::regex kInclude(R"(^\s*#\s*include\s+"([a-z_]+/[^"]+)\")");
+    return includes_below(
+        {"apps", "backtest", "bot", "config", "exchange", "service", "storage", "tests"}, kInclude);
 }
 
 std::string top_folder(const std::string& path) { return path.substr(0, path.find('/')); }
@@ -122,6 +140,28 @@ TEST_CASE("layout: private folders are included only by their own module and its
             bool allowed = false;
             for (const auto& reader : folder.readers) allowed |= starts_with(inc.file, reader);
             if (!allowed) {
+                wrong.push_back(inc.file + ":" + std::to_string(inc.line) + " includes " +
+                                inc.target);
+            }
+        }
+    }
+    INFO([&] {
+        std::ostringstream s;
+        for (const auto& w : wrong) s << w << "\n";
+        return s.str();
+    }());
+    CHECK(wrong.empty());
+}
+
+TEST_CASE("layout: the trading core in bot/core does no I/O", "[layout]") {
+    // Quotes and angle brackets alike, kept in the match.
+    static const std::regex kAny(R"(^\s*#\s*include\s+([<"][^>"]+[>"]))");
+    const std::vector<Include> includes = includes_below({"bot/core"}, kAny);
+    REQUIRE(includes.size() > 30);  // the folder is there to check
+    std::vector<std::string> wrong;
+    for (const auto& inc : includes) {
+        for (const auto& banned : kCoreMustNot) {
+            if (starts_with(inc.target, banned)) {
                 wrong.push_back(inc.file + ":" + std::to_string(inc.line) + " includes " +
                                 inc.target);
             }

@@ -498,6 +498,11 @@ Reply FakeBinance::Impl::route(const std::string& method, const std::string& pat
         }
         return error_reply(400, -2013, "Order does not exist.");
     }
+    if (path == "/api/v3/order" && method == "DELETE") {
+        // Every order here is a market order, filled at once: nothing is ever open to cancel,
+        // and Binance refuses the cancel of a final or unknown order alike.
+        return error_reply(400, -2011, "Unknown order sent.");
+    }
     if (path == "/api/v3/myTrades") {
         std::lock_guard lock(mu);
         json rows = json::array();

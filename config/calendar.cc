@@ -1,8 +1,8 @@
-#include "backtest/utc_time.h"
+#include "config/calendar.h"
 
 #include <cstdio>
 
-namespace backtest {
+namespace config {
 namespace {
 
 std::int64_t floor_div(std::int64_t a, std::int64_t b) {
@@ -18,7 +18,12 @@ int days_in_month(int y, int m) {
     return m == 2 && leap(y) ? 29 : kDays[m - 1];
 }
 
+// Every field: "2024-03-05<between>10:07:00.000<after>".
+std::string format_full(std::int64_t ms, char between, const char* after);
+
 }  // namespace
+
+std::int64_t utc_day_start_ms(std::int64_t ms) { return floor_div(ms, kMsPerDay) * kMsPerDay; }
 
 // Howard Hinnant's days_from_civil / civil_from_days (public domain algorithms).
 std::int64_t days_from_civil(int year, int month, int day) {
@@ -81,6 +86,13 @@ std::optional<std::int64_t> parse_date(std::string_view s) {
     return utc_ms(v[0], v[1], v[2]);
 }
 
+std::string format_date(std::int64_t ms) {
+    const CivilTime t = civil_from_ms(ms);
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", t.year, t.month, t.day);
+    return buf;
+}
+
 std::string format_utc(std::int64_t ms) {
     const CivilTime t = civil_from_ms(ms);
     char buf[48];
@@ -95,11 +107,20 @@ std::string format_utc(std::int64_t ms) {
     return buf;
 }
 
-std::string format_date(std::int64_t ms) {
+namespace {
+
+std::string format_full(std::int64_t ms, char between, const char* after) {
     const CivilTime t = civil_from_ms(ms);
-    char buf[24];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", t.year, t.month, t.day);
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d%c%02d:%02d:%02d.%03d%s", t.year, t.month, t.day,
+                  between, t.hour, t.minute, t.second, t.millisecond, after);
     return buf;
 }
 
-}  // namespace backtest
+}  // namespace
+
+std::string format_utc_ms(std::int64_t ms) { return format_full(ms, ' ', ""); }
+
+std::string format_iso_utc(std::int64_t ms) { return format_full(ms, 'T', "Z"); }
+
+}  // namespace config
